@@ -1,0 +1,448 @@
+//! One automerge document per record, and the mapping between a record's JSON shape and the
+//! document that merges concurrent edits of it.
+//!
+//! Mapping rules (they decide how concurrent edits merge):
+//! - objects are automerge maps, reconciled key by key, so edits of different fields both survive;
+//! - long free-text fields (`TEXT_FIELDS`) are automerge text, edited by diff, so two people typing
+//!   in one body both keep their words;
+//! - lists of objects that carry an `id` are lists matched by id (concurrent additions both stay);
+//! - lists of plain values are lists with set semantics (added at the end, removed by value,
+//!   duplicates from concurrent additions dropped on read);
+//! - JSON null removes a key.
+//!
+//! Must never: trust a document's bytes without checking its heads, or panic on what it holds.
+
+use std::collections::BTreeSet;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use serde_json::{Map, Value as Json};
+
+/// Fields stored as automerge text (merge character by character).
+const TEXT_FIELDS: &[&str] = &["body", "description", "notes", "consequences", "outcome"];
+/// Key of the root field naming the record kind; not part of the record's own fields.
+const KIND_KEY: &str = "_kind";
+/// Deepest nesting the hydrator follows (bounds hostile documents).
+const MAX_DEPTH: usize = 16;
+
+/// Why a document could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// automerge refused the bytes.
+    #[error("the document does not load ({0})")]
+    Load(String),
+    /// The loaded document's heads are not the ones stored beside it.
+    #[error("the document's heads do not match the stored ones")]
+    HeadsMismatch,
+    /// A change could not be applied.
+    #[error("a change could not be applied ({0})")]
+    Apply(String),
+    /// The new value could not be written into the document.
+    #[error("the document could not be updated ({0})")]
+    Update(String),
+}
+
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        DocError::Update(e.to_string())
+    }
+}
+
+/// A record's automerge document.
+pub struct RecordDoc {
+    doc: AutoCommit,
+}
+
+/// The actor id for edits by `device`: its public key followed by random bytes, so that two
+/// handles open on one device never reuse a sequence number.
+pub fn actor_for(device: &[u8; 32]) -> ActorId {
+    let mut a = Vec::with_capacity(40);
+    a.extend_from_slice(device);
+    a.extend_from_slice(&crate::crypto::random_bytes::<8>());
+    ActorId::from(a)
+}
+
+impl RecordDoc {
+    /// An empty document for a new record of `kind`.
+    pub fn new(kind: &str, actor: ActorId) -> Result<Self, DocError> {
+        let mut doc = AutoCommit::new().with_actor(actor);
+        doc.put(ROOT, KIND_KEY, kind)?;
+        Ok(RecordDoc { doc })
+    }
+
+    /// Loads a saved document and checks that its heads are exactly `expected_heads`.
+    pub fn load(bytes: &[u8], expected_heads: &[ChangeHash], actor: ActorId) -> Result<Self, DocError> {
+        // `load` (unlike `load_incremental`) refuses truncated or partial data.
+        let mut doc = AutoCommit::load(bytes).map_err(|e| DocError::Load(e.to_string()))?;
+        let mut heads = doc.get_heads();
+        heads.sort();
+        let mut expected = expected_heads.to_vec();
+        expected.sort();
+        if heads != expected {
+            return Err(DocError::HeadsMismatch);
+        }
+        doc.set_actor(actor);
+        Ok(RecordDoc { doc })
+    }
+
+    /// The full document, compacted.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The current heads.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// The record kind word stored at the root, if any.
+    pub fn kind(&self) -> Option<String> {
+        match self.doc.get(ROOT, KIND_KEY).ok().flatten() {
+            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    /// A copy that edits independently under another actor, to be merged back later.
+    pub fn fork(&mut self, actor: ActorId) -> RecordDoc {
+        RecordDoc { doc: self.doc.fork().with_actor(actor) }
+    }
+
+    /// Merges another copy's changes into this one; returns the changes that were new here.
+    pub fn merge(&mut self, other: &mut RecordDoc) -> Result<Vec<Change>, DocError> {
+        let before = self.doc.get_heads();
+        self.doc.merge(&mut other.doc).map_err(|e| DocError::Apply(e.to_string()))?;
+        Ok(self.doc.get_changes(&before))
+    }
+
+    /// Applies changes received from elsewhere (already verified by the caller).
+    pub fn apply(&mut self, changes: Vec<Change>) -> Result<(), DocError> {
+        self.doc.apply_changes(changes).map_err(|e| DocError::Apply(e.to_string()))
+    }
+
+    /// The record's fields as JSON (everything but the kind marker).
+    pub fn to_json(&self) -> Json {
+        let mut obj = match hydrate(&self.doc, &ROOT, ObjType::Map, 0) {
+            Json::Object(m) => m,
+            _ => Map::new(),
+        };
+        obj.remove(KIND_KEY);
+        Json::Object(obj)
+    }
+
+    /// Writes `value` (a JSON object) into the document, touching only what differs, and returns
+    /// the names of the top-level fields that changed. Nothing is committed yet.
+    pub fn reconcile(&mut self, value: &Json) -> Result<BTreeSet<String>, DocError> {
+        let Json::Object(map) = value else {
+            return Err(DocError::Update("a record must be an object".into()));
+        };
+        let mut changed = BTreeSet::new();
+        reconcile_map(&mut self.doc, &ROOT, map, None, &mut changed, true)?;
+        Ok(changed)
+    }
+
+    /// Commits pending edits as one change labelled with the fields it touched.
+    pub fn commit(&mut self, fields: &BTreeSet<String>, time_ms: i64) -> Option<Change> {
+        let message = fields.iter().cloned().collect::<Vec<_>>().join(",");
+        self.doc.commit_with(CommitOptions::default().with_message(message).with_time(time_ms))?;
+        self.doc.get_last_local_change()
+    }
+
+    /// Drops edits that were not committed.
+    pub fn rollback(&mut self) {
+        self.doc.rollback();
+    }
+
+    /// Every change in causal order: (author actor bytes, time ms, fields touched).
+    pub fn history(&mut self) -> Vec<(Vec<u8>, i64, Vec<String>)> {
+        self.doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| {
+                let fields = c
+                    .message()
+                    .map(|m| m.split(',').filter(|s| !s.is_empty()).take(64).map(|s| s.chars().take(64).collect()).collect())
+                    .unwrap_or_default();
+                (c.actor_id().to_bytes().to_vec(), c.timestamp(), fields)
+            })
+            .collect()
+    }
+}
+
+fn hydrate(doc: &AutoCommit, obj: &ObjId, typ: ObjType, depth: usize) -> Json {
+    if depth > MAX_DEPTH {
+        return Json::Null;
+    }
+    match typ {
+        ObjType::Map | ObjType::Table => {
+            let mut m = Map::new();
+            for key in doc.keys(obj) {
+                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
+                    m.insert(key, value_to_json(doc, v, &id, depth));
+                }
+            }
+            Json::Object(m)
+        }
+        ObjType::List => {
+            let mut items = Vec::new();
+            for item in doc.list_range(obj, ..) {
+                let id = item.id();
+                let j = value_to_json(doc, Value::from(item.value), &id, depth);
+                // Set semantics for plain values: concurrent additions of the same value collapse.
+                if j.is_object() || !items.contains(&j) {
+                    items.push(j);
+                }
+            }
+            Json::Array(items)
+        }
+        ObjType::Text => Json::String(doc.text(obj).unwrap_or_default()),
+    }
+}
+
+fn value_to_json(doc: &AutoCommit, v: Value<'_>, id: &ObjId, depth: usize) -> Json {
+    match v {
+        Value::Object(t) => hydrate(doc, id, t, depth + 1),
+        Value::Scalar(s) => scalar_to_json(&s),
+    }
+}
+
+fn scalar_to_json(s: &ScalarValue) -> Json {
+    match s {
+        ScalarValue::Str(s) => Json::String(s.to_string()),
+        ScalarValue::Int(i) => Json::from(*i),
+        ScalarValue::Uint(u) => Json::from(*u),
+        ScalarValue::F64(f) => serde_json::Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
+        ScalarValue::Boolean(b) => Json::Bool(*b),
+        ScalarValue::Counter(c) => Json::from(i64::from(c)),
+        ScalarValue::Timestamp(t) => Json::from(*t),
+        _ => Json::Null,
+    }
+}
+
+fn json_to_scalar(j: &Json) -> Option<ScalarValue> {
+    Some(match j {
+        Json::Bool(b) => ScalarValue::Boolean(*b),
+        Json::String(s) => ScalarValue::Str(s.as_str().into()),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                ScalarValue::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                ScalarValue::Uint(u)
+            } else {
+                ScalarValue::F64(n.as_f64()?)
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn mark(changed: &mut BTreeSet<String>, top: Option<&str>, key: &str) {
+    changed.insert(top.unwrap_or(key).to_owned());
+}
+
+fn reconcile_map(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    new: &Map<String, Json>,
+    top: Option<&str>,
+    changed: &mut BTreeSet<String>,
+    is_root: bool,
+) -> Result<(), DocError> {
+    let existing: Vec<String> = doc.keys(obj).collect();
+    for key in existing {
+        if is_root && key == KIND_KEY {
+            continue;
+        }
+        if new.get(&key).is_none_or(Json::is_null) {
+            doc.delete(obj, key.as_str())?;
+            mark(changed, top, &key);
+        }
+    }
+    for (key, value) in new {
+        if value.is_null() {
+            continue;
+        }
+        let top_here = top.unwrap_or(key);
+        let current = doc.get(obj, key.as_str())?;
+        match value {
+            Json::Object(m) => {
+                let id = match current {
+                    Some((Value::Object(ObjType::Map), id)) => id,
+                    _ => {
+                        mark(changed, top, key);
+                        doc.put_object(obj, key.as_str(), ObjType::Map)?
+                    }
+                };
+                reconcile_map(doc, &id, m, Some(top_here), changed, false)?;
+            }
+            Json::Array(items) => {
+                let id = match current {
+                    Some((Value::Object(ObjType::List), id)) => id,
+                    _ => {
+                        mark(changed, top, key);
+                        doc.put_object(obj, key.as_str(), ObjType::List)?
+                    }
+                };
+                reconcile_list(doc, &id, items, top_here, changed)?;
+            }
+            Json::String(s) if TEXT_FIELDS.contains(&key.as_str()) => match current {
+                Some((Value::Object(ObjType::Text), id)) => {
+                    if doc.text(&id)? != *s {
+                        doc.update_text(&id, s)?;
+                        mark(changed, top, key);
+                    }
+                }
+                _ => {
+                    let id = doc.put_object(obj, key.as_str(), ObjType::Text)?;
+                    doc.splice_text(&id, 0, 0, s)?;
+                    mark(changed, top, key);
+                }
+            },
+            scalar => {
+                let Some(new_scalar) = json_to_scalar(scalar) else { continue };
+                let same = matches!(&current, Some((Value::Scalar(old), _)) if scalar_to_json(old) == *scalar);
+                if !same {
+                    doc.put(obj, key.as_str(), new_scalar)?;
+                    mark(changed, top, key);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn item_id(v: &Json) -> Option<&str> {
+    v.as_object()?.get("id")?.as_str()
+}
+
+fn reconcile_list(
+    doc: &mut AutoCommit,
+    list: &ObjId,
+    new: &[Json],
+    top: &str,
+    changed: &mut BTreeSet<String>,
+) -> Result<(), DocError> {
+    let keyed = !new.is_empty() && new.iter().all(|v| item_id(v).is_some());
+    // What the list holds now, as ids (keyed lists) or plain JSON values.
+    let mut current: Vec<Json> = doc
+        .list_range(list, ..)
+        .map(|item| (item.id(), Value::from(item.value)))
+        .map(|(item_obj, value)| match value {
+            Value::Object(ObjType::Map) => {
+                let id = doc.get(&item_obj, "id").ok().flatten();
+                match id {
+                    Some((Value::Scalar(s), _)) => Json::String(s.as_str().unwrap_or_default().to_owned()),
+                    _ => Json::Null,
+                }
+            }
+            Value::Object(_) => Json::Null,
+            Value::Scalar(s) => scalar_to_json(&s),
+        })
+        .collect();
+    let wanted: Vec<Json> = if keyed {
+        new.iter().map(|v| Json::String(item_id(v).unwrap_or_default().to_owned())).collect()
+    } else {
+        new.to_vec()
+    };
+    // Remove what is no longer wanted (from the end so indexes stay valid), and duplicates.
+    let mut seen = Vec::new();
+    for i in (0..current.len()).rev() {
+        let v = &current[i];
+        let dup_later = seen.contains(v);
+        if !wanted.contains(v) || dup_later || v.is_null() {
+            doc.delete(list, i)?;
+            current.remove(i);
+            changed.insert(top.to_owned());
+        } else {
+            seen.push(v.clone());
+        }
+    }
+    for (i, (key, value)) in wanted.iter().zip(new).enumerate() {
+        match current.iter().position(|c| c == key) {
+            Some(at) if keyed => {
+                let Some(Json::Object(m)) = Some(value) else { continue };
+                if let Some((Value::Object(ObjType::Map), id)) = doc.get(list, at)? {
+                    reconcile_map(doc, &id, m, Some(top), changed, false)?;
+                }
+            }
+            Some(_) => {}
+            None => {
+                let at = i.min(current.len());
+                changed.insert(top.to_owned());
+                match value {
+                    Json::Object(m) => {
+                        let id = doc.insert_object(list, at, ObjType::Map)?;
+                        reconcile_map(doc, &id, m, Some(top), changed, false)?;
+                    }
+                    other => {
+                        if let Some(s) = json_to_scalar(other) {
+                            doc.insert(list, at, s)?;
+                        } else {
+                            continue;
+                        }
+                    }
+                }
+                current.insert(at, key.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn actor() -> ActorId {
+        actor_for(&[7u8; 32])
+    }
+
+    #[test]
+    fn reconcile_round_trips_and_reports_changed_fields() {
+        let mut d = RecordDoc::new("note", actor()).unwrap();
+        let v = json!({"title": "t", "body": "hello", "tags": ["a", "b"], "acts": [{"id": "x", "n": 1}]});
+        let changed = d.reconcile(&v).unwrap();
+        assert_eq!(changed.len(), 4);
+        d.commit(&changed, 1).unwrap();
+        assert_eq!(d.to_json(), v);
+        let v2 = json!({"title": "t", "body": "hello world", "tags": ["b", "c"], "acts": [{"id": "x", "n": 2}]});
+        let changed = d.reconcile(&v2).unwrap();
+        assert_eq!(changed.into_iter().collect::<Vec<_>>(), vec!["acts", "body", "tags"]);
+        assert_eq!(d.to_json(), v2);
+        assert!(d.reconcile(&v2).unwrap().is_empty(), "an unchanged value writes nothing");
+    }
+
+    #[test]
+    fn concurrent_edits_of_different_fields_and_one_text_merge() {
+        let mut base = RecordDoc::new("note", actor()).unwrap();
+        let v = json!({"title": "t", "body": "The quick fox", "tags": ["a"]});
+        let c = base.reconcile(&v).unwrap();
+        base.commit(&c, 1);
+        let mut a = base.fork(actor());
+        let mut b = base.fork(actor());
+        let c = a.reconcile(&json!({"title": "new title", "body": "The quick brown fox", "tags": ["a", "x"]})).unwrap();
+        a.commit(&c, 2);
+        let c = b.reconcile(&json!({"title": "t", "body": "The quick fox jumps", "tags": ["a", "y"]})).unwrap();
+        b.commit(&c, 3);
+        a.merge(&mut b).unwrap();
+        let merged = a.to_json();
+        assert_eq!(merged["title"], "new title");
+        assert_eq!(merged["body"], "The quick brown fox jumps");
+        let tags: BTreeSet<_> = merged["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert_eq!(tags, ["a", "x", "y"].into_iter().collect());
+    }
+
+    #[test]
+    fn load_refuses_wrong_heads_and_garbage() {
+        let mut d = RecordDoc::new("note", actor()).unwrap();
+        let c = d.reconcile(&json!({"title": "t"})).unwrap();
+        d.commit(&c, 1);
+        let bytes = d.save();
+        let heads = d.heads();
+        assert!(RecordDoc::load(&bytes, &heads, actor()).is_ok());
+        assert!(matches!(RecordDoc::load(&bytes, &[], actor()), Err(DocError::HeadsMismatch)));
+        assert!(RecordDoc::load(&bytes[..bytes.len() / 2], &heads, actor()).is_err());
+        assert!(RecordDoc::load(b"garbage", &heads, actor()).is_err());
+    }
+}

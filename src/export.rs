@@ -1,0 +1,158 @@
+//! Exports for partners and UN mechanisms: JSON (every field) or CSV (one row per record), written
+//! as an age file to a passphrase or to recipients. A readable file is written only when the
+//! caller asks for it explicitly.
+//!
+//! Must never: include a contact's real name unless asked, or leave a partial export behind.
+
+use std::path::Path;
+
+use age::secrecy::SecretString;
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::keyring::WORK_FACTOR;
+use crate::model::{Record, Stored};
+use crate::search::Query;
+use crate::vault::Vault;
+
+/// File format of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A JSON array of records with every field.
+    Json,
+    /// CSV, one row per record, the fields partners use most.
+    Csv,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(ExportFormat::Json),
+            "csv" => Ok(ExportFormat::Csv),
+            _ => Err(Error::invalid(format!("Unknown export format '{s}': use json or csv."))),
+        }
+    }
+}
+
+/// How the export file is protected.
+pub enum Protection {
+    /// age scrypt to a passphrase (work factor 2^18): open with `age -d` or Carenet.
+    Passphrase(SecretString),
+    /// age to X25519 recipients (`age1...`).
+    Recipients(Vec<age::x25519::Recipient>),
+    /// No encryption: a readable file. The caller must have warned the user.
+    Plaintext,
+}
+
+/// What to export.
+pub struct ExportOptions {
+    /// JSON or CSV.
+    pub format: ExportFormat,
+    /// Which records (kind, tag, dates, words).
+    pub query: Query,
+    /// Include contacts' real names.
+    pub include_sensitive: bool,
+}
+
+fn record_json(r: &Stored<Record>, include_sensitive: bool) -> Value {
+    let mut v = serde_json::to_value(&r.value).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        if !include_sensitive {
+            o.remove("real_name");
+        }
+        o.insert("id".into(), json!(r.id.to_string()));
+        o.insert("created".into(), json!(iso(r.created_ms)));
+        o.insert("updated".into(), json!(iso(r.updated_ms)));
+    }
+    v
+}
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.to_rfc3339()).unwrap_or_default()
+}
+
+/// Renders the chosen records in the chosen format (in memory; wiped when dropped).
+pub fn render(vault: &Vault, opts: &ExportOptions) -> Result<Zeroizing<Vec<u8>>> {
+    let ids: Vec<_> = vault.list(&opts.query).into_iter().map(|s| s.id).collect();
+    let records: Vec<Stored<Record>> = ids.iter().filter_map(|id| vault.record(id).ok()).collect();
+    match opts.format {
+        ExportFormat::Json => {
+            let all: Vec<Value> = records.iter().map(|r| record_json(r, opts.include_sensitive)).collect();
+            serde_json::to_vec_pretty(&all).map(Zeroizing::new).map_err(|e| Error::invalid(e.to_string()))
+        }
+        ExportFormat::Csv => render_csv(&records, opts.include_sensitive),
+    }
+}
+
+const CSV_COLUMNS: &[&str] = &[
+    "id", "type", "title", "date", "country", "place", "acts", "victims", "perpetrators", "mechanisms",
+    "consent", "follow_up", "tags", "created", "updated", "text",
+];
+
+fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zeroizing<Vec<u8>>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| Error::invalid(e.to_string());
+    w.write_record(CSV_COLUMNS).map_err(csv_err)?;
+    for r in records {
+        let (title, date, country, place, acts, victims, perps, mechs, consent, follow, tags, text) = match &r.value {
+            Record::Note(n) => (n.title.clone(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), n.tags.join("; "), n.body.clone()),
+            Record::Contact(c) => {
+                let title = match (&c.real_name, include_sensitive) {
+                    (Some(real), true) => format!("{} ({real})", c.alias),
+                    _ => c.alias.clone(),
+                };
+                (title, String::new(), String::new(), c.location.clone(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), c.tags.join("; "), c.notes.clone())
+            }
+            Record::Reprisal(p) => (
+                p.title.clone(),
+                p.start.map(|d| d.to_string()).unwrap_or_default(),
+                p.country.clone(),
+                p.place.clone(),
+                p.acts.iter().map(|a| a.act_type.as_str()).collect::<Vec<_>>().join("; "),
+                p.victims.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join("; "),
+                p.perpetrators.iter().map(|v| v.perpetrator_type.as_str()).collect::<Vec<_>>().join("; "),
+                p.engagements.iter().map(|e| e.mechanism.as_str()).collect::<Vec<_>>().join("; "),
+                serde_json::to_value(p.consent.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                p.follow_up.as_str().to_owned(),
+                p.tags.join("; "),
+                p.description.clone(),
+            ),
+        };
+        let kind = r.value.kind().as_str().to_owned();
+        w.write_record([
+            r.id.to_string(), kind, title, date, country, place, acts, victims, perps, mechs, consent, follow, tags,
+            iso(r.created_ms), iso(r.updated_ms), text,
+        ])
+        .map_err(csv_err)?;
+    }
+    w.into_inner().map(Zeroizing::new).map_err(|e| Error::invalid(e.to_string()))
+}
+
+/// Encrypts (unless `Plaintext`) and writes an export crash-safely; the file appears whole or not
+/// at all.
+pub fn write(path: &Path, bytes: &[u8], protection: &Protection) -> Result<()> {
+    let out = match protection {
+        Protection::Plaintext => bytes.to_vec(),
+        Protection::Passphrase(p) => {
+            crate::keyring::check_passphrase_strength(p)?;
+            let mut r = age::scrypt::Recipient::new(p.clone());
+            r.set_work_factor(WORK_FACTOR);
+            age::encrypt(&r, bytes).map_err(|e| Error::Crypto(e.to_string()))?
+        }
+        Protection::Recipients(rs) => {
+            if rs.is_empty() {
+                return Err(Error::invalid("Give at least one recipient (age1...)."));
+            }
+            let enc = age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| Error::Crypto(e.to_string()))?;
+            let mut out = Vec::with_capacity(bytes.len() + 512);
+            let mut w = enc.wrap_output(&mut out).map_err(|e| Error::Crypto(e.to_string()))?;
+            std::io::Write::write_all(&mut w, bytes).map_err(|e| Error::Crypto(e.to_string()))?;
+            w.finish().map_err(|e| Error::Crypto(e.to_string()))?;
+            out
+        }
+    };
+    crate::atomic_file::write_atomic(path, &out)
+}

@@ -1,0 +1,264 @@
+//! The vault: a folder holding the encrypted keyring and the encrypted store, and, while
+//! unlocked, the keys, the decrypted records and the search index in memory.
+//!
+//! Lifecycle: `Vault::create` or `Vault::unlock` give an unlocked `Vault`; `Vault::lock` (or
+//! dropping it) checkpoints the store and wipes the keys. One process at a time: an advisory lock
+//! on `vault.lock` keeps a second writer out.
+//!
+//! Must never: write a plaintext byte to the folder, or change anything when unlock fails.
+
+mod records;
+mod snapshot;
+mod tree;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+
+pub use records::Draft;
+pub use tree::TreeNode;
+
+use crate::crypto::SecretKey;
+use crate::document::RecordDoc;
+use crate::error::{Error, Result};
+use crate::keyring::{check_passphrase_strength, Keyring, KeyringFiles, WORK_FACTOR};
+use crate::model::{Record, RecordId, RecordKind};
+use crate::search::SearchIndex;
+use crate::store::{Store, DB_FILE};
+
+/// File whose advisory lock marks the vault as open by a process.
+pub const LOCK_FILE: &str = "vault.lock";
+
+/// Options for creating a vault.
+#[derive(Clone, Debug)]
+pub struct VaultOptions {
+    /// scrypt work factor (log2 N) for the keyring. Always `keyring::WORK_FACTOR` in the app and
+    /// the CLI; tests that unlock hundreds of times may lower it for speed.
+    pub work_factor: u8,
+}
+
+impl Default for VaultOptions {
+    fn default() -> Self {
+        VaultOptions { work_factor: WORK_FACTOR }
+    }
+}
+
+/// What `Vault::status` reports about a folder without unlocking it.
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockStatus {
+    /// No vault in this folder.
+    NoVault,
+    /// A vault that no process holds open.
+    Locked,
+    /// A vault held open (unlocked) by another process.
+    OpenElsewhere,
+}
+
+pub(crate) struct Cached {
+    pub kind: RecordKind,
+    pub record: Record,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub seq: u64,
+}
+
+/// An unlocked vault.
+pub struct Vault {
+    dir: PathBuf,
+    _lock: File,
+    keys: Keyring,
+    row_key: SecretKey,
+    personal_key: SecretKey,
+    store: Store,
+    records: HashMap<RecordId, Cached>,
+    docs: HashMap<RecordId, RecordDoc>,
+    index: SearchIndex,
+    damaged: Vec<(RecordId, Error)>,
+}
+
+fn take_lock(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io("open", &path, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::VaultBusy),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, e)),
+    }
+}
+
+#[cfg(unix)]
+fn make_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| Error::io("create", dir, e))
+}
+
+#[cfg(not(unix))]
+fn make_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Vault {
+    /// Creates a new vault in `dir` protected by `passphrase`, and returns it unlocked.
+    pub fn create(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
+        Self::create_with(dir, passphrase, &VaultOptions::default())
+    }
+
+    /// `create` with explicit options.
+    pub fn create_with(dir: &Path, passphrase: &SecretString, opts: &VaultOptions) -> Result<Vault> {
+        check_passphrase_strength(passphrase)?;
+        let files = KeyringFiles::in_dir(dir);
+        if files.exist() {
+            return Err(Error::VaultExists(dir.display().to_string()));
+        }
+        make_private_dir(dir)?;
+        let lock = take_lock(dir)?;
+        // The keyring is written last, so a database without one is an interrupted init that
+        // never held a record: clear it and start again.
+        let db = dir.join(DB_FILE);
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", db.display()));
+            if p.exists() {
+                std::fs::remove_file(&p).map_err(|e| Error::io("remove", &p, e))?;
+            }
+        }
+        let store = Store::create(&db)?;
+        let keys = Keyring::generate();
+        files.write(&keys, passphrase, opts.work_factor)?;
+        tracing::info!("vault created");
+        Ok(Self::assemble(dir, lock, keys, store))
+    }
+
+    /// Unlocks the vault in `dir`. A wrong passphrase, a newer vault or a damaged file is an
+    /// error, and nothing in the folder changes.
+    pub fn unlock(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
+        let files = KeyringFiles::in_dir(dir);
+        if !files.exist() {
+            return Err(Error::NoVault(dir.display().to_string()));
+        }
+        let lock = take_lock(dir)?;
+        let db = dir.join(DB_FILE);
+        // Refuse a newer or damaged database before the slow key derivation.
+        crate::store::check_header(&db)?;
+        let keys = files.read(passphrase)?;
+        let store = Store::open(&db)?;
+        let mut vault = Self::assemble(dir, lock, keys, store);
+        vault.load_all()?;
+        tracing::info!(records = vault.records.len(), damaged = vault.damaged.len(), "vault unlocked");
+        Ok(vault)
+    }
+
+    fn assemble(dir: &Path, lock: File, keys: Keyring, store: Store) -> Vault {
+        let row_key = keys.vault_key.derive("carenet 2026 record rows v1");
+        let personal_key = keys.vault_key.derive("carenet 2026 personal space v1");
+        Vault {
+            dir: dir.to_owned(),
+            _lock: lock,
+            keys,
+            row_key,
+            personal_key,
+            store,
+            records: HashMap::new(),
+            docs: HashMap::new(),
+            index: SearchIndex::default(),
+            damaged: Vec::new(),
+        }
+    }
+
+    /// Whether a folder holds a vault, and whether a process has it open.
+    pub fn status(dir: &Path) -> Result<LockStatus> {
+        if !KeyringFiles::in_dir(dir).exist() {
+            return Ok(LockStatus::NoVault);
+        }
+        let path = dir.join(LOCK_FILE);
+        let Ok(f) = File::open(&path) else { return Ok(LockStatus::Locked) };
+        Ok(match f.try_lock_shared() {
+            Ok(()) => LockStatus::Locked,
+            Err(std::fs::TryLockError::WouldBlock) => LockStatus::OpenElsewhere,
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("check the lock of", &path, e)),
+        })
+    }
+
+    /// Locks the vault: flushes and truncates the WAL, compacts a sparse file, and drops every
+    /// key and decrypted record from memory (keys are zeroized on drop).
+    pub fn lock(self) -> Result<()> {
+        let res = self.store.compact_if_sparse();
+        drop(self);
+        tracing::info!("vault locked");
+        res
+    }
+
+    /// Re-wraps the keyring under a new passphrase after checking the current one. Records are
+    /// not re-encrypted: the keys inside the keyring do not change.
+    pub fn change_passphrase(&mut self, current: &SecretString, new: &SecretString) -> Result<()> {
+        check_passphrase_strength(new)?;
+        let files = KeyringFiles::in_dir(&self.dir);
+        // Opening the keyring again proves the current passphrase (and costs one scrypt).
+        let _proof = files.read(current)?;
+        files.write(&self.keys, new, WORK_FACTOR)
+    }
+
+    /// The folder this vault lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// This device's public key, hex.
+    pub fn device_id(&self) -> String {
+        hex::encode(self.keys.device_public())
+    }
+
+    /// This device's age recipient (where space keys are sent).
+    pub fn age_recipient(&self) -> String {
+        self.keys.age_recipient()
+    }
+
+    /// Records whose rows could not be read, with why.
+    pub fn damaged(&self) -> &[(RecordId, Error)] {
+        &self.damaged
+    }
+
+    /// Number of readable records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when the vault holds no readable record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Runs SQLite's integrity check on the store.
+    pub fn integrity_check(&self) -> Result<()> {
+        self.store.integrity_check()
+    }
+
+    /// Number of sealed changes this device has written to its personal space.
+    pub fn personal_change_count(&self) -> Result<u64> {
+        self.store.change_count(&self.keys.personal_space.0)
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // Best effort when dropped without `lock()`: the data is already durable either way.
+        let _ = self.store.checkpoint();
+        for (_, c) in self.records.drain() {
+            drop(c);
+        }
+    }
+}

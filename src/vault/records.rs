@@ -1,0 +1,342 @@
+//! Record operations on an unlocked vault: create, read, update (directly or through drafts that
+//! merge), delete, list, search and history. Every write is one durable SQLite transaction that
+//! holds the new encrypted snapshot and the sealed changes that produced it.
+
+use automerge::Change;
+
+use super::snapshot::{Snapshot, SnapshotError};
+use super::{now_ms, Cached, Vault};
+use crate::document::{actor_for, DocError, RecordDoc};
+use crate::error::{Error, Result};
+use crate::model::{HistoryEntry, Record, RecordId, RecordKind, RecordType, Stored, Summary};
+use crate::sealed::SealedChange;
+use crate::search::{Hit, Query};
+use crate::store::ChangeRow;
+
+/// Loaded documents kept in memory for quick repeated edits.
+const DOC_CACHE: usize = 256;
+/// Epoch of the personal space: it never rotates (it never leaves the device).
+const PERSONAL_EPOCH: u32 = 0;
+
+fn row_aad(id: &RecordId) -> Vec<u8> {
+    let mut aad = b"carenet/record-row/v1/".to_vec();
+    aad.extend_from_slice(&id.0);
+    aad
+}
+
+/// An editing session on one record: a private copy of its document that merges back on save,
+/// so two drafts of one record (two windows, or an edit racing a sync) both keep their changes.
+pub struct Draft<T> {
+    id: RecordId,
+    doc: RecordDoc,
+    /// The record as the draft edits it.
+    pub value: T,
+}
+
+impl<T> Draft<T> {
+    /// The record being edited.
+    pub fn id(&self) -> RecordId {
+        self.id
+    }
+}
+
+impl Vault {
+    pub(super) fn load_all(&mut self) -> Result<()> {
+        for (id, body) in self.store.all_records()? {
+            match self.decode_row(&id, &body) {
+                Ok((snap, record)) => {
+                    self.index_record(id, &record, snap.created_ms, snap.updated_ms);
+                    self.records.insert(
+                        id,
+                        Cached {
+                            kind: snap.kind,
+                            record,
+                            created_ms: snap.created_ms,
+                            updated_ms: snap.updated_ms,
+                            seq: snap.seq,
+                        },
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(code = e.code(), "a record row could not be read");
+                    self.damaged.push((id, e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn decode_row(&self, id: &RecordId, body: &[u8]) -> Result<(Snapshot, Record)> {
+        let damaged = || Error::RecordDamaged { id: *id };
+        let plain = self.row_key.open(&row_aad(id), body).ok_or_else(damaged)?;
+        let snap = Snapshot::decode(&plain).map_err(|e| match e {
+            SnapshotError::Newer(v) => Error::NewerVersion { found: v.into(), supported: super::snapshot::FORMAT.into() },
+            SnapshotError::Malformed => damaged(),
+        })?;
+        // The AEAD already binds the row id; the id inside the plaintext is checked as well.
+        if snap.id != *id {
+            return Err(damaged());
+        }
+        let view: serde_json::Value = serde_json::from_slice(&snap.view).map_err(|_| damaged())?;
+        let record = Record::from_json(snap.kind, view).map_err(|_| damaged())?;
+        Ok((snap, record))
+    }
+
+    fn index_record(&mut self, id: RecordId, record: &Record, created_ms: i64, updated_ms: i64) {
+        let (summary, text) = record.with(|r| {
+            let mut text = String::new();
+            r.view_search_text(&mut text);
+            let summary = Summary {
+                id,
+                kind: record.kind(),
+                title: r.view_title().to_owned(),
+                date: r.view_date(),
+                tags: r.view_tags().to_vec(),
+                created_ms,
+                updated_ms,
+            };
+            (summary, text)
+        });
+        self.index.upsert(summary, &text);
+    }
+
+    /// Takes a record's document out of the cache, loading and verifying it if needed.
+    fn take_doc(&mut self, id: &RecordId) -> Result<RecordDoc> {
+        if let Some(doc) = self.docs.remove(id) {
+            return Ok(doc);
+        }
+        let body = self.store.record(id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let plain = self.row_key.open(&row_aad(id), &body).ok_or(Error::RecordDamaged { id: *id })?;
+        let snap = Snapshot::decode(&plain).map_err(|_| Error::RecordDamaged { id: *id })?;
+        RecordDoc::load(&snap.doc, &snap.heads, actor_for(&self.keys.device_public()))
+            .map_err(|e| Error::DocumentDamaged { id: *id, detail: e.to_string() })
+    }
+
+    fn keep_doc(&mut self, id: RecordId, doc: RecordDoc) {
+        if self.docs.len() >= DOC_CACHE {
+            self.docs.clear();
+        }
+        self.docs.insert(id, doc);
+    }
+
+    /// Seals `changes`, snapshots `doc` and writes both durably; then updates memory.
+    fn persist(&mut self, id: RecordId, kind: RecordKind, mut doc: RecordDoc, changes: &[Change]) -> Result<Record> {
+        let view = doc.to_json();
+        let record = Record::from_json(kind, view.clone())
+            .map_err(|e| Error::DocumentDamaged { id, detail: format!("fields do not fit a {kind}: {e}") })?;
+        let now = now_ms();
+        let (created_ms, seq) = match self.records.get(&id) {
+            Some(c) => (c.created_ms, c.seq + 1),
+            None => (now, 1),
+        };
+        let sealed: Vec<SealedChange> = changes
+            .iter()
+            .map(|c| {
+                SealedChange::seal(&self.keys.device, self.keys.personal_space, PERSONAL_EPOCH, &self.personal_key, id, c.raw_bytes())
+            })
+            .collect();
+        let rows: Vec<ChangeRow<'_>> =
+            sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
+        let snapshot = Snapshot {
+            kind,
+            id,
+            seq,
+            created_ms,
+            updated_ms: now,
+            heads: doc.heads(),
+            view: serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?,
+            doc: doc.save(),
+        };
+        let body = self.row_key.seal(&row_aad(&id), &snapshot.encode());
+        self.store.save_record(&id, &body, &rows)?;
+        self.index_record(id, &record, created_ms, now);
+        self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq });
+        self.damaged.retain(|(d, _)| *d != id);
+        self.keep_doc(id, doc);
+        Ok(record)
+    }
+
+    fn doc_error(id: RecordId) -> impl Fn(DocError) -> Error {
+        move |e| Error::DocumentDamaged { id, detail: e.to_string() }
+    }
+
+    fn to_json<T: RecordType>(value: &T) -> Result<serde_json::Value> {
+        serde_json::to_value(value).map_err(|e| Error::invalid(e.to_string()))
+    }
+
+    /// Stores a new record; returns its id once it is durable.
+    pub fn add<T: RecordType>(&mut self, value: &T) -> Result<RecordId> {
+        value.validate()?;
+        self.check_links(None, value)?;
+        let id = RecordId::random();
+        let mut doc = RecordDoc::new(T::KIND.as_str(), actor_for(&self.keys.device_public())).map_err(Self::doc_error(id))?;
+        let fields = doc.reconcile(&Self::to_json(value)?).map_err(Self::doc_error(id))?;
+        let change = doc.commit(&fields, now_ms()).into_iter().collect::<Vec<_>>();
+        self.persist(id, T::KIND, doc, &change)?;
+        Ok(id)
+    }
+
+    /// Reads one record of type `T`.
+    pub fn get<T: RecordType>(&self, id: &RecordId) -> Result<Stored<T>> {
+        let c = self.cached(id)?;
+        if c.kind != T::KIND {
+            return Err(Error::WrongKind { id: *id, expected: T::KIND, actual: c.kind });
+        }
+        let value = serde_json::to_value(&c.record)
+            .and_then(|mut v| {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("type");
+                }
+                serde_json::from_value(v)
+            })
+            .map_err(|_| Error::RecordDamaged { id: *id })?;
+        Ok(Stored { id: *id, created_ms: c.created_ms, updated_ms: c.updated_ms, value })
+    }
+
+    /// Reads one record of any kind.
+    pub fn record(&self, id: &RecordId) -> Result<Stored<Record>> {
+        let c = self.cached(id)?;
+        Ok(Stored { id: *id, created_ms: c.created_ms, updated_ms: c.updated_ms, value: c.record.clone() })
+    }
+
+    fn cached(&self, id: &RecordId) -> Result<&Cached> {
+        if let Some(c) = self.records.get(id) {
+            return Ok(c);
+        }
+        if self.damaged.iter().any(|(d, _)| d == id) {
+            return Err(Error::RecordDamaged { id: *id });
+        }
+        Err(Error::NotFound(id.to_string()))
+    }
+
+    /// Finds a record by its full id or a unique prefix of at least 4 hex digits.
+    pub fn resolve(&self, text: &str) -> Result<RecordId> {
+        let t = text.trim().to_ascii_lowercase();
+        if t.len() == 32 {
+            let id: RecordId = t.parse()?;
+            return if self.records.contains_key(&id) || self.damaged.iter().any(|(d, _)| *d == id) {
+                Ok(id)
+            } else {
+                Err(Error::NotFound(t))
+            };
+        }
+        if t.len() < 4 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::NotFound(text.chars().take(40).collect()));
+        }
+        let mut found = self.index.ids_with_prefix(&t);
+        found.extend(self.damaged.iter().map(|(d, _)| *d).filter(|d| d.to_string().starts_with(&t)));
+        match found.len() {
+            0 => Err(Error::NotFound(t)),
+            1 => Ok(found[0]),
+            _ => Err(Error::AmbiguousId(t)),
+        }
+    }
+
+    /// Changes a record through `edit`; only the fields that differ are written. Returns the
+    /// record as stored.
+    pub fn update<T: RecordType>(&mut self, id: &RecordId, edit: impl FnOnce(&mut T)) -> Result<Stored<T>> {
+        let mut draft = self.draft::<T>(id)?;
+        edit(&mut draft.value);
+        self.save_draft(draft)
+    }
+
+    /// Opens a draft of a record: edit `draft.value`, then `save_draft`. Drafts of the same record
+    /// may be open at once; each save merges with whatever was saved meanwhile.
+    pub fn draft<T: RecordType>(&mut self, id: &RecordId) -> Result<Draft<T>> {
+        let value = self.get::<T>(id)?.value;
+        let mut doc = self.take_doc(id)?;
+        let fork = doc.fork(actor_for(&self.keys.device_public()));
+        self.keep_doc(*id, doc);
+        Ok(Draft { id: *id, doc: fork, value })
+    }
+
+    /// Saves a draft: validates it, records what changed, merges it with the stored record.
+    pub fn save_draft<T: RecordType>(&mut self, draft: Draft<T>) -> Result<Stored<T>> {
+        let Draft { id, mut doc, value } = draft;
+        value.validate()?;
+        self.check_links(Some(id), &value)?;
+        let fields = match doc.reconcile(&Self::to_json(&value)?) {
+            Ok(f) => f,
+            Err(e) => {
+                doc.rollback();
+                return Err(Self::doc_error(id)(e));
+            }
+        };
+        if fields.is_empty() {
+            return self.get(&id);
+        }
+        doc.commit(&fields, now_ms());
+        let mut main = self.take_doc(&id)?;
+        let new_changes = main.merge(&mut doc).map_err(Self::doc_error(id))?;
+        // On failure `main` is dropped, so the next edit reloads it from disk: memory never runs
+        // ahead of what was acknowledged.
+        self.persist(id, T::KIND, main, &new_changes)?;
+        self.get(&id)
+    }
+
+    /// Deletes a record, its document and every sealed change of it, and removes it from the
+    /// alert and check lists of other contacts.
+    pub fn delete(&mut self, id: &RecordId) -> Result<()> {
+        let known = self.records.contains_key(id) || self.damaged.iter().any(|(d, _)| d == id);
+        if !known {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        if matches!(self.records.get(id), Some(c) if c.kind == RecordKind::Contact) {
+            self.unlink_everywhere(id)?;
+        }
+        self.store.delete_record(id)?;
+        self.records.remove(id);
+        self.docs.remove(id);
+        self.index.remove(id);
+        self.damaged.retain(|(d, _)| d != id);
+        Ok(())
+    }
+
+    /// Records matching a query, newest first when there are no search words.
+    pub fn search(&self, q: &Query) -> Vec<Hit> {
+        self.index.search(q)
+    }
+
+    /// Summaries of the records matching the filters of `q`, most recently changed first.
+    pub fn list(&self, q: &Query) -> Vec<Summary> {
+        let mut out: Vec<Summary> = self.index.search(q).into_iter().map(|h| h.summary).collect();
+        if q.text.trim().is_empty() {
+            out.sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms).then(a.id.cmp(&b.id)));
+        }
+        out
+    }
+
+    /// Who changed what and when, oldest first.
+    pub fn history(&mut self, id: &RecordId) -> Result<Vec<HistoryEntry>> {
+        self.cached(id)?;
+        let mut doc = self.take_doc(id)?;
+        let me = self.keys.device_public();
+        let entries = doc
+            .history()
+            .into_iter()
+            .map(|(actor, time_ms, fields)| {
+                let device = actor.get(..32).unwrap_or(&actor);
+                HistoryEntry { device: hex::encode(device), this_device: device == me, time_ms, fields }
+            })
+            .collect();
+        self.keep_doc(*id, doc);
+        Ok(entries)
+    }
+
+    /// Every readable record, for export.
+    pub fn all(&self) -> impl Iterator<Item = Stored<Record>> + '_ {
+        self.records.iter().map(|(id, c)| Stored {
+            id: *id,
+            created_ms: c.created_ms,
+            updated_ms: c.updated_ms,
+            value: c.record.clone(),
+        })
+    }
+
+    /// The record ids of one kind.
+    pub(crate) fn ids_of(&self, kind: RecordKind) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self.records.iter().filter(|(_, c)| c.kind == kind).map(|(id, _)| *id).collect();
+        ids.sort();
+        ids
+    }
+}
