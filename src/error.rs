@@ -122,7 +122,8 @@ impl Error {
         Error::Io { action, path: path.display().to_string(), source }
     }
 
-    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
+    /// An `Invalid` error with a sentence for the user.
+    pub fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
     }
 }

@@ -1,0 +1,300 @@
+//! Command-line arguments and dispatch. Every command opens the vault, does one thing, prints,
+//! and locks the vault again.
+
+mod print;
+mod records;
+mod secrets;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use carenet::export::{self, ExportFormat, ExportOptions, Protection};
+use carenet::model::{PartialDate, RecordKind};
+use carenet::{Error, LockStatus, Query, Result, Vault};
+
+pub use records::{ContactCmd, NoteCmd, ReprisalCmd};
+use secrets::Source;
+
+/// Carenet: an encrypted, offline vault of notes, contacts and reprisal records.
+#[derive(Parser, Debug)]
+#[command(name = "carenet", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Vault folder (default: the platform data folder, e.g. ~/.local/share/carenet).
+    #[arg(long, global = true, env = "CARENET_VAULT", value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// Read the passphrase from this file (first line) instead of asking on the terminal.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Print machine-readable JSON (listings, records, ids, errors).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new vault (asks for a passphrase twice).
+    Init,
+    /// Tell whether a vault exists here and whether a process has it open.
+    LockStatus,
+    /// Passphrase commands.
+    Passphrase {
+        /// Passphrase subcommand.
+        #[command(subcommand)]
+        cmd: PassphraseCmd,
+    },
+    /// Notes: add, list, show, edit, rm.
+    Note {
+        /// Note subcommand.
+        #[command(subcommand)]
+        cmd: NoteCmd,
+    },
+    /// Contacts and the contact tree: add, list, show, edit, rm, tree.
+    Contact {
+        /// Contact subcommand.
+        #[command(subcommand)]
+        cmd: ContactCmd,
+    },
+    /// Reprisal records (HURIDOCS events): add, list, show, edit, rm.
+    Reprisal {
+        /// Reprisal subcommand.
+        #[command(subcommand)]
+        cmd: ReprisalCmd,
+    },
+    /// Search every record (words must all appear; case and accents ignored).
+    Search(SearchArgs),
+    /// Export records as JSON or CSV, encrypted with age unless --plaintext.
+    Export(ExportArgs),
+    /// List the controlled vocabularies (act types, mechanisms, ...).
+    Vocab,
+}
+
+/// `passphrase` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum PassphraseCmd {
+    /// Change the passphrase (records are not re-encrypted; only the key file is re-wrapped).
+    Change {
+        /// Read the new passphrase from this file.
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+}
+
+/// Filters shared by listings and search.
+#[derive(Args, Debug, Default, Clone)]
+pub struct FilterArgs {
+    /// Only records with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only records dated on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only records dated on or before this date.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// At most this many results.
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+}
+
+impl FilterArgs {
+    fn query(&self, kind: Option<RecordKind>, text: &str) -> Result<Query> {
+        Ok(Query {
+            text: text.to_owned(),
+            kind,
+            tag: self.tag.clone(),
+            from: self.from.as_deref().map(str::parse::<PartialDate>).transpose()?,
+            to: self.to.as_deref().map(str::parse::<PartialDate>).transpose()?,
+            limit: self.limit,
+        })
+    }
+}
+
+/// `search` arguments.
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// Words to look for.
+    pub query: String,
+    /// Only this record type (note, contact, reprisal).
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `export` arguments.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// json or csv.
+    #[arg(long)]
+    pub format: String,
+    /// File to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Only this record type.
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// Encrypt to these age recipients (age1...) instead of a passphrase.
+    #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
+    pub recipients: Vec<String>,
+    /// Read the export's passphrase from this file (else CARENET_EXPORT_PASSPHRASE, else ask).
+    #[arg(long, value_name = "FILE")]
+    pub export_passphrase_file: Option<PathBuf>,
+    /// Write a readable, unencrypted file. Anyone who finds it can read it.
+    #[arg(long)]
+    pub plaintext: bool,
+    /// Include contacts' real names (left out by default).
+    #[arg(long)]
+    pub include_sensitive: bool,
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// The vault folder: `--vault`, else the platform data folder.
+fn vault_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(v) = &cli.vault {
+        return Ok(v.clone());
+    }
+    directories::ProjectDirs::from("org", "Carenet", "carenet")
+        .map(|d| d.data_dir().to_owned())
+        .ok_or_else(|| Error::invalid("No home folder found: give the vault folder with --vault DIR."))
+}
+
+fn passphrase(cli: &Cli, confirm: bool) -> Source<'_> {
+    Source {
+        file: cli.passphrase_file.as_deref(),
+        env: "CARENET_PASSPHRASE",
+        prompt: if confirm { "New vault passphrase: " } else { "Vault passphrase: " },
+        confirm,
+    }
+}
+
+fn unlock(cli: &Cli, dir: &Path) -> Result<Vault> {
+    if Vault::status(dir)? == LockStatus::NoVault {
+        return Err(Error::NoVault(dir.display().to_string()));
+    }
+    let vault = Vault::unlock(dir, &passphrase(cli, false).read()?)?;
+    for (id, e) in vault.damaged() {
+        eprintln!("carenet: warning: record {id} cannot be read ({}).", e.code());
+    }
+    Ok(vault)
+}
+
+/// Runs one command.
+pub fn run(cli: &Cli) -> Result<()> {
+    let dir = vault_dir(cli)?;
+    match &cli.command {
+        Command::Init => {
+            if Vault::status(&dir)? != LockStatus::NoVault {
+                return Err(Error::VaultExists(dir.display().to_string()));
+            }
+            let pass = passphrase(cli, true).read()?;
+            let vault = Vault::create(&dir, &pass)?;
+            let device = vault.device_id();
+            vault.lock()?;
+            print::done(cli.json, &format!("Vault created in {}.", dir.display()), &device, "device");
+            Ok(())
+        }
+        Command::LockStatus => {
+            let status = Vault::status(&dir)?;
+            if cli.json {
+                println!("{}", serde_json::json!({ "vault": dir.display().to_string(), "status": status }));
+            } else {
+                let words = match status {
+                    LockStatus::NoVault => "no vault here",
+                    LockStatus::Locked => "locked",
+                    LockStatus::OpenElsewhere => "open in another Carenet process",
+                };
+                println!("{}: {words}", dir.display());
+            }
+            Ok(())
+        }
+        Command::Passphrase { cmd: PassphraseCmd::Change { new_passphrase_file } } => {
+            let current = passphrase(cli, false).read()?;
+            let mut vault = Vault::unlock(&dir, &current)?;
+            let new = Source {
+                file: new_passphrase_file.as_deref(),
+                env: "CARENET_NEW_PASSPHRASE",
+                prompt: "New passphrase: ",
+                confirm: true,
+            }
+            .read()?;
+            vault.change_passphrase(&current, &new)?;
+            vault.lock()?;
+            print::done(cli.json, "Passphrase changed.", "ok", "status");
+            Ok(())
+        }
+        Command::Note { cmd } => {
+            let mut vault = unlock(cli, &dir)?;
+            records::note(cli, &mut vault, cmd)?;
+            vault.lock()
+        }
+        Command::Contact { cmd } => {
+            let mut vault = unlock(cli, &dir)?;
+            records::contact(cli, &mut vault, cmd)?;
+            vault.lock()
+        }
+        Command::Reprisal { cmd } => {
+            let mut vault = unlock(cli, &dir)?;
+            records::reprisal(cli, &mut vault, cmd)?;
+            vault.lock()
+        }
+        Command::Search(args) => {
+            let kind = args.kind.as_deref().map(str::parse).transpose()?;
+            let q = args.filter.query(kind, &args.query)?;
+            let vault = unlock(cli, &dir)?;
+            print::hits(cli.json, &vault.search(&q));
+            vault.lock()
+        }
+        Command::Export(args) => export_cmd(cli, &dir, args),
+        Command::Vocab => {
+            print::vocab(cli.json);
+            Ok(())
+        }
+    }
+}
+
+fn export_cmd(cli: &Cli, dir: &Path, args: &ExportArgs) -> Result<()> {
+    let format: ExportFormat = args.format.parse()?;
+    let kind = args.kind.as_deref().map(str::parse).transpose()?;
+    let query = args.filter.query(kind, "")?;
+    let protection = if args.plaintext {
+        if !args.recipients.is_empty() {
+            return Err(Error::invalid("Choose either --plaintext or --recipient, not both."));
+        }
+        Protection::Plaintext
+    } else if !args.recipients.is_empty() {
+        let rs = args
+            .recipients
+            .iter()
+            .map(|r| r.parse::<age::x25519::Recipient>().map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...)."))))
+            .collect::<Result<Vec<_>>>()?;
+        Protection::Recipients(rs)
+    } else {
+        Protection::Passphrase(
+            Source {
+                file: args.export_passphrase_file.as_deref(),
+                env: "CARENET_EXPORT_PASSPHRASE",
+                prompt: "Passphrase for the export file: ",
+                confirm: true,
+            }
+            .read()?,
+        )
+    };
+    let vault = unlock(cli, dir)?;
+    let bytes = export::render(&vault, &ExportOptions { format, query, include_sensitive: args.include_sensitive })?;
+    let count = vault.list(&args.filter.query(kind, "")?).len();
+    vault.lock()?;
+    export::write(&args.out, &bytes, &protection)?;
+    if args.plaintext {
+        eprintln!("carenet: warning: {} is not encrypted; anyone who finds it can read it.", args.out.display());
+    }
+    print::done(cli.json, &format!("Exported {count} records to {}.", args.out.display()), &args.out.display().to_string(), "file");
+    Ok(())
+}
