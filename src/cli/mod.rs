@@ -295,6 +295,6 @@ fn export_cmd(cli: &Cli, dir: &Path, args: &ExportArgs) -> Result<()> {
     if args.plaintext {
         eprintln!("carenet: warning: {} is not encrypted; anyone who finds it can read it.", args.out.display());
     }
-    print::done(cli.json, &format!("Exported {count} records to {}.", args.out.display()), &args.out.display().to_string(), "file");
+    print::done(cli.json, &format!("Exported {count} record{} to {}.", if count == 1 { "" } else { "s" }, args.out.display()), &args.out.display().to_string(), "file");
     Ok(())
 }

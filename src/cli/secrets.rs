@@ -34,13 +34,18 @@ impl Source<'_> {
             let v = Zeroizing::new(v);
             return Ok(SecretString::from(v.as_str().to_owned()));
         }
+        use std::io::IsTerminal;
+        let no_terminal = || {
+            Error::invalid(format!(
+                "No passphrase given and no terminal to ask on: use --passphrase-file FILE or set {}.",
+                self.env
+            ))
+        };
+        if !std::io::stdin().is_terminal() {
+            return Err(no_terminal());
+        }
         let ask = |prompt: &str| {
-            rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|_| {
-                Error::invalid(format!(
-                    "No passphrase given and no terminal to ask on: use --passphrase-file FILE or set {}.",
-                    self.env
-                ))
-            })
+            rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|_| no_terminal())
         };
         let first = ask(self.prompt)?;
         if self.confirm {
