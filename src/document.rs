@@ -386,6 +386,35 @@ fn reconcile_list(
             }
         }
     }
+    // Reorder what is out of place: an item moved by the user is deleted and written again at
+    // its new index (a move is not an automerge operation).
+    let mut order: Vec<(&Json, &Json)> = Vec::new();
+    for (key, value) in wanted.iter().zip(new) {
+        if !order.iter().any(|(k, _)| *k == key) {
+            order.push((key, value));
+        }
+    }
+    for (i, (key, value)) in order.into_iter().enumerate() {
+        if current.get(i) == Some(key) {
+            continue;
+        }
+        let Some(from) = current.iter().skip(i + 1).position(|c| c == key).map(|p| p + i + 1) else { continue };
+        doc.delete(list, from)?;
+        current.remove(from);
+        match value {
+            Json::Object(m) => {
+                let id = doc.insert_object(list, i, ObjType::Map)?;
+                reconcile_map(doc, &id, m, Some(top), changed, false)?;
+            }
+            other => {
+                if let Some(s) = json_to_scalar(other) {
+                    doc.insert(list, i, s)?;
+                }
+            }
+        }
+        current.insert(i, key.clone());
+        changed.insert(top.to_owned());
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -64,21 +65,27 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing database, refusing (without touching it) one from a newer schema.
+    /// Opens an existing database, refusing (without touching it) one from a newer schema or one
+    /// that is not a Carenet vault.
     pub fn open(path: &Path) -> Result<Store> {
         check_header(path)?;
+        let wal_len = std::fs::metadata(format!("{}-wal", path.display())).map(|m| m.len()).unwrap_or(0);
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        // Until the checks below pass, closing this connection must not checkpoint a WAL that a
+        // newer build may have left behind into the main file. (Without a WAL, closing normally
+        // removes the empty -wal and -shm files that reading created.)
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, wal_len > 0)?;
         let store = Store { conn, path: path.to_owned() };
-        // The header can be stale when a newer build crashed before checkpointing: ask SQLite too.
         let version: u32 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerVersion { found: version, supported: SCHEMA_VERSION });
         }
-        store.configure()?;
         let app: i32 = store.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         if app != APPLICATION_ID {
             return Err(Error::DatabaseDamaged("it is not a Carenet vault database".into()));
         }
+        store.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+        store.configure()?;
         Ok(store)
     }
 
@@ -195,25 +202,55 @@ impl Store {
     }
 }
 
-/// Reads the SQLite header straight from the file, so that a newer vault is refused before
-/// SQLite writes anything (opening in WAL mode would create -shm and -wal files).
+/// Reads the schema version and application id straight from the file (and from page-1 frames
+/// still in the WAL), so that a newer or foreign database is refused before SQLite writes
+/// anything: opening in WAL mode would create `-shm` and could checkpoint the WAL.
 pub(crate) fn check_header(path: &Path) -> Result<()> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::DatabaseDamaged("the database file is missing".into())
         } else {
-            Error::io("open", path, e)
+            Error::io("read", path, e)
         }
     })?;
-    let mut header = [0u8; 100];
-    let n = f.read(&mut header).map_err(|e| Error::io("read", path, e))?;
-    if n < 100 || &header[..16] != b"SQLite format 3\0" {
+    if bytes.len() < 100 || &bytes[..16] != b"SQLite format 3\0" {
         return Err(Error::DatabaseDamaged("it is not a database file, or it was cut short".into()));
     }
-    let version = u32::from_be_bytes([header[60], header[61], header[62], header[63]]);
+    let wal = std::fs::read(PathBuf::from(format!("{}-wal", path.display()))).unwrap_or_default();
+    let version = wal_page1_version(&wal).unwrap_or(0).max(be_u32(&bytes, 60));
     if version > SCHEMA_VERSION {
         return Err(Error::NewerVersion { found: version, supported: SCHEMA_VERSION });
     }
+    let app = be_u32(&bytes, 68) as i32;
+    if app != APPLICATION_ID && wal.is_empty() {
+        return Err(Error::DatabaseDamaged("it is not a Carenet vault database".into()));
+    }
     Ok(())
+}
+
+fn be_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]])).unwrap_or(0)
+}
+
+/// The highest user_version in any page-1 frame of the WAL's current generation (frames whose
+/// salts match the WAL header), if there is one. See sqlite.org/fileformat2.html#walformat.
+fn wal_page1_version(wal: &[u8]) -> Option<u32> {
+    if wal.len() < 32 || !matches!(be_u32(wal, 0), 0x377f_0682 | 0x377f_0683) {
+        return None;
+    }
+    let page = be_u32(wal, 8) as usize;
+    if !(512..=65536).contains(&page) {
+        return None;
+    }
+    let salts = &wal[16..24];
+    let mut best = None;
+    let mut at = 32;
+    while at + 24 + page <= wal.len() {
+        let frame = &wal[at..at + 24 + page];
+        if &frame[8..16] == salts && be_u32(frame, 0) == 1 {
+            best = Some(best.unwrap_or(0).max(be_u32(frame, 24 + 60)));
+        }
+        at += 24 + page;
+    }
+    best
 }

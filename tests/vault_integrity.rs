@@ -116,14 +116,8 @@ fn newer_database_version_is_refused_and_left_untouched() {
     assert_eq!(Vault::status(dir.path()).expect("status"), LockStatus::Locked);
 }
 
-// BUG: src/store.rs `Store::open` (lines 68-76) promises to refuse a newer database "without touching
-// it", and asks SQLite for user_version because the header "can be stale when a newer build crashed
-// before checkpointing". In that very case the connection that read the WAL is dropped on the
-// error path and SQLite checkpoints the WAL into vault.db and deletes it: the newer vault is
-// rewritten by the older build. Repro: lock a vault; with rusqlite set user_version = 99 and keep
-// the WAL file while restoring the old vault.db; unlock → NewerVersion, but vault.db changed and
-// vault.db-wal is gone.
-#[cfg(any())]
+// A newer build that crashed before checkpointing leaves its user_version only in the WAL: the
+// refusal must not checkpoint that WAL into vault.db on the way out.
 #[test]
 fn newer_version_still_in_the_wal_is_refused_and_left_untouched() {
     let (dir, _ids) = locked_vault_with_notes(3);
@@ -216,12 +210,7 @@ fn database_with_a_good_header_and_random_pages_is_refused() {
     assert_same_files(&before, &snapshot_files(dir.path()), "after refusing a scrambled database");
 }
 
-// BUG: src/store.rs `Store::open` (line 77) runs `configure()`, which sets `journal_mode = WAL`,
-// before checking `application_id`. A vault.db that is some other program's SQLite database is
-// refused as "not a Carenet vault database", but only after it was switched to WAL mode: the
-// failed unlock changed bytes 18-19 of a file that is not ours. Repro: replace vault.db with
-// `CREATE TABLE t(x)` made by rusqlite (rollback journal), unlock → DatabaseDamaged, file changed.
-#[cfg(any())]
+// Some other program's SQLite file is refused before it is switched to WAL mode.
 #[test]
 fn foreign_sqlite_database_is_refused_and_left_untouched() {
     let (dir, _ids) = locked_vault_with_notes(1);

@@ -351,13 +351,7 @@ fn draft_of_a_record_deleted_meanwhile_is_not_saved() {
     assert!(matches!(vault.update::<Note>(&id, |n| n.title.clear()), Err(Error::NotFound(_))));
 }
 
-// BUG: src/document.rs `reconcile_list` (line 318) only deletes and inserts: an item that is still
-// wanted stays where it is (the `Some(_) => {}` arm, line 368), so an update that only reorders a
-// list (tags, channels, acts) returns Ok but keeps the old order, and `save_draft` sees no changed
-// field and writes nothing.
-// Repro: add a note with tags ["a", "b"], `update(|n| n.tags = vec!["b", "a"])` → tags stay
-// ["a", "b"].
-#[cfg(any())]
+// A move is not an automerge operation: an update that only reorders a list must still be written.
 #[test]
 fn update_that_reorders_a_list_keeps_the_new_order() {
     let (_dir, mut vault) = new_vault();
@@ -741,12 +735,7 @@ fn invalid_input_is_refused_and_changes_nothing() {
     assert_eq!(vault.len(), len);
 }
 
-// BUG: src/vault/records.rs `save_draft` (line 256) validates the draft's own value, then stores
-// the merge of that draft with whatever was saved meanwhile, without validating the merge. Two
-// drafts that are each valid can together store a record that breaks a rule, which every later
-// edit of it then trips over. Repro: a reprisal with no dates; draft A sets start 2025-06, draft
-// B sets end 2025-05; both saves return Ok and the stored record ends before it starts.
-#[cfg(any())]
+// Two drafts that are each valid can be invalid together: the merge itself is validated.
 #[test]
 fn drafts_that_together_break_a_rule_are_not_both_stored() {
     let (_dir, mut vault) = new_vault();

@@ -218,6 +218,10 @@ pub trait RecordView {
     fn view_date(&self) -> Option<PartialDate>;
     /// See `RecordType::search_text`.
     fn view_search_text(&self, out: &mut String);
+    /// See `RecordType::validate`.
+    fn view_validate(&self) -> Result<()>;
+    /// See `RecordType::as_contact`.
+    fn view_contact(&self) -> Option<&Contact>;
 }
 
 impl<T: RecordType> RecordView for T {
@@ -232,6 +236,12 @@ impl<T: RecordType> RecordView for T {
     }
     fn view_search_text(&self, out: &mut String) {
         self.search_text(out)
+    }
+    fn view_validate(&self) -> Result<()> {
+        self.validate()
+    }
+    fn view_contact(&self) -> Option<&Contact> {
+        self.as_contact()
     }
 }
 

@@ -124,6 +124,9 @@ impl Vault {
         let view = doc.to_json();
         let record = Record::from_json(kind, view.clone())
             .map_err(|e| Error::DocumentDamaged { id, detail: format!("fields do not fit a {kind}: {e}") })?;
+        // What is stored is the merge of everything saved so far: check the merge itself, since
+        // two drafts that are each valid may not be valid together.
+        record.with(|r| r.view_validate().and_then(|()| self.check_links(Some(id), r)))?;
         let now = now_ms();
         let (created_ms, seq) = match self.records.get(&id) {
             Some(c) => (c.created_ms, c.seq + 1),
@@ -167,7 +170,6 @@ impl Vault {
     /// Stores a new record; returns its id once it is durable.
     pub fn add<T: RecordType>(&mut self, value: &T) -> Result<RecordId> {
         value.validate()?;
-        self.check_links(None, value)?;
         let id = RecordId::random();
         let mut doc = RecordDoc::new(T::KIND.as_str(), actor_for(&self.keys.device_public())).map_err(Self::doc_error(id))?;
         let fields = doc.reconcile(&Self::to_json(value)?).map_err(Self::doc_error(id))?;
@@ -254,7 +256,6 @@ impl Vault {
     pub fn save_draft<T: RecordType>(&mut self, draft: Draft<T>) -> Result<Stored<T>> {
         let Draft { id, mut doc, value } = draft;
         value.validate()?;
-        self.check_links(Some(id), &value)?;
         let fields = match doc.reconcile(&Self::to_json(&value)?) {
             Ok(f) => f,
             Err(e) => {

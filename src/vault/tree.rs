@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Vault;
 use crate::error::{Error, Result};
-use crate::model::{Contact, Record, RecordId, RecordKind, RecordType, RiskLevel};
+use crate::model::{Contact, Record, RecordId, RecordKind, RecordView, RiskLevel};
 
 /// One contact in a walked tree, with the people they alert below them.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -57,8 +57,8 @@ impl Vault {
     }
 
     /// Checks that a record's links point at existing contacts and that alert links make no loop.
-    pub(super) fn check_links<T: RecordType>(&self, me: Option<RecordId>, value: &T) -> Result<()> {
-        let Some(contact) = value.as_contact() else { return Ok(()) };
+    pub(super) fn check_links(&self, me: Option<RecordId>, value: &dyn RecordView) -> Result<()> {
+        let Some(contact) = value.view_contact() else { return Ok(()) };
         for target in contact.alerts.iter().chain(&contact.checked_by) {
             if Some(*target) == me {
                 return Err(Error::invalid("A contact cannot be linked to themselves."));
