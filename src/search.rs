@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use memchr::memmem;
-use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use crate::model::{PartialDate, RecordId, RecordKind, Summary};
 
@@ -52,20 +52,48 @@ pub struct SearchIndex {
     by_id: HashMap<RecordId, usize>,
 }
 
-/// Folds text for matching: compatibility decomposition, marks removed, lowercase.
+/// Folds text for matching: compatibility decomposition, marks removed, lowercase. ASCII takes a
+/// fast path (unlock folds every record, so this is on the critical path of opening a vault).
 pub fn fold(s: &str) -> String {
-    s.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            decompose_compatible(c, |d| {
+                if !is_combining_mark(d) {
+                    out.extend(d.to_lowercase());
+                }
+            });
+        }
+    }
+    out
+}
+
+/// A record prepared for the index (folding done), so that preparing can run on other threads.
+pub struct Prepared(Entry);
+
+/// Folds a record's text for the index.
+pub fn prepare(summary: Summary, text: &str) -> Prepared {
+    Prepared(Entry {
+        title: fold(&summary.title),
+        text: fold(text),
+        tags: summary.tags.iter().map(|t| fold(t)).collect(),
+        summary,
+    })
 }
 
 impl SearchIndex {
     /// Adds or replaces a record.
     pub fn upsert(&mut self, summary: Summary, text: &str) {
-        let entry = Entry {
-            title: fold(&summary.title),
-            text: fold(text),
-            tags: summary.tags.iter().map(|t| fold(t)).collect(),
-            summary,
-        };
+        self.insert(prepare(summary, text));
+    }
+
+    /// Adds or replaces a prepared record.
+    pub fn insert(&mut self, Prepared(entry): Prepared) {
         match self.by_id.get(&entry.summary.id) {
             Some(&i) => self.entries[i] = entry,
             None => {

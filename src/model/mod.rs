@@ -190,6 +190,14 @@ impl Record {
         }
     }
 
+    pub(crate) fn from_slice(kind: RecordKind, bytes: &[u8]) -> serde_json::Result<Self> {
+        Ok(match kind {
+            RecordKind::Note => Record::Note(serde_json::from_slice(bytes)?),
+            RecordKind::Contact => Record::Contact(serde_json::from_slice(bytes)?),
+            RecordKind::Reprisal => Record::Reprisal(Box::new(serde_json::from_slice(bytes)?)),
+        })
+    }
+
     pub(crate) fn from_json(kind: RecordKind, value: serde_json::Value) -> serde_json::Result<Self> {
         Ok(match kind {
             RecordKind::Note => Record::Note(serde_json::from_value(value)?),

@@ -6,11 +6,12 @@ use automerge::Change;
 
 use super::snapshot::{Snapshot, SnapshotError};
 use super::{now_ms, Cached, Vault};
+use crate::crypto::SecretKey;
 use crate::document::{actor_for, DocError, RecordDoc};
 use crate::error::{Error, Result};
 use crate::model::{HistoryEntry, Record, RecordId, RecordKind, RecordType, Stored, Summary};
 use crate::sealed::SealedChange;
-use crate::search::{Hit, Query};
+use crate::search::{self, Hit, Query};
 use crate::store::ChangeRow;
 
 /// Loaded documents kept in memory for quick repeated edits.
@@ -22,6 +23,54 @@ fn row_aad(id: &RecordId) -> Vec<u8> {
     let mut aad = b"carenet/record-row/v1/".to_vec();
     aad.extend_from_slice(&id.0);
     aad
+}
+
+struct Loaded {
+    prepared: search::Prepared,
+    cached: Cached,
+}
+
+fn summarize(id: RecordId, record: &Record, created_ms: i64, updated_ms: i64) -> (Summary, String) {
+    record.with(|r| {
+        let mut text = String::new();
+        r.view_search_text(&mut text);
+        let summary = Summary {
+            id,
+            kind: record.kind(),
+            title: r.view_title().to_owned(),
+            date: r.view_date(),
+            tags: r.view_tags().to_vec(),
+            created_ms,
+            updated_ms,
+        };
+        (summary, text)
+    })
+}
+
+/// Decrypts and checks one row, and prepares it for the index.
+fn load_row(row_key: &SecretKey, id: &RecordId, body: &[u8]) -> Result<Loaded> {
+    let damaged = || Error::RecordDamaged { id: *id };
+    let plain = row_key.open(&row_aad(id), body).ok_or_else(damaged)?;
+    let snap = Snapshot::decode(&plain).map_err(|e| match e {
+        SnapshotError::Newer(v) => Error::NewerVersion { found: v.into(), supported: super::snapshot::FORMAT.into() },
+        SnapshotError::Malformed => damaged(),
+    })?;
+    // The AEAD already binds the row id; the id inside the plaintext is checked as well.
+    if snap.id != *id {
+        return Err(damaged());
+    }
+    let record = Record::from_slice(snap.kind, snap.view).map_err(|_| damaged())?;
+    let (summary, text) = summarize(*id, &record, snap.created_ms, snap.updated_ms);
+    Ok(Loaded {
+        prepared: search::prepare(summary, &text),
+        cached: Cached {
+            kind: snap.kind,
+            record,
+            created_ms: snap.created_ms,
+            updated_ms: snap.updated_ms,
+            seq: snap.seq,
+        },
+    })
 }
 
 /// An editing session on one record: a private copy of its document that merges back on save,
@@ -41,21 +90,24 @@ impl<T> Draft<T> {
 }
 
 impl Vault {
+    /// Decrypts every row and builds the index, on all cores: this is what opening costs.
     pub(super) fn load_all(&mut self) -> Result<()> {
-        for (id, body) in self.store.all_records()? {
-            match self.decode_row(&id, &body) {
-                Ok((snap, record)) => {
-                    self.index_record(id, &record, snap.created_ms, snap.updated_ms);
-                    self.records.insert(
-                        id,
-                        Cached {
-                            kind: snap.kind,
-                            record,
-                            created_ms: snap.created_ms,
-                            updated_ms: snap.updated_ms,
-                            seq: snap.seq,
-                        },
-                    );
+        let rows = self.store.all_records()?;
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+        let chunk = rows.len().div_ceil(threads).max(1);
+        let key = &self.row_key;
+        let loaded: Vec<(RecordId, Result<Loaded>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = rows
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(|(id, body)| (*id, load_row(key, id, body))).collect::<Vec<_>>()))
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+        });
+        for (id, result) in loaded {
+            match result {
+                Ok(l) => {
+                    self.index.insert(l.prepared);
+                    self.records.insert(id, l.cached);
                 }
                 Err(e) => {
                     tracing::warn!(code = e.code(), "a record row could not be read");
@@ -66,37 +118,8 @@ impl Vault {
         Ok(())
     }
 
-    fn decode_row(&self, id: &RecordId, body: &[u8]) -> Result<(Snapshot, Record)> {
-        let damaged = || Error::RecordDamaged { id: *id };
-        let plain = self.row_key.open(&row_aad(id), body).ok_or_else(damaged)?;
-        let snap = Snapshot::decode(&plain).map_err(|e| match e {
-            SnapshotError::Newer(v) => Error::NewerVersion { found: v.into(), supported: super::snapshot::FORMAT.into() },
-            SnapshotError::Malformed => damaged(),
-        })?;
-        // The AEAD already binds the row id; the id inside the plaintext is checked as well.
-        if snap.id != *id {
-            return Err(damaged());
-        }
-        let view: serde_json::Value = serde_json::from_slice(&snap.view).map_err(|_| damaged())?;
-        let record = Record::from_json(snap.kind, view).map_err(|_| damaged())?;
-        Ok((snap, record))
-    }
-
     fn index_record(&mut self, id: RecordId, record: &Record, created_ms: i64, updated_ms: i64) {
-        let (summary, text) = record.with(|r| {
-            let mut text = String::new();
-            r.view_search_text(&mut text);
-            let summary = Summary {
-                id,
-                kind: record.kind(),
-                title: r.view_title().to_owned(),
-                date: r.view_date(),
-                tags: r.view_tags().to_vec(),
-                created_ms,
-                updated_ms,
-            };
-            (summary, text)
-        });
+        let (summary, text) = summarize(id, record, created_ms, updated_ms);
         self.index.upsert(summary, &text);
     }
 
@@ -140,6 +163,8 @@ impl Vault {
             .collect();
         let rows: Vec<ChangeRow<'_>> =
             sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
+        let view_bytes = serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?;
+        let doc_bytes = doc.save();
         let snapshot = Snapshot {
             kind,
             id,
@@ -147,8 +172,8 @@ impl Vault {
             created_ms,
             updated_ms: now,
             heads: doc.heads(),
-            view: serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?,
-            doc: doc.save(),
+            view: &view_bytes,
+            doc: &doc_bytes,
         };
         let body = self.row_key.seal(&row_aad(&id), &snapshot.encode());
         self.store.save_record(&id, &body, &rows)?;
@@ -237,9 +262,21 @@ impl Vault {
     /// Changes a record through `edit`; only the fields that differ are written. Returns the
     /// record as stored.
     pub fn update<T: RecordType>(&mut self, id: &RecordId, edit: impl FnOnce(&mut T)) -> Result<Stored<T>> {
-        let mut draft = self.draft::<T>(id)?;
-        edit(&mut draft.value);
-        self.save_draft(draft)
+        let mut value = self.get::<T>(id)?.value;
+        edit(&mut value);
+        value.validate()?;
+        let json = Self::to_json(&value)?;
+        // Edits the stored document in place (no draft copy to merge): on any failure the
+        // document is dropped, so the next edit reloads it from disk.
+        let mut doc = self.take_doc(id)?;
+        let fields = doc.reconcile(&json).map_err(Self::doc_error(*id))?;
+        if fields.is_empty() {
+            self.keep_doc(*id, doc);
+            return self.get(id);
+        }
+        let change: Vec<_> = doc.commit(&fields, now_ms()).into_iter().collect();
+        self.persist(*id, T::KIND, doc, &change)?;
+        self.get(id)
     }
 
     /// Opens a draft of a record: edit `draft.value`, then `save_draft`. Drafts of the same record

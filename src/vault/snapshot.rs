@@ -16,15 +16,15 @@ pub const FORMAT: u16 = 1;
 const MAX_HEADS: usize = 4096;
 
 /// A decoded record row.
-pub struct Snapshot {
+pub struct Snapshot<'a> {
     pub kind: RecordKind,
     pub id: RecordId,
     pub seq: u64,
     pub created_ms: i64,
     pub updated_ms: i64,
     pub heads: Vec<ChangeHash>,
-    pub view: Vec<u8>,
-    pub doc: Vec<u8>,
+    pub view: &'a [u8],
+    pub doc: &'a [u8],
 }
 
 /// Why a row's plaintext was refused.
@@ -36,7 +36,7 @@ pub enum SnapshotError {
     Newer(u16),
 }
 
-impl Snapshot {
+impl<'a> Snapshot<'a> {
     /// Serialises the snapshot.
     pub fn encode(&self) -> zeroize::Zeroizing<Vec<u8>> {
         let mut out = zeroize::Zeroizing::new(Vec::with_capacity(
@@ -54,13 +54,13 @@ impl Snapshot {
             out.extend_from_slice(&h.0);
         }
         out.extend_from_slice(&(self.view.len() as u32).to_le_bytes());
-        out.extend_from_slice(&self.view);
-        out.extend_from_slice(&self.doc);
+        out.extend_from_slice(self.view);
+        out.extend_from_slice(self.doc);
         out
     }
 
     /// Parses a snapshot, checking its layout and version; never panics.
-    pub fn decode(b: &[u8]) -> Result<Snapshot, SnapshotError> {
+    pub fn decode(b: &'a [u8]) -> Result<Snapshot<'a>, SnapshotError> {
         let mut r = Reader { b, at: 0 };
         if r.take(4)? != MAGIC {
             return Err(SnapshotError::Malformed);
@@ -80,8 +80,8 @@ impl Snapshot {
         }
         let heads = (0..n).map(|_| r.array().map(ChangeHash)).collect::<Result<Vec<_>, _>>()?;
         let view_len = u32::from_le_bytes(r.array()?) as usize;
-        let view = r.take(view_len)?.to_vec();
-        let doc = b[r.at..].to_vec();
+        let view = r.take(view_len)?;
+        let doc = &b[r.at..];
         Ok(Snapshot { kind, id, seq, created_ms, updated_ms, heads, view, doc })
     }
 }
