@@ -22,7 +22,11 @@ pub const DB_FILE: &str = "vault.db";
 const SCHEMA_V1: &str = "
 CREATE TABLE records (
     id   BLOB PRIMARY KEY,   -- random record id
-    body BLOB NOT NULL       -- XChaCha20-Poly1305(padded snapshot), bound to id
+    body BLOB NOT NULL       -- XChaCha20-Poly1305(padded view row), bound to id
+);
+CREATE TABLE docs (
+    id   BLOB PRIMARY KEY,   -- the same record id
+    body BLOB NOT NULL       -- XChaCha20-Poly1305(padded automerge document row), bound to id
 );
 CREATE TABLE changes (
     id    BLOB PRIMARY KEY,  -- BLAKE3 of the sealed change
@@ -118,7 +122,7 @@ impl Store {
         Ok(out)
     }
 
-    /// One record row's encrypted body.
+    /// One record's encrypted view row.
     pub fn record(&self, id: &RecordId) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
@@ -127,12 +131,23 @@ impl Store {
             .optional()?)
     }
 
-    /// Writes a record snapshot and the sealed changes that produced it in one durable
-    /// transaction: both are on disk when this returns, or neither is.
-    pub fn save_record(&mut self, id: &RecordId, body: &[u8], changes: &[ChangeRow<'_>]) -> Result<()> {
+    /// One record's encrypted document row.
+    pub fn doc(&self, id: &RecordId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT body FROM docs WHERE id = ?1")?
+            .query_row([&id.0[..]], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Writes a record's view row, its document row and the sealed changes that produced them in
+    /// one durable transaction: all are on disk when this returns, or none is.
+    pub fn save_record(&mut self, id: &RecordId, view: &[u8], doc: &[u8], changes: &[ChangeRow<'_>]) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-            .execute(params![&id.0[..], body])?;
+            .execute(params![&id.0[..], view])?;
+        tx.prepare_cached("INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
+            .execute(params![&id.0[..], doc])?;
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING",
@@ -150,6 +165,7 @@ impl Store {
     pub fn delete_record(&mut self, id: &RecordId) -> Result<bool> {
         let tx = self.conn.transaction()?;
         let n = tx.execute("DELETE FROM records WHERE id = ?1", [&id.0[..]])?;
+        tx.execute("DELETE FROM docs WHERE id = ?1", [&id.0[..]])?;
         tx.execute("DELETE FROM changes WHERE doc = ?1", [&id.0[..]])?;
         tx.commit()?;
         self.checkpoint()?;

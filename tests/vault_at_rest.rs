@@ -222,6 +222,7 @@ fn deleted_record_leaves_neither_its_text_nor_its_ciphertext() {
     let conn = open_db(dir.path());
     let mut ciphertexts = vec![record_body(&conn, &target)];
     ciphertexts.extend(change_bodies_of(&conn, &target));
+    let mut doc_rows = vec![doc_body(&conn, &target)];
     close_db(conn);
 
     // A second version, so that an old copy could linger too.
@@ -233,6 +234,7 @@ fn deleted_record_leaves_neither_its_text_nor_its_ciphertext() {
     let second = record_body(&conn, &target);
     assert_ne!(second, ciphertexts[0]);
     ciphertexts.push(second);
+    doc_rows.push(doc_body(&conn, &target));
     for change in change_bodies_of(&conn, &target) {
         if !ciphertexts.contains(&change) {
             ciphertexts.push(change);
@@ -240,6 +242,8 @@ fn deleted_record_leaves_neither_its_text_nor_its_ciphertext() {
     }
     close_db(conn);
     assert_eq!(ciphertexts.len(), 4, "two row versions and two sealed changes");
+    assert_ne!(doc_rows[0], doc_rows[1]);
+    ciphertexts.extend(doc_rows);
     // Sanity: the windows are found while the record exists (so their absence later means
     // something).
     assert!(!files_containing(dir.path(), windows(&ciphertexts[1])[1]).is_empty());
@@ -325,4 +329,8 @@ fn keyring_is_one_scrypt_stanza_at_the_pinned_work_factor() {
         let mode = std::fs::metadata(dir.path()).expect("stat the vault folder").permissions().mode();
         assert_eq!(mode & 0o777, 0o700, "the vault folder is private to its owner");
     }
+}
+
+fn doc_body(conn: &rusqlite::Connection, id: &carenet::RecordId) -> Vec<u8> {
+    conn.query_row("SELECT body FROM docs WHERE id = ?1", [&id.0[..]], |r| r.get(0)).expect("doc row")
 }

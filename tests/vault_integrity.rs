@@ -456,3 +456,59 @@ fn weak_passphrase_creates_nothing() {
     assert!(!dir.path().exists() || file_names(dir.path()).is_empty(), "nothing was written");
     assert_eq!(Vault::status(dir.path()).expect("status"), LockStatus::NoVault);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Document rows (the automerge documents, read only to edit a record or show its history)
+
+fn doc_body(conn: &rusqlite::Connection, id: &RecordId) -> Vec<u8> {
+    conn.query_row("SELECT body FROM docs WHERE id = ?1", [&id.0[..]], |r| r.get(0)).expect("doc row")
+}
+
+#[test]
+fn damaged_document_row_blocks_editing_that_record_only() {
+    let (dir, ids) = locked_vault_with_notes(6);
+    let victim = ids[2];
+    let conn = open_db(dir.path());
+    let mut body = doc_body(&conn, &victim);
+    let mid = body.len() / 2;
+    body[mid] ^= 0x01;
+    conn.execute("UPDATE docs SET body = ?1 WHERE id = ?2", rusqlite::params![body, &victim.0[..]]).expect("tamper");
+    close_db(conn);
+
+    let mut vault = unlock(dir.path());
+    // Reading uses the view row, which is intact; editing needs the document, which is not.
+    assert!(vault.damaged().is_empty());
+    assert!(vault.get::<Note>(&victim).is_ok());
+    match expect_err(vault.update::<Note>(&victim, |n| n.title.push('!')), "edit over a damaged document") {
+        Error::RecordDamaged { id } => assert_eq!(id, victim),
+        e => panic!("expected RecordDamaged naming the record, got {e:?}"),
+    }
+    assert!(matches!(vault.history(&victim), Err(Error::RecordDamaged { .. })));
+    for id in ids.iter().filter(|id| **id != victim) {
+        vault.update::<Note>(id, |n| n.title.push('!')).expect("other records still edit");
+    }
+    // The damaged record can still be deleted.
+    vault.delete(&victim).expect("delete the damaged record");
+}
+
+#[test]
+fn document_row_rolled_back_alone_is_detected() {
+    let (dir, ids) = locked_vault_with_notes(3);
+    let target = ids[1];
+    let conn = open_db(dir.path());
+    let old_doc = doc_body(&conn, &target);
+    close_db(conn);
+    let mut vault = unlock(dir.path());
+    vault.update::<Note>(&target, |n| n.title = "edited".into()).expect("edit");
+    lock(vault);
+    // Put back the older document row, keeping the newer view row.
+    let conn = open_db(dir.path());
+    conn.execute("UPDATE docs SET body = ?1 WHERE id = ?2", rusqlite::params![old_doc, &target.0[..]]).expect("roll back");
+    close_db(conn);
+
+    let mut vault = unlock(dir.path());
+    assert_eq!(vault.get::<Note>(&target).expect("view").value.title, "edited");
+    let e = expect_err(vault.update::<Note>(&target, |n| n.title.push('!')), "edit over a stale document");
+    assert!(matches!(e, Error::DocumentDamaged { id, .. } if id == target), "{e:?}");
+    assert_eq!(vault.get::<Note>(&target).expect("view").value.title, "edited", "nothing was changed");
+}

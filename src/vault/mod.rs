@@ -63,6 +63,7 @@ pub(crate) struct Cached {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub seq: u64,
+    pub heads: Vec<automerge::ChangeHash>,
 }
 
 /// An unlocked vault.

@@ -4,7 +4,7 @@
 
 use automerge::Change;
 
-use super::snapshot::{Snapshot, SnapshotError};
+use super::snapshot::{DocRow, RowError, ViewRow};
 use super::{now_ms, Cached, Vault};
 use crate::crypto::SecretKey;
 use crate::document::{actor_for, DocError, RecordDoc};
@@ -19,8 +19,9 @@ const DOC_CACHE: usize = 256;
 /// Epoch of the personal space: it never rotates (it never leaves the device).
 const PERSONAL_EPOCH: u32 = 0;
 
-fn row_aad(id: &RecordId) -> Vec<u8> {
-    let mut aad = b"carenet/record-row/v1/".to_vec();
+/// Associated data binding a row's ciphertext to its table and record id.
+fn row_aad(table: &str, id: &RecordId) -> Vec<u8> {
+    let mut aad = format!("carenet/{table}-row/v1/").into_bytes();
     aad.extend_from_slice(&id.0);
     aad
 }
@@ -50,10 +51,10 @@ fn summarize(id: RecordId, record: &Record, created_ms: i64, updated_ms: i64) ->
 /// Decrypts and checks one row, and prepares it for the index.
 fn load_row(row_key: &SecretKey, id: &RecordId, body: &[u8]) -> Result<Loaded> {
     let damaged = || Error::RecordDamaged { id: *id };
-    let plain = row_key.open(&row_aad(id), body).ok_or_else(damaged)?;
-    let snap = Snapshot::decode(&plain).map_err(|e| match e {
-        SnapshotError::Newer(v) => Error::NewerVersion { found: v.into(), supported: super::snapshot::FORMAT.into() },
-        SnapshotError::Malformed => damaged(),
+    let plain = row_key.open(&row_aad("view", id), body).ok_or_else(damaged)?;
+    let snap = ViewRow::decode(&plain).map_err(|e| match e {
+        RowError::Newer(v) => Error::NewerVersion { found: v.into(), supported: super::snapshot::FORMAT.into() },
+        RowError::Malformed => damaged(),
     })?;
     // The AEAD already binds the row id; the id inside the plaintext is checked as well.
     if snap.id != *id {
@@ -69,6 +70,7 @@ fn load_row(row_key: &SecretKey, id: &RecordId, body: &[u8]) -> Result<Loaded> {
             created_ms: snap.created_ms,
             updated_ms: snap.updated_ms,
             seq: snap.seq,
+            heads: snap.heads,
         },
     })
 }
@@ -128,10 +130,17 @@ impl Vault {
         if let Some(doc) = self.docs.remove(id) {
             return Ok(doc);
         }
-        let body = self.store.record(id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let plain = self.row_key.open(&row_aad(id), &body).ok_or(Error::RecordDamaged { id: *id })?;
-        let snap = Snapshot::decode(&plain).map_err(|_| Error::RecordDamaged { id: *id })?;
-        RecordDoc::load(&snap.doc, &snap.heads, actor_for(&self.keys.device_public()))
+        // The view row names the heads: a document row that was damaged, moved or rolled back on
+        // its own does not match them.
+        let heads = self.cached(id)?.heads.clone();
+        let damaged = || Error::RecordDamaged { id: *id };
+        let body = self.store.doc(id)?.ok_or_else(damaged)?;
+        let plain = self.row_key.open(&row_aad("doc", id), &body).ok_or_else(damaged)?;
+        let row = DocRow::decode(&plain).map_err(|_| damaged())?;
+        if row.id != *id {
+            return Err(damaged());
+        }
+        RecordDoc::load(row.doc, &heads, actor_for(&self.keys.device_public()))
             .map_err(|e| Error::DocumentDamaged { id: *id, detail: e.to_string() })
     }
 
@@ -165,20 +174,13 @@ impl Vault {
             sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
         let view_bytes = serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?;
         let doc_bytes = doc.save();
-        let snapshot = Snapshot {
-            kind,
-            id,
-            seq,
-            created_ms,
-            updated_ms: now,
-            heads: doc.heads(),
-            view: &view_bytes,
-            doc: &doc_bytes,
-        };
-        let body = self.row_key.seal(&row_aad(&id), &snapshot.encode());
-        self.store.save_record(&id, &body, &rows)?;
+        let heads = doc.heads();
+        let view_row = ViewRow { kind, id, seq, created_ms, updated_ms: now, heads: heads.clone(), view: &view_bytes };
+        let view_body = self.row_key.seal(&row_aad("view", &id), &view_row.encode());
+        let doc_body = self.row_key.seal(&row_aad("doc", &id), &DocRow { id, doc: &doc_bytes }.encode());
+        self.store.save_record(&id, &view_body, &doc_body, &rows)?;
         self.index_record(id, &record, created_ms, now);
-        self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq });
+        self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq, heads });
         self.damaged.retain(|(d, _)| *d != id);
         self.keep_doc(id, doc);
         Ok(record)

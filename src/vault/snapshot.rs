@@ -1,22 +1,31 @@
-//! The plaintext of one record row: who it is, its automerge heads, a JSON view for fast listing,
-//! and the saved automerge document. Encrypted as a whole before it reaches the store.
+//! The plaintexts of a record's two rows, each encrypted on its own before it reaches the store:
+//!
+//! - the **view** row (`records`): who the record is and a JSON view of its fields, read for every
+//!   record at unlock, so it stays small;
+//! - the **document** row (`docs`): the saved automerge document, read only to edit a record or
+//!   show its history.
+//!
+//! Both carry the record id and the document heads, so a row moved from another record, or a
+//! document row rolled back on its own, is detected.
 //!
 //! ```text
-//! magic "CNRS" | format u16 | kind u8 | record id [16] | seq u64 | created i64 | updated i64
-//! | head count u16 | heads [32 each] | view length u32 | view (JSON) | automerge document
+//! view: "CNRV" | format u16 | kind u8 | id [16] | seq u64 | created i64 | updated i64
+//!       | head count u16 | heads [32 each] | JSON view (rest)
+//! doc:  "CNRD" | format u16 | id [16] | automerge document (rest)
 //! ```
 
 use automerge::ChangeHash;
 
 use crate::model::{RecordId, RecordKind};
 
-const MAGIC: &[u8; 4] = b"CNRS";
+const VIEW_MAGIC: &[u8; 4] = b"CNRV";
+const DOC_MAGIC: &[u8; 4] = b"CNRD";
 /// Row format this build writes and the highest it reads.
 pub const FORMAT: u16 = 1;
 const MAX_HEADS: usize = 4096;
 
-/// A decoded record row.
-pub struct Snapshot<'a> {
+/// A decoded view row.
+pub struct ViewRow<'a> {
     pub kind: RecordKind,
     pub id: RecordId,
     pub seq: u64,
@@ -24,25 +33,28 @@ pub struct Snapshot<'a> {
     pub updated_ms: i64,
     pub heads: Vec<ChangeHash>,
     pub view: &'a [u8],
+}
+
+/// A decoded document row.
+pub struct DocRow<'a> {
+    pub id: RecordId,
     pub doc: &'a [u8],
 }
 
 /// Why a row's plaintext was refused.
 #[derive(Debug, PartialEq, Eq)]
-pub enum SnapshotError {
+pub enum RowError {
     /// Not the expected layout.
     Malformed,
     /// Written by a newer format.
     Newer(u16),
 }
 
-impl<'a> Snapshot<'a> {
-    /// Serialises the snapshot.
+impl<'a> ViewRow<'a> {
+    /// Serialises the row.
     pub fn encode(&self) -> zeroize::Zeroizing<Vec<u8>> {
-        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(
-            64 + self.heads.len() * 32 + self.view.len() + self.doc.len(),
-        ));
-        out.extend_from_slice(MAGIC);
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(64 + self.heads.len() * 32 + self.view.len()));
+        out.extend_from_slice(VIEW_MAGIC);
         out.extend_from_slice(&FORMAT.to_le_bytes());
         out.push(self.kind.tag());
         out.extend_from_slice(&self.id.0);
@@ -53,36 +65,45 @@ impl<'a> Snapshot<'a> {
         for h in &self.heads {
             out.extend_from_slice(&h.0);
         }
-        out.extend_from_slice(&(self.view.len() as u32).to_le_bytes());
         out.extend_from_slice(self.view);
-        out.extend_from_slice(self.doc);
         out
     }
 
-    /// Parses a snapshot, checking its layout and version; never panics.
-    pub fn decode(b: &'a [u8]) -> Result<Snapshot<'a>, SnapshotError> {
+    /// Parses a view row, checking layout and version; never panics.
+    pub fn decode(b: &'a [u8]) -> Result<ViewRow<'a>, RowError> {
         let mut r = Reader { b, at: 0 };
-        if r.take(4)? != MAGIC {
-            return Err(SnapshotError::Malformed);
-        }
-        let format = u16::from_le_bytes(r.array()?);
-        if format > FORMAT {
-            return Err(SnapshotError::Newer(format));
-        }
-        let kind = RecordKind::from_tag(r.take(1)?[0]).ok_or(SnapshotError::Malformed)?;
+        r.header(VIEW_MAGIC)?;
+        let kind = RecordKind::from_tag(r.take(1)?[0]).ok_or(RowError::Malformed)?;
         let id = RecordId(r.array()?);
         let seq = u64::from_le_bytes(r.array()?);
         let created_ms = i64::from_le_bytes(r.array()?);
         let updated_ms = i64::from_le_bytes(r.array()?);
         let n = u16::from_le_bytes(r.array()?) as usize;
         if n > MAX_HEADS {
-            return Err(SnapshotError::Malformed);
+            return Err(RowError::Malformed);
         }
         let heads = (0..n).map(|_| r.array().map(ChangeHash)).collect::<Result<Vec<_>, _>>()?;
-        let view_len = u32::from_le_bytes(r.array()?) as usize;
-        let view = r.take(view_len)?;
-        let doc = &b[r.at..];
-        Ok(Snapshot { kind, id, seq, created_ms, updated_ms, heads, view, doc })
+        Ok(ViewRow { kind, id, seq, created_ms, updated_ms, heads, view: &b[r.at..] })
+    }
+}
+
+impl<'a> DocRow<'a> {
+    /// Serialises the row.
+    pub fn encode(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(22 + self.doc.len()));
+        out.extend_from_slice(DOC_MAGIC);
+        out.extend_from_slice(&FORMAT.to_le_bytes());
+        out.extend_from_slice(&self.id.0);
+        out.extend_from_slice(self.doc);
+        out
+    }
+
+    /// Parses a document row; never panics.
+    pub fn decode(b: &'a [u8]) -> Result<DocRow<'a>, RowError> {
+        let mut r = Reader { b, at: 0 };
+        r.header(DOC_MAGIC)?;
+        let id = RecordId(r.array()?);
+        Ok(DocRow { id, doc: &b[r.at..] })
     }
 }
 
@@ -92,14 +113,25 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
-        let end = self.at.checked_add(n).ok_or(SnapshotError::Malformed)?;
-        let s = self.b.get(self.at..end).ok_or(SnapshotError::Malformed)?;
+    fn take(&mut self, n: usize) -> Result<&'a [u8], RowError> {
+        let end = self.at.checked_add(n).ok_or(RowError::Malformed)?;
+        let s = self.b.get(self.at..end).ok_or(RowError::Malformed)?;
         self.at = end;
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], SnapshotError> {
-        self.take(N)?.try_into().map_err(|_| SnapshotError::Malformed)
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], RowError> {
+        self.take(N)?.try_into().map_err(|_| RowError::Malformed)
+    }
+
+    fn header(&mut self, magic: &[u8; 4]) -> Result<(), RowError> {
+        if self.take(4)? != magic {
+            return Err(RowError::Malformed);
+        }
+        let format = u16::from_le_bytes(self.array()?);
+        if format > FORMAT {
+            return Err(RowError::Newer(format));
+        }
+        Ok(())
     }
 }
