@@ -15,6 +15,7 @@ pub mod export;
 pub mod keyring;
 pub mod model;
 pub mod sealed;
+pub mod space;
 pub mod search;
 pub mod store;
 pub mod vault;

@@ -300,7 +300,8 @@ pub struct HistoryEntry {
     pub fields: Vec<String>,
 }
 
-pub(crate) fn check_line(field: &str, value: &str) -> Result<()> {
+/// Checks a single-line field: length and no control characters.
+pub fn check_line(field: &str, value: &str) -> Result<()> {
     if value.chars().count() > MAX_LINE {
         return Err(Error::invalid(format!("The {field} is too long: keep it under {MAX_LINE} characters.")));
     }

@@ -98,13 +98,16 @@ impl Vault {
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
         let chunk = rows.len().div_ceil(threads).max(1);
         let key = &self.row_key;
-        let loaded: Vec<(RecordId, Result<Loaded>)> = std::thread::scope(|scope| {
+        let loaded: Vec<Vec<(RecordId, Result<Loaded>)>> = std::thread::scope(|scope| {
             let workers: Vec<_> = rows
                 .chunks(chunk)
                 .map(|part| scope.spawn(move || part.iter().map(|(id, body)| (*id, load_row(key, id, body))).collect::<Vec<_>>()))
                 .collect();
-            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
-        });
+            // A worker that panicked must not make its records silently vanish: fail the unlock.
+            workers.into_iter().map(|w| w.join()).collect::<std::result::Result<_, _>>()
+        })
+        .map_err(|_| Error::Database("an internal error stopped the vault from loading; nothing was changed".into()))?;
+        let loaded = loaded.into_iter().flatten();
         for (id, result) in loaded {
             match result {
                 Ok(l) => {
