@@ -70,10 +70,16 @@ impl RecordDoc {
         Ok(RecordDoc { doc })
     }
 
-    /// Loads a saved document and checks that its heads are exactly `expected_heads`.
-    pub fn load(bytes: &[u8], expected_heads: &[ChangeHash], actor: ActorId) -> Result<Self, DocError> {
+    /// Loads a saved document, applies the changes made after it was saved (`later`, raw
+    /// automerge change bytes) and checks that the heads are then exactly `expected_heads`.
+    pub fn load(bytes: &[u8], later: &[Vec<u8>], expected_heads: &[ChangeHash], actor: ActorId) -> Result<Self, DocError> {
         // `load` (unlike `load_incremental`) refuses truncated or partial data.
         let mut doc = AutoCommit::load(bytes).map_err(|e| DocError::Load(e.to_string()))?;
+        let changes = later
+            .iter()
+            .map(|b| Change::from_bytes(b.clone()).map_err(|e| DocError::Apply(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        doc.apply_changes(changes).map_err(|e| DocError::Apply(e.to_string()))?;
         let mut heads = doc.get_heads();
         heads.sort();
         let mut expected = expected_heads.to_vec();
@@ -495,9 +501,9 @@ mod tests {
         d.commit(&c, 1);
         let bytes = d.save();
         let heads = d.heads();
-        assert!(RecordDoc::load(&bytes, &heads, actor()).is_ok());
-        assert!(matches!(RecordDoc::load(&bytes, &[], actor()), Err(DocError::HeadsMismatch)));
-        assert!(RecordDoc::load(&bytes[..bytes.len() / 2], &heads, actor()).is_err());
-        assert!(RecordDoc::load(b"garbage", &heads, actor()).is_err());
+        assert!(RecordDoc::load(&bytes, &[], &heads, actor()).is_ok());
+        assert!(matches!(RecordDoc::load(&bytes, &[], &[], actor()), Err(DocError::HeadsMismatch)));
+        assert!(RecordDoc::load(&bytes[..bytes.len() / 2], &[], &heads, actor()).is_err());
+        assert!(RecordDoc::load(b"garbage", &[], &heads, actor()).is_err());
     }
 }

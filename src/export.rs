@@ -121,13 +121,23 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
             ),
         };
         let kind = r.value.kind().as_str().to_owned();
-        w.write_record([
+        let row = [
             r.id.to_string(), kind, title, date, country, place, acts, victims, perps, mechs, consent, follow, tags,
             iso(r.created_ms), iso(r.updated_ms), text,
-        ])
-        .map_err(csv_err)?;
+        ];
+        w.write_record(row.iter().map(|cell| defuse_formula(cell).into_owned())).map_err(csv_err)?;
     }
     w.into_inner().map(Zeroizing::new).map_err(|e| Error::invalid(e.to_string()))
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return) as
+/// a formula: a record synced from someone else could then run code on the partner's computer.
+/// Such cells get a leading apostrophe (the OWASP advice for CSV injection).
+fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
 }
 
 /// Encrypts (unless `Plaintext`) and writes an export crash-safely; the file appears whole or not
@@ -155,4 +165,18 @@ pub fn write(path: &Path, bytes: &[u8], protection: &Protection) -> Result<()> {
         }
     };
     crate::atomic_file::write_atomic(path, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defuse_formula;
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_are_defused() {
+        assert_eq!(defuse_formula("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(defuse_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse_formula("-1+1"), "'-1+1");
+        assert_eq!(defuse_formula("Arrest in Minsk"), "Arrest in Minsk");
+        assert_eq!(defuse_formula(""), "");
+    }
 }

@@ -140,14 +140,20 @@ impl Store {
             .optional()?)
     }
 
-    /// Writes a record's view row, its document row and the sealed changes that produced them in
-    /// one durable transaction: all are on disk when this returns, or none is.
-    pub fn save_record(&mut self, id: &RecordId, view: &[u8], doc: &[u8], changes: &[ChangeRow<'_>]) -> Result<()> {
+    /// Writes a record's view row, the sealed changes that produced it and, when `doc` is given,
+    /// a new document row, in one durable transaction: all are on disk when this returns, or none
+    /// is. `doc` receives the local sequence number (rowid) of the last change written, which the
+    /// document row records as the point it includes changes up to.
+    pub fn save_record(
+        &mut self,
+        id: &RecordId,
+        view: &[u8],
+        doc: Option<&dyn Fn(i64) -> Vec<u8>>,
+        changes: &[ChangeRow<'_>],
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
             .execute(params![&id.0[..], view])?;
-        tx.prepare_cached("INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-            .execute(params![&id.0[..], doc])?;
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING",
@@ -156,8 +162,22 @@ impl Store {
                 ins.execute(params![&c.id[..], &c.space[..], &id.0[..], c.body])?;
             }
         }
+        if let Some(doc) = doc {
+            let through: i64 = tx
+                .prepare_cached("SELECT coalesce(max(rowid), 0) FROM changes WHERE doc = ?1")?
+                .query_row([&id.0[..]], |r| r.get(0))?;
+            tx.prepare_cached("INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
+                .execute(params![&id.0[..], doc(through)])?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The sealed changes of one record stored after local sequence number `after`, in order.
+    pub fn changes_of_doc_after(&self, id: &RecordId, after: i64) -> Result<Vec<Vec<u8>>> {
+        let mut stmt = self.conn.prepare_cached("SELECT body FROM changes WHERE doc = ?1 AND rowid > ?2 ORDER BY rowid")?;
+        let rows = stmt.query_map(params![&id.0[..], after], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(Error::from)
     }
 
     /// Deletes a record and every sealed change of it, then truncates the WAL so that no copy of
@@ -222,13 +242,16 @@ impl Store {
 /// still in the WAL), so that a newer or foreign database is refused before SQLite writes
 /// anything: opening in WAL mode would create `-shm` and could checkpoint the WAL.
 pub(crate) fn check_header(path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::DatabaseDamaged("the database file is missing".into())
         } else {
-            Error::io("read", path, e)
+            Error::io("open", path, e)
         }
     })?;
+    let mut bytes = Vec::with_capacity(100);
+    file.take(100).read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
     if bytes.len() < 100 || &bytes[..16] != b"SQLite format 3\0" {
         return Err(Error::DatabaseDamaged("it is not a database file, or it was cut short".into()));
     }

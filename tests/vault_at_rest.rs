@@ -242,7 +242,8 @@ fn deleted_record_leaves_neither_its_text_nor_its_ciphertext() {
     }
     close_db(conn);
     assert_eq!(ciphertexts.len(), 4, "two row versions and two sealed changes");
-    assert_ne!(doc_rows[0], doc_rows[1]);
+    // The document row is rewritten only every so many changes: one edit may leave it as it was.
+    doc_rows.dedup();
     ciphertexts.extend(doc_rows);
     // Sanity: the windows are found while the record exists (so their absence later means
     // something).

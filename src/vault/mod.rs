@@ -21,7 +21,6 @@ pub use records::Draft;
 pub use tree::TreeNode;
 
 use crate::crypto::SecretKey;
-use crate::document::RecordDoc;
 use crate::error::{Error, Result};
 use crate::keyring::{check_passphrase_strength, Keyring, KeyringFiles, WORK_FACTOR};
 use crate::model::{Record, RecordId, RecordKind};
@@ -75,7 +74,7 @@ pub struct Vault {
     personal_key: SecretKey,
     store: Store,
     records: HashMap<RecordId, Cached>,
-    docs: HashMap<RecordId, RecordDoc>,
+    docs: HashMap<RecordId, records::OpenDoc>,
     index: SearchIndex,
     damaged: Vec<(RecordId, Error)>,
 }

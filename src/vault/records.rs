@@ -14,6 +14,15 @@ use crate::sealed::SealedChange;
 use crate::search::{self, Hit, Query};
 use crate::store::ChangeRow;
 
+/// A loaded document, and how many sealed changes were written since its document row (`None`
+/// when it has no document row yet).
+pub(crate) struct OpenDoc {
+    doc: RecordDoc,
+    tail: Option<usize>,
+}
+
+/// A new document row is written once this many changes have piled up after the last one.
+const FULL_DOC_EVERY: usize = 32;
 /// Loaded documents kept in memory for quick repeated edits.
 const DOC_CACHE: usize = 256;
 /// Epoch of the personal space: it never rotates (it never leaves the device).
@@ -128,13 +137,14 @@ impl Vault {
         self.index.upsert(summary, &text);
     }
 
-    /// Takes a record's document out of the cache, loading and verifying it if needed.
-    fn take_doc(&mut self, id: &RecordId) -> Result<RecordDoc> {
-        if let Some(doc) = self.docs.remove(id) {
-            return Ok(doc);
+    /// Takes a record's document out of the cache, or loads it: the document row, then the
+    /// record's sealed changes stored after it (each verified and decrypted), then a check that
+    /// the heads are the ones the view row names. A document row that was damaged, moved or
+    /// rolled back on its own does not match them.
+    fn take_doc(&mut self, id: &RecordId) -> Result<OpenDoc> {
+        if let Some(open) = self.docs.remove(id) {
+            return Ok(open);
         }
-        // The view row names the heads: a document row that was damaged, moved or rolled back on
-        // its own does not match them.
         let heads = self.cached(id)?.heads.clone();
         let damaged = || Error::RecordDamaged { id: *id };
         let body = self.store.doc(id)?.ok_or_else(damaged)?;
@@ -143,19 +153,32 @@ impl Vault {
         if row.id != *id {
             return Err(damaged());
         }
-        RecordDoc::load(row.doc, &heads, actor_for(&self.keys.device_public()))
-            .map_err(|e| Error::DocumentDamaged { id: *id, detail: e.to_string() })
+        let mut later = Vec::new();
+        for sealed in self.store.changes_of_doc_after(id, row.through)? {
+            let change = SealedChange::decode(&sealed)
+                .and_then(|s| s.open(&self.personal_key))
+                .map_err(|e| Error::DocumentDamaged { id: *id, detail: format!("a stored change is unusable: {e}") })?;
+            if change.0 != *id {
+                return Err(damaged());
+            }
+            later.push(change.1);
+        }
+        let doc = RecordDoc::load(row.doc, &later, &heads, actor_for(&self.keys.device_public()))
+            .map_err(|e| Error::DocumentDamaged { id: *id, detail: e.to_string() })?;
+        Ok(OpenDoc { doc, tail: Some(later.len()) })
     }
 
-    fn keep_doc(&mut self, id: RecordId, doc: RecordDoc) {
+    fn keep_doc(&mut self, id: RecordId, open: OpenDoc) {
         if self.docs.len() >= DOC_CACHE {
             self.docs.clear();
         }
-        self.docs.insert(id, doc);
+        self.docs.insert(id, open);
     }
 
-    /// Seals `changes`, snapshots `doc` and writes both durably; then updates memory.
-    fn persist(&mut self, id: RecordId, kind: RecordKind, mut doc: RecordDoc, changes: &[Change]) -> Result<Record> {
+    /// Seals `changes`, writes them with the new view row (and, every `FULL_DOC_EVERY` changes,
+    /// a new document row) durably; then updates memory.
+    fn persist(&mut self, id: RecordId, kind: RecordKind, open: OpenDoc, changes: &[Change]) -> Result<Record> {
+        let OpenDoc { mut doc, tail } = open;
         let view = doc.to_json();
         let record = Record::from_json(kind, view.clone())
             .map_err(|e| Error::DocumentDamaged { id, detail: format!("fields do not fit a {kind}: {e}") })?;
@@ -176,16 +199,21 @@ impl Vault {
         let rows: Vec<ChangeRow<'_>> =
             sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
         let view_bytes = serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?;
-        let doc_bytes = doc.save();
         let heads = doc.heads();
         let view_row = ViewRow { kind, id, seq, created_ms, updated_ms: now, heads: heads.clone(), view: &view_bytes };
         let view_body = self.row_key.seal(&row_aad("view", &id), &view_row.encode());
-        let doc_body = self.row_key.seal(&row_aad("doc", &id), &DocRow { id, doc: &doc_bytes }.encode());
-        self.store.save_record(&id, &view_body, &doc_body, &rows)?;
+        // Saving the whole document costs O(history): do it only every so many changes; the
+        // changes in between are replayed from the change log on load.
+        let tail = tail.map(|t| t + changes.len()).filter(|t| *t < FULL_DOC_EVERY);
+        let doc_bytes = if tail.is_none() { doc.save() } else { Vec::new() };
+        let row_key = &self.row_key;
+        let write_doc = |through: i64| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc: &doc_bytes }.encode());
+        let doc_write: Option<&dyn Fn(i64) -> Vec<u8>> = if tail.is_none() { Some(&write_doc) } else { None };
+        self.store.save_record(&id, &view_body, doc_write, &rows)?;
         self.index_record(id, &record, created_ms, now);
         self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq, heads });
         self.damaged.retain(|(d, _)| *d != id);
-        self.keep_doc(id, doc);
+        self.keep_doc(id, OpenDoc { doc, tail: Some(tail.unwrap_or(0)) });
         Ok(record)
     }
 
@@ -204,7 +232,7 @@ impl Vault {
         let mut doc = RecordDoc::new(T::KIND.as_str(), actor_for(&self.keys.device_public())).map_err(Self::doc_error(id))?;
         let fields = doc.reconcile(&Self::to_json(value)?).map_err(Self::doc_error(id))?;
         let change = doc.commit(&fields, now_ms()).into_iter().collect::<Vec<_>>();
-        self.persist(id, T::KIND, doc, &change)?;
+        self.persist(id, T::KIND, OpenDoc { doc, tail: None }, &change)?;
         Ok(id)
     }
 
@@ -273,14 +301,14 @@ impl Vault {
         let json = Self::to_json(&value)?;
         // Edits the stored document in place (no draft copy to merge): on any failure the
         // document is dropped, so the next edit reloads it from disk.
-        let mut doc = self.take_doc(id)?;
-        let fields = doc.reconcile(&json).map_err(Self::doc_error(*id))?;
+        let mut open = self.take_doc(id)?;
+        let fields = open.doc.reconcile(&json).map_err(Self::doc_error(*id))?;
         if fields.is_empty() {
-            self.keep_doc(*id, doc);
+            self.keep_doc(*id, open);
             return self.get(id);
         }
-        let change: Vec<_> = doc.commit(&fields, now_ms()).into_iter().collect();
-        self.persist(*id, T::KIND, doc, &change)?;
+        let change: Vec<_> = open.doc.commit(&fields, now_ms()).into_iter().collect();
+        self.persist(*id, T::KIND, open, &change)?;
         self.get(id)
     }
 
@@ -289,7 +317,7 @@ impl Vault {
     pub fn draft<T: RecordType>(&mut self, id: &RecordId) -> Result<Draft<T>> {
         let value = self.get::<T>(id)?.value;
         let mut doc = self.take_doc(id)?;
-        let fork = doc.fork(actor_for(&self.keys.device_public()));
+        let fork = doc.doc.fork(actor_for(&self.keys.device_public()));
         self.keep_doc(*id, doc);
         Ok(Draft { id: *id, doc: fork, value })
     }
@@ -310,7 +338,7 @@ impl Vault {
         }
         doc.commit(&fields, now_ms());
         let mut main = self.take_doc(&id)?;
-        let new_changes = main.merge(&mut doc).map_err(Self::doc_error(id))?;
+        let new_changes = main.doc.merge(&mut doc).map_err(Self::doc_error(id))?;
         // On failure `main` is dropped, so the next edit reloads it from disk: memory never runs
         // ahead of what was acknowledged.
         self.persist(id, T::KIND, main, &new_changes)?;
@@ -355,6 +383,7 @@ impl Vault {
         let mut doc = self.take_doc(id)?;
         let me = self.keys.device_public();
         let entries = doc
+            .doc
             .history()
             .into_iter()
             .map(|(actor, time_ms, fields)| {

@@ -11,7 +11,7 @@
 //! ```text
 //! view: "CNRV" | format u16 | kind u8 | id [16] | seq u64 | created i64 | updated i64
 //!       | head count u16 | heads [32 each] | JSON view (rest)
-//! doc:  "CNRD" | format u16 | id [16] | automerge document (rest)
+//! doc:  "CNRD" | format u16 | id [16] | through i64 | automerge document (rest)
 //! ```
 
 use automerge::ChangeHash;
@@ -38,6 +38,9 @@ pub struct ViewRow<'a> {
 /// A decoded document row.
 pub struct DocRow<'a> {
     pub id: RecordId,
+    /// The local sequence number of the last sealed change this document includes; later changes
+    /// of the record are replayed from the change log when it is loaded.
+    pub through: i64,
     pub doc: &'a [u8],
 }
 
@@ -94,6 +97,7 @@ impl<'a> DocRow<'a> {
         out.extend_from_slice(DOC_MAGIC);
         out.extend_from_slice(&FORMAT.to_le_bytes());
         out.extend_from_slice(&self.id.0);
+        out.extend_from_slice(&self.through.to_le_bytes());
         out.extend_from_slice(self.doc);
         out
     }
@@ -103,7 +107,8 @@ impl<'a> DocRow<'a> {
         let mut r = Reader { b, at: 0 };
         r.header(DOC_MAGIC)?;
         let id = RecordId(r.array()?);
-        Ok(DocRow { id, doc: &b[r.at..] })
+        let through = i64::from_le_bytes(r.array()?);
+        Ok(DocRow { id, through, doc: &b[r.at..] })
     }
 }
 
