@@ -492,23 +492,51 @@ fn damaged_document_row_blocks_editing_that_record_only() {
 }
 
 #[test]
-fn document_row_rolled_back_alone_is_detected() {
+fn document_row_rolled_back_alone_is_completed_by_the_change_log() {
     let (dir, ids) = locked_vault_with_notes(3);
     let target = ids[1];
     let conn = open_db(dir.path());
     let old_doc = doc_body(&conn, &target);
     close_db(conn);
+    // Enough edits for the document row to be rewritten (it is, every few dozen changes).
     let mut vault = unlock(dir.path());
-    vault.update::<Note>(&target, |n| n.title = "edited".into()).expect("edit");
+    for i in 0..40 {
+        vault.update::<Note>(&target, |n| n.title = format!("edited {i}")).expect("edit");
+    }
     lock(vault);
-    // Put back the older document row, keeping the newer view row.
     let conn = open_db(dir.path());
+    assert_ne!(doc_body(&conn, &target), old_doc, "the document row was rewritten");
     conn.execute("UPDATE docs SET body = ?1 WHERE id = ?2", rusqlite::params![old_doc, &target.0[..]]).expect("roll back");
     close_db(conn);
 
+    // The older row plus the sealed changes stored after it reach the heads the view row names.
     let mut vault = unlock(dir.path());
-    assert_eq!(vault.get::<Note>(&target).expect("view").value.title, "edited");
-    let e = expect_err(vault.update::<Note>(&target, |n| n.title.push('!')), "edit over a stale document");
+    vault.update::<Note>(&target, |n| n.title.push('!')).expect("edit over the older document row");
+    assert_eq!(vault.get::<Note>(&target).expect("read").value.title, "edited 39!");
+    assert_eq!(vault.history(&target).expect("history").len(), 42, "no change was lost");
+}
+
+#[test]
+fn missing_sealed_change_is_detected_when_the_document_loads() {
+    let (dir, ids) = locked_vault_with_notes(3);
+    let target = ids[0];
+    let mut vault = unlock(dir.path());
+    for i in 0..3 {
+        vault.update::<Note>(&target, |n| n.title = format!("edited {i}")).expect("edit");
+    }
+    lock(vault);
+    // Remove the newest change of the record: the document can no longer reach its heads.
+    let conn = open_db(dir.path());
+    conn.execute(
+        "DELETE FROM changes WHERE rowid = (SELECT max(rowid) FROM changes WHERE doc = ?1)",
+        [&target.0[..]],
+    )
+    .expect("delete a change");
+    close_db(conn);
+
+    let mut vault = unlock(dir.path());
+    assert_eq!(vault.get::<Note>(&target).expect("the view still reads").value.title, "edited 2");
+    let e = expect_err(vault.update::<Note>(&target, |n| n.title.push('!')), "edit over a broken history");
     assert!(matches!(e, Error::DocumentDamaged { id, .. } if id == target), "{e:?}");
-    assert_eq!(vault.get::<Note>(&target).expect("view").value.title, "edited", "nothing was changed");
+    vault.update::<Note>(&ids[1], |n| n.title.push('!')).expect("other records still edit");
 }
