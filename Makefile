@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test setup bench demo fmt
+.PHONY: run test setup bench
 
 setup:
 	bash scripts/setup.sh
@@ -14,8 +14,7 @@ run: setup
 
 ## Runs every test: unit, integration, CLI end to end, crash (kill -9) cycles.
 test: setup
-	$(CARGO) build --all-targets
-	$(CARGO) test --no-fail-fast
+	bash scripts/test.sh
 
 ## Benchmarks (criterion); medians are recorded in bench/README.md.
 bench: setup

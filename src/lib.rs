@@ -2,7 +2,26 @@
 //! each an automerge document, for human rights defenders working offline.
 //!
 //! The CLI (`src/main.rs`) and the desktop shell (`src-tauri`) are thin layers over this crate.
-//! Start at [`Vault`].
+//! Start at [`Vault`]:
+//!
+//! ```
+//! use carenet::{Note, Query, SecretString, Vault, VaultOptions};
+//!
+//! let dir = std::env::temp_dir().join(format!("carenet-doc-{}", std::process::id()));
+//! let pass = SecretString::from("a passphrase of several words".to_owned());
+//! // Tests may lower the scrypt cost; the app always uses the default (2^18).
+//! let mut vault = Vault::create_with(&dir, &pass, &VaultOptions { work_factor: 10 })?;
+//! let id = vault.add(&Note { title: "Checkpoint".into(), body: "Use the river road".into(), tags: vec![] })?;
+//! vault.update::<Note>(&id, |n| n.tags.push("security".into()))?;
+//! vault.lock()?;
+//!
+//! let vault = Vault::unlock(&dir, &pass)?;
+//! let hits = vault.search(&Query { text: "RIVER".into(), ..Default::default() });
+//! assert_eq!(hits[0].summary.id, id);
+//! # vault.lock()?;
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok::<(), carenet::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
