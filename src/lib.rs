@@ -38,6 +38,7 @@ pub mod space;
 pub mod search;
 pub mod store;
 pub mod vault;
+mod wire;
 
 pub use age::secrecy::SecretString;
 pub use error::{Error, Result};

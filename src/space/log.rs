@@ -71,7 +71,7 @@ impl Role {
 }
 
 /// Why an operation was refused outright (before evaluation).
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum OpError {
     /// Not an operation, cut short, or over the size limits.
     #[error("not a space operation")]
@@ -143,41 +143,18 @@ impl Writer {
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
+type Reader<'a> = crate::wire::Reader<'a, OpError>;
+
+fn string(r: &mut Reader<'_>) -> Result<String, OpError> {
+    String::from_utf8(r.bytes()?.to_vec()).map_err(|_| OpError::Malformed)
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], OpError> {
-        let end = self.at.checked_add(n).ok_or(OpError::Malformed)?;
-        let s = self.b.get(self.at..end).ok_or(OpError::Malformed)?;
-        self.at = end;
-        Ok(s)
+fn count(r: &mut Reader<'_>) -> Result<usize, OpError> {
+    let n = r.u32()? as usize;
+    if n > MAX_ENVELOPES {
+        return Err(OpError::Malformed);
     }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], OpError> {
-        self.take(N)?.try_into().map_err(|_| OpError::Malformed)
-    }
-    fn u8(&mut self) -> Result<u8, OpError> {
-        Ok(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Result<u32, OpError> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-    fn bytes(&mut self) -> Result<&'a [u8], OpError> {
-        let n = self.u32()? as usize;
-        self.take(n)
-    }
-    fn string(&mut self) -> Result<String, OpError> {
-        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| OpError::Malformed)
-    }
-    fn count(&mut self) -> Result<usize, OpError> {
-        let n = self.u32()? as usize;
-        if n > MAX_ENVELOPES {
-            return Err(OpError::Malformed);
-        }
-        Ok(n)
-    }
+    Ok(n)
 }
 
 impl SpaceOp {
@@ -234,7 +211,7 @@ impl SpaceOp {
             return Err(OpError::Malformed);
         }
         let (signed, sig) = bytes.split_at(bytes.len() - 64);
-        let mut r = Reader { b: signed, at: 0 };
+        let mut r = Reader::new(signed, OpError::Malformed);
         if r.take(4)? != MAGIC {
             return Err(OpError::Malformed);
         }
@@ -253,26 +230,26 @@ impl SpaceOp {
         }
         let parents = (0..n).map(|_| r.array()).collect::<Result<Vec<OpId>, _>>()?;
         let body = match r.u8()? {
-            1 => OpBody::Create { recipient: r.string()?, name: r.bytes()?.to_vec(), envelope: r.bytes()?.to_vec() },
+            1 => OpBody::Create { recipient: string(&mut r)?, name: r.bytes()?.to_vec(), envelope: r.bytes()?.to_vec() },
             2 => {
                 let member = r.array()?;
-                let recipient = r.string()?;
+                let recipient = string(&mut r)?;
                 let role = Role::from_tag(r.u8()?).ok_or(OpError::Malformed)?;
                 let name = r.bytes()?.to_vec();
-                let n = r.count()?;
+                let n = count(&mut r)?;
                 let envelopes = (0..n).map(|_| Ok((r.u32()?, r.bytes()?.to_vec()))).collect::<Result<Vec<_>, OpError>>()?;
                 OpBody::Add { member, recipient, role, name, envelopes }
             }
             3 => {
                 let member = r.array()?;
                 let epoch = r.u32()?;
-                let n = r.count()?;
+                let n = count(&mut r)?;
                 let envelopes = (0..n).map(|_| Ok((r.array()?, r.bytes()?.to_vec()))).collect::<Result<Vec<_>, OpError>>()?;
                 OpBody::Remove { member, epoch, envelopes }
             }
             _ => return Err(OpError::Malformed),
         };
-        if r.at != signed.len() {
+        if !r.is_done() {
             return Err(OpError::Malformed);
         }
         Ok(SpaceOp { bytes: bytes.to_vec(), space, author, parents, body })

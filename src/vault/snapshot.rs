@@ -45,7 +45,7 @@ pub struct DocRow<'a> {
 }
 
 /// Why a row's plaintext was refused.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowError {
     /// Not the expected layout.
     Malformed,
@@ -74,8 +74,8 @@ impl<'a> ViewRow<'a> {
 
     /// Parses a view row, checking layout and version; never panics.
     pub fn decode(b: &'a [u8]) -> Result<ViewRow<'a>, RowError> {
-        let mut r = Reader { b, at: 0 };
-        r.header(VIEW_MAGIC)?;
+        let mut r = Reader::new(b, RowError::Malformed);
+        header(&mut r, VIEW_MAGIC)?;
         let kind = RecordKind::from_tag(r.take(1)?[0]).ok_or(RowError::Malformed)?;
         let id = RecordId(r.array()?);
         let seq = u64::from_le_bytes(r.array()?);
@@ -86,7 +86,7 @@ impl<'a> ViewRow<'a> {
             return Err(RowError::Malformed);
         }
         let heads = (0..n).map(|_| r.array().map(ChangeHash)).collect::<Result<Vec<_>, _>>()?;
-        Ok(ViewRow { kind, id, seq, created_ms, updated_ms, heads, view: &b[r.at..] })
+        Ok(ViewRow { kind, id, seq, created_ms, updated_ms, heads, view: r.rest() })
     }
 }
 
@@ -104,39 +104,23 @@ impl<'a> DocRow<'a> {
 
     /// Parses a document row; never panics.
     pub fn decode(b: &'a [u8]) -> Result<DocRow<'a>, RowError> {
-        let mut r = Reader { b, at: 0 };
-        r.header(DOC_MAGIC)?;
+        let mut r = Reader::new(b, RowError::Malformed);
+        header(&mut r, DOC_MAGIC)?;
         let id = RecordId(r.array()?);
         let through = i64::from_le_bytes(r.array()?);
-        Ok(DocRow { id, through, doc: &b[r.at..] })
+        Ok(DocRow { id, through, doc: r.rest() })
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
+type Reader<'a> = crate::wire::Reader<'a, RowError>;
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], RowError> {
-        let end = self.at.checked_add(n).ok_or(RowError::Malformed)?;
-        let s = self.b.get(self.at..end).ok_or(RowError::Malformed)?;
-        self.at = end;
-        Ok(s)
+fn header(r: &mut Reader<'_>, magic: &[u8; 4]) -> Result<(), RowError> {
+    if r.take(4)? != magic {
+        return Err(RowError::Malformed);
     }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], RowError> {
-        self.take(N)?.try_into().map_err(|_| RowError::Malformed)
+    let format = u16::from_le_bytes(r.array()?);
+    if format > FORMAT {
+        return Err(RowError::Newer(format));
     }
-
-    fn header(&mut self, magic: &[u8; 4]) -> Result<(), RowError> {
-        if self.take(4)? != magic {
-            return Err(RowError::Malformed);
-        }
-        let format = u16::from_le_bytes(self.array()?);
-        if format > FORMAT {
-            return Err(RowError::Newer(format));
-        }
-        Ok(())
-    }
+    Ok(())
 }
