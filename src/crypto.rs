@@ -6,7 +6,7 @@
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// Length of the random nonce stored in front of every ciphertext.
 pub const NONCE_LEN: usize = 24;
@@ -117,11 +117,6 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut b);
     b
-}
-
-/// Wipes a byte vector in place (used where `Zeroizing` cannot wrap the value).
-pub fn wipe(buf: &mut Vec<u8>) {
-    buf.zeroize();
 }
 
 #[cfg(test)]

@@ -101,14 +101,6 @@ impl RecordDoc {
         self.doc.get_heads()
     }
 
-    /// The record kind word stored at the root, if any.
-    pub fn kind(&self) -> Option<String> {
-        match self.doc.get(ROOT, KIND_KEY).ok().flatten() {
-            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
-            _ => None,
-        }
-    }
-
     /// A copy that edits independently under another actor, to be merged back later.
     pub fn fork(&mut self, actor: ActorId) -> RecordDoc {
         RecordDoc { doc: self.doc.fork().with_actor(actor) }
@@ -119,11 +111,6 @@ impl RecordDoc {
         let before = self.doc.get_heads();
         self.doc.merge(&mut other.doc).map_err(|e| DocError::Apply(e.to_string()))?;
         Ok(self.doc.get_changes(&before))
-    }
-
-    /// Applies changes received from elsewhere (already verified by the caller).
-    pub fn apply(&mut self, changes: Vec<Change>) -> Result<(), DocError> {
-        self.doc.apply_changes(changes).map_err(|e| DocError::Apply(e.to_string()))
     }
 
     /// The record's fields as JSON (everything but the kind marker).

@@ -51,7 +51,6 @@ pub struct ChangeRow<'a> {
 /// The open database.
 pub struct Store {
     conn: Connection,
-    path: PathBuf,
 }
 
 impl Store {
@@ -61,7 +60,7 @@ impl Store {
             return Err(Error::VaultExists(path.display().to_string()));
         }
         let conn = Connection::open(path)?;
-        let store = Store { conn, path: path.to_owned() };
+        let store = Store { conn };
         store.configure()?;
         store.conn.execute_batch(&format!(
             "BEGIN; {SCHEMA_V1} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
@@ -79,7 +78,7 @@ impl Store {
         // newer build may have left behind into the main file. (Without a WAL, closing normally
         // removes the empty -wal and -shm files that reading created.)
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, wal_len > 0)?;
-        let store = Store { conn, path: path.to_owned() };
+        let store = Store { conn };
         let version: u32 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerVersion { found: version, supported: SCHEMA_VERSION });
@@ -198,13 +197,6 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
-    /// Every sealed change of a space, as stored.
-    pub fn changes_of_space(&self, space: &[u8; 16]) -> Result<Vec<Vec<u8>>> {
-        let mut stmt = self.conn.prepare_cached("SELECT body FROM changes WHERE space = ?1")?;
-        let rows = stmt.query_map([&space[..]], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(Error::from)
-    }
-
     /// Moves everything from the WAL into the database and truncates the WAL to zero bytes.
     pub fn checkpoint(&self) -> Result<()> {
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -232,10 +224,6 @@ impl Store {
         }
     }
 
-    /// Where the database lives.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 /// Reads the schema version and application id straight from the file (and from page-1 frames
