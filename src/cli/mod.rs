@@ -23,7 +23,7 @@ pub struct Cli {
     /// Vault folder (default: the platform data folder, e.g. ~/.local/share/carenet).
     #[arg(long, global = true, env = "CARENET_VAULT", value_name = "DIR")]
     pub vault: Option<PathBuf>,
-    /// Read the passphrase from this file (first line) instead of asking on the terminal.
+    /// Read the passphrase from this file (its content, less a final newline) instead of asking.
     #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
     /// Print machine-readable JSON (listings, records, ids, errors).
