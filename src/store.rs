@@ -262,22 +262,40 @@ fn be_u32(b: &[u8], at: usize) -> u32 {
 /// The highest user_version in any page-1 frame of the WAL's current generation (frames whose
 /// salts match the WAL header), if there is one. See sqlite.org/fileformat2.html#walformat.
 fn wal_page1_version(wal: &[u8]) -> Option<u32> {
-    if wal.len() < 32 || !matches!(be_u32(wal, 0), 0x377f_0682 | 0x377f_0683) {
-        return None;
-    }
-    let page = be_u32(wal, 8) as usize;
-    if !(512..=65536).contains(&page) {
-        return None;
-    }
-    let salts = &wal[16..24];
-    let mut best = None;
-    let mut at = 32;
-    while at + 24 + page <= wal.len() {
+    wal_page1_headers(wal).map(|h| be_u32(h, 60)).max()
+}
+
+/// The database headers (first 100 bytes of page 1) in the WAL's current generation.
+fn wal_page1_headers(wal: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let valid = wal.len() >= 32 && matches!(be_u32(wal, 0), 0x377f_0682 | 0x377f_0683);
+    let page = if valid { be_u32(wal, 8) as usize } else { 0 };
+    let frames = if (512..=65536).contains(&page) { (wal.len() - 32) / (24 + page) } else { 0 };
+    (0..frames).filter_map(move |i| {
+        let at = 32 + i * (24 + page);
         let frame = &wal[at..at + 24 + page];
-        if &frame[8..16] == salts && be_u32(frame, 0) == 1 {
-            best = Some(best.unwrap_or(0).max(be_u32(frame, 24 + 60)));
+        (frame[8..16] == wal[16..24] && be_u32(frame, 0) == 1).then(|| &frame[24..124])
+    })
+}
+
+/// True when `path` is missing, empty, or a Carenet database (by its application id, in the
+/// file or still in its WAL): what an interrupted `init` leaves. Anything else is not ours to
+/// delete.
+pub(crate) fn is_ours_or_empty(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = Vec::with_capacity(100);
+    match std::fs::File::open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+        Err(_) => return false,
+        Ok(f) => {
+            if f.take(100).read_to_end(&mut header).is_err() {
+                return false;
+            }
         }
-        at += 24 + page;
     }
-    best
+    if header.is_empty() || be_u32(&header, 68) as i32 == APPLICATION_ID {
+        return true;
+    }
+    let wal = std::fs::read(format!("{}-wal", path.display())).unwrap_or_default();
+    let ours = wal_page1_headers(&wal).any(|h| be_u32(h, 68) as i32 == APPLICATION_ID);
+    ours
 }

@@ -540,3 +540,29 @@ fn missing_sealed_change_is_detected_when_the_document_loads() {
     assert!(matches!(e, Error::DocumentDamaged { id, .. } if id == target), "{e:?}");
     vault.update::<Note>(&ids[1], |n| n.title.push('!')).expect("other records still edit");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Creating a vault where files already are
+
+#[test]
+fn create_refuses_a_folder_whose_database_is_someone_elses() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let other = rusqlite::Connection::open(dir.path().join(DB)).expect("another program's database");
+    other.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").expect("fill it");
+    close_db(other);
+    let before = snapshot_files(dir.path());
+    let e = expect_err(Vault::create_with(dir.path(), &passphrase(), &fast_options()), "create over a foreign file");
+    assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+    assert_same_files(&before, &snapshot_files(dir.path()), "after refusing to create over a foreign file");
+}
+
+#[test]
+fn create_starts_again_after_an_init_that_stopped_before_the_keyring() {
+    let (dir, vault) = new_vault();
+    lock(vault);
+    // As if init had stopped after creating the database, before writing the keyring.
+    std::fs::remove_file(dir.path().join(KEYRING)).expect("remove keyring");
+    std::fs::remove_file(dir.path().join(KEYRING_BACKUP)).expect("remove backup");
+    let vault = Vault::create_with(dir.path(), &passphrase(), &fast_options()).expect("create again");
+    assert!(vault.is_empty());
+}

@@ -125,10 +125,16 @@ impl Vault {
         if files.exist() {
             return Err(Error::VaultExists(dir.display().to_string()));
         }
+        if !crate::store::is_ours_or_empty(&dir.join(DB_FILE)) {
+            return Err(Error::invalid(format!(
+                "{} holds a file named {DB_FILE} that is not a Carenet vault: choose another folder. Nothing was changed.",
+                dir.display()
+            )));
+        }
         make_private_dir(dir)?;
         let lock = take_lock(dir)?;
-        // The keyring is written last, so a database without one is an interrupted init that
-        // never held a record: clear it and start again.
+        // The keyring is written last, so a Carenet database without one is an interrupted init
+        // that never held a record: clear it and start again. Any other file is not ours.
         let db = dir.join(DB_FILE);
         for suffix in ["", "-wal", "-shm"] {
             let p = PathBuf::from(format!("{}{suffix}", db.display()));
