@@ -305,6 +305,30 @@ fn reconcile_map(
     Ok(())
 }
 
+/// Inserts one list item (an object, reconciled field by field, or a plain value) at `at`;
+/// false when the value cannot be stored (null), so nothing was inserted.
+fn insert_item(
+    doc: &mut AutoCommit,
+    list: &ObjId,
+    at: usize,
+    value: &Json,
+    top: &str,
+    changed: &mut BTreeSet<String>,
+) -> Result<bool, DocError> {
+    match value {
+        Json::Object(m) => {
+            let id = doc.insert_object(list, at, ObjType::Map)?;
+            reconcile_map(doc, &id, m, Some(top), changed, false)?;
+        }
+        other => match json_to_scalar(other) {
+            Some(s) => doc.insert(list, at, s)?,
+            None => return Ok(false),
+        },
+    }
+    changed.insert(top.to_owned());
+    Ok(true)
+}
+
 /// Turns `old` into `new` with one splice over the part between their common prefix and suffix.
 /// An editor changes one place at a time, so this is the user's edit itself; it costs O(n),
 /// where a full diff (`update_text`) costs far more on long texts.
@@ -377,21 +401,9 @@ fn reconcile_list(
             Some(_) => {}
             None => {
                 let at = i.min(current.len());
-                changed.insert(top.to_owned());
-                match value {
-                    Json::Object(m) => {
-                        let id = doc.insert_object(list, at, ObjType::Map)?;
-                        reconcile_map(doc, &id, m, Some(top), changed, false)?;
-                    }
-                    other => {
-                        if let Some(s) = json_to_scalar(other) {
-                            doc.insert(list, at, s)?;
-                        } else {
-                            continue;
-                        }
-                    }
+                if insert_item(doc, list, at, value, top, changed)? {
+                    current.insert(at, key.clone());
                 }
-                current.insert(at, key.clone());
             }
         }
     }
@@ -410,19 +422,10 @@ fn reconcile_list(
         let Some(from) = current.iter().skip(i + 1).position(|c| c == key).map(|p| p + i + 1) else { continue };
         doc.delete(list, from)?;
         current.remove(from);
-        match value {
-            Json::Object(m) => {
-                let id = doc.insert_object(list, i, ObjType::Map)?;
-                reconcile_map(doc, &id, m, Some(top), changed, false)?;
-            }
-            other => {
-                if let Some(s) = json_to_scalar(other) {
-                    doc.insert(list, i, s)?;
-                }
-            }
-        }
-        current.insert(i, key.clone());
         changed.insert(top.to_owned());
+        if insert_item(doc, list, i, value, top, changed)? {
+            current.insert(i, key.clone());
+        }
     }
     Ok(())
 }
