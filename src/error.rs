@@ -91,6 +91,9 @@ pub enum Error {
     /// Encryption or an age file failed in a way other than a wrong passphrase.
     #[error("Encryption failed: {0}")]
     Crypto(String),
+    /// Sync with another device failed (see `SyncError`).
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
 }
 
 impl Error {
@@ -115,6 +118,7 @@ impl Error {
             Error::Database(_) => "database",
             Error::DocumentDamaged { .. } => "document_damaged",
             Error::Crypto(_) => "crypto",
+            Error::Sync(e) => e.code(),
         }
     }
 

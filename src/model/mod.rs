@@ -76,7 +76,7 @@ impl<'de> Deserialize<'de> for RecordId {
 }
 
 /// A space's random 128-bit identifier.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 pub struct SpaceId(pub [u8; 16]);
 
 impl fmt::Display for SpaceId {
