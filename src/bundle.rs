@@ -120,6 +120,13 @@ pub fn write(space: SpaceId, items: &[Vec<u8>], lock: &BundleLock) -> Result<Vec
     }
 }
 
+/// Writes a bundle file crash-safely (temp file, fsync, rename).
+pub fn save(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    // A bare file name has an empty parent folder, which cannot be synced: name it in full.
+    let full = std::path::absolute(path).map_err(|e| Error::io("write", path, e))?;
+    crate::atomic_file::write_atomic(&full, bytes)
+}
+
 /// Decrypts and parses a bundle with this device's age identity or a passphrase; never panics.
 pub fn read(file: &[u8], identity: &age::x25519::Identity, passphrase: Option<&SecretString>) -> Result<Bundle> {
     let header_complete = file.windows(4).any(|w| w == b"\n---");

@@ -108,6 +108,11 @@ impl Vault {
         Ok(out)
     }
 
+    /// Decrypts and parses a bundle addressed to this device (or to `passphrase`).
+    pub fn open_bundle(&self, file: &[u8], passphrase: Option<&age::secrecy::SecretString>) -> Result<crate::bundle::Bundle> {
+        crate::bundle::read(file, &self.keys.age_identity, passphrase)
+    }
+
     /// A counter that grows whenever this vault stores an item (a local edit, a membership
     /// change, or items received): poll it to learn there is something new to send.
     pub fn change_count(&self) -> u64 {
