@@ -31,8 +31,9 @@ pub enum BundleProblem {
     /// The file ends too early.
     #[error("This bundle was cut short: ask for it again. Nothing was imported.")]
     CutShort,
-    /// A byte of the file was changed, or it is not a bundle.
-    #[error("This bundle is damaged or was altered: ask for it again. Nothing was imported.")]
+    /// A byte of the file was changed, or it was cut inside its encrypted body (age cannot tell
+    /// these apart), or it is not a bundle.
+    #[error("This bundle was cut short or altered: ask for it again. Nothing was imported.")]
     Damaged,
     /// Encrypted to other recipients.
     #[error("This bundle was not made for this device (or its header is damaged): ask the sender to make it for your card's age recipient. Nothing was imported.")]
