@@ -38,6 +38,8 @@ pub mod sync;
 pub mod space;
 pub mod search;
 pub mod store;
+pub mod sync_item;
+pub mod bundle;
 pub mod vault;
 mod wire;
 
