@@ -16,6 +16,7 @@ pub mod message;
 pub mod node;
 mod session;
 pub mod ticket;
+pub mod vault_host;
 
 pub use message::{ItemId, Message};
 pub use node::{Node, NodeOptions, SyncEvent, SyncSummary};
