@@ -1,6 +1,6 @@
 //! Sync through the real `carenet` binary on loopback, as users would script it: three vaults
 //! (A, B and a courier) in one temp folder; `sync --listen` in a background process prints its
-//! ticket, the others run `sync --peer TICKET`. Listeners are killed (as a user would stop
+//! ticket, the others run `sync --peer TICKET`; the courier also runs as `carenet serve`. Listeners are killed (as a user would stop
 //! them), which also shows a vault survives being stopped while serving.
 
 use std::io::{BufRead, BufReader};
@@ -44,6 +44,29 @@ fn listen(dir: &Path, vault: &str) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn listener");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ticket line");
+    assert!(line.starts_with("carenet-sync1:"), "ticket: {line}");
+    (child, line.trim().to_owned())
+}
+
+/// Starts the headless courier (`carenet serve --config`) on the courier's vault.
+fn serve(dir: &Path) -> (Child, String) {
+    let pass = dir.join("courier-pass");
+    std::fs::write(&pass, PASS).unwrap();
+    let config = dir.join("serve.json");
+    let body = serde_json::json!({ "vault": dir.join("courier"), "passphrase_file": pass, "bind": "127.0.0.1:0" });
+    std::fs::write(&config, body.to_string()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carenet"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .args(["--for", "120"])
+        .env_remove("CARENET_PASSPHRASE")
+        .env("CARENET_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ticket line");
     assert!(line.starts_with("carenet-sync1:"), "ticket: {line}");
@@ -100,7 +123,7 @@ fn three_carenet_processes_sync_by_ticket_and_through_a_courier() {
 
     // A -> courier, then courier -> B: A and B are never running at the same time.
     ok(d, "a", &["note", "add", "--title", "Courier canary 7f3c", "--space", &space]);
-    let (k, ticket_k) = listen(d, "courier");
+    let (k, ticket_k) = serve(d);
     ok(d, "a", &["sync", "--peer", &ticket_k]);
     stop(k);
     let (k, ticket_k) = listen(d, "courier");
