@@ -85,6 +85,8 @@ pub struct SyncSummary {
     pub sent_bytes: u64,
     /// Every byte of frames sent (protocol overhead included, QUIC's excluded).
     pub wire_bytes_sent: u64,
+    /// Every byte of frames received.
+    pub wire_bytes_received: u64,
 }
 
 /// This device on the network.

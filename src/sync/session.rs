@@ -11,6 +11,7 @@
 //! items), items that fail the host's verification, an oversize or malformed frame.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -131,7 +132,8 @@ async fn run_inner<H: SyncHost>(
             .map_err(|e| SyncError::Network(e.to_string()))?,
     };
     let (in_tx, mut in_rx) = mpsc::channel(16);
-    let reader = tokio::spawn(read_frames(recv, in_tx));
+    let received_wire = Arc::new(AtomicU64::new(0));
+    let reader = tokio::spawn(read_frames(recv, in_tx, received_wire.clone()));
     let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>(4);
     let writer = tokio::spawn(write_frames(send, out_rx));
     let last_counter = with_host(&host, |h| Ok(h.change_counter())).await?;
@@ -196,6 +198,7 @@ async fn run_inner<H: SyncHost>(
     };
     drop(out_tx);
     reader.abort();
+    s.summary.wire_bytes_received = received_wire.load(Ordering::Relaxed);
     match result {
         Ok(()) => {
             // Let the last frames (our Bye) reach the peer before closing.
@@ -212,7 +215,7 @@ async fn run_inner<H: SyncHost>(
     }
 }
 
-async fn read_frames(mut recv: RecvStream, tx: mpsc::Sender<Result<Message, SyncError>>) {
+async fn read_frames(mut recv: RecvStream, tx: mpsc::Sender<Result<Message, SyncError>>, wire: Arc<AtomicU64>) {
     let mut expected = 0u32;
     loop {
         let mut prefix = [0u8; 4];
@@ -232,6 +235,7 @@ async fn read_frames(mut recv: RecvStream, tx: mpsc::Sender<Result<Message, Sync
             let _ = tx.send(Err(SyncError::Network(e.to_string()))).await;
             return;
         }
+        wire.fetch_add(4 + len as u64, Ordering::Relaxed);
         let item = match Message::decode(&body) {
             Ok((seq, _)) if seq != expected => Err(SyncError::Protocol("replayed or re-ordered message")),
             Ok((_, msg)) => Ok(msg),
