@@ -89,6 +89,19 @@ pub enum Message {
         /// The items' bytes.
         items: Vec<Vec<u8>>,
     },
+    /// Items the initiator learnt by reconciliation that the responder lacks, sent without a
+    /// `Want` (saves a round trip and 64 bytes per item); accepted only by the responder, only for
+    /// a space whose reconciliation it answered.
+    Push {
+        /// The space.
+        space: SpaceId,
+        /// Items still to come after this batch.
+        left_items: u32,
+        /// Bytes still to come after this batch.
+        left_bytes: u64,
+        /// The items' bytes.
+        items: Vec<Vec<u8>>,
+    },
     /// The one-shot initiator is done; the responder answers `Bye` once it has stored all before.
     Bye,
 }
@@ -99,6 +112,7 @@ const HAVE: u8 = 3;
 const WANT: u8 = 4;
 const ITEMS: u8 = 5;
 const BYE: u8 = 6;
+const PUSH: u8 = 7;
 
 fn put_ids(out: &mut Vec<u8>, space: &SpaceId, ids: &[ItemId]) {
     out.extend_from_slice(&space.0);
@@ -137,8 +151,8 @@ impl Message {
                 out.push(WANT);
                 put_ids(&mut out, space, ids);
             }
-            Message::Items { space, left_items, left_bytes, items } => {
-                out.push(ITEMS);
+            Message::Items { space, left_items, left_bytes, items } | Message::Push { space, left_items, left_bytes, items } => {
+                out.push(if matches!(self, Message::Push { .. }) { PUSH } else { ITEMS });
                 out.extend_from_slice(&space.0);
                 out.extend_from_slice(&left_items.to_le_bytes());
                 out.extend_from_slice(&left_bytes.to_le_bytes());
@@ -193,7 +207,7 @@ impl Message {
                     Message::Want { space, ids }
                 }
             }
-            ITEMS => {
+            kind @ (ITEMS | PUSH) => {
                 let space = SpaceId(r.array()?);
                 let left_items = r.u32()?;
                 let left_bytes = u64::from_le_bytes(r.array()?);
@@ -206,7 +220,11 @@ impl Message {
                     }
                     items.push(b.to_vec());
                 }
-                Message::Items { space, left_items, left_bytes, items }
+                if kind == ITEMS {
+                    Message::Items { space, left_items, left_bytes, items }
+                } else {
+                    Message::Push { space, left_items, left_bytes, items }
+                }
             }
             BYE => Message::Bye,
             _ => return Err(FrameError::Malformed),
@@ -256,6 +274,7 @@ mod tests {
         round(Message::Have { space: s, ids: vec![[1; 32], [2; 32]] });
         round(Message::Want { space: s, ids: vec![] });
         round(Message::Items { space: s, left_items: 3, left_bytes: 99, items: vec![vec![1], vec![2, 3]] });
+        round(Message::Push { space: s, left_items: 0, left_bytes: 0, items: vec![vec![4]] });
         round(Message::Bye);
     }
 

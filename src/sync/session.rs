@@ -1,13 +1,13 @@
 //! One sync connection: a state machine over one bidirectional QUIC stream.
 //!
-//! Initiator: `Hello` -> (per shared space) `Reconcile` rounds -> `Have` what the peer lacks and
+//! Initiator: `Hello` -> (per shared space) `Reconcile` rounds -> `Push` what the peer lacks and
 //! `Want` what it lacks itself -> (one-shot) `Bye` once every request is answered. Responder:
 //! answers `Hello` with the spaces both share, answers each `Reconcile`, `Have` and `Want`, and
 //! answers `Bye` with `Bye`. While connected, either side sends `Have` for items added locally.
 //!
 //! Refused (connection closed with a code): anything before `Hello`, a second `Hello`, a frame
 //! whose sequence number is not the next one (replayed or re-ordered), a space not shared, a
-//! `Reconcile` out of turn, `Items` not matching the oldest open `Want` (unsolicited or replayed
+//! `Reconcile` out of turn, `Push` to the initiator or before reconciliation, `Items` not matching the oldest open `Want` (unsolicited or replayed
 //! items), items that fail the host's verification, an oversize or malformed frame.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -62,9 +62,10 @@ fn storage(ids: &[ItemId]) -> Result<NegentropyStorageVector, SyncError> {
     Ok(s)
 }
 
-/// Items being sent in answer to one `Want`.
+/// Items being sent in answer to one `Want`, or pushed after reconciliation.
 struct Job {
     space: SpaceId,
+    pushed: bool,
     items: VecDeque<Vec<u8>>,
     bytes: u64,
 }
@@ -78,7 +79,7 @@ struct Session<H> {
     shared: BTreeSet<SpaceId>,
     hello_done: bool,
     outbox: VecDeque<Message>,
-    wants_to_serve: VecDeque<(SpaceId, Vec<ItemId>)>,
+    wants_to_serve: VecDeque<(SpaceId, Vec<ItemId>, bool)>,
     job: Option<Job>,
     open_wants: VecDeque<(SpaceId, HashSet<ItemId>)>,
     awaiting_want: usize,
@@ -180,7 +181,7 @@ async fn run_inner<H: SyncHost>(
                 let Ok(permit) = permit else { break Err(SyncError::Network("the connection was lost".into())) };
                 match s.next_outgoing().await {
                     Ok(Some(msg)) => {
-                        if let Message::Items { items, .. } = &msg {
+                        if let Message::Items { items, .. } | Message::Push { items, .. } = &msg {
                             s.summary.sent_items += items.len() as u64;
                             s.summary.sent_bytes += items.iter().map(|i| i.len() as u64).sum::<u64>();
                         }
@@ -329,11 +330,18 @@ impl<H: SyncHost> Session<H> {
                     Side::Responder => self.awaiting_want = self.awaiting_want.saturating_sub(1),
                 }
                 if !ids.is_empty() {
-                    self.wants_to_serve.push_back((space, ids));
+                    self.wants_to_serve.push_back((space, ids, false));
                 }
                 Ok(())
             }
             Message::Items { space, left_items, left_bytes, items } => self.items(space, left_items, left_bytes, items).await,
+            Message::Push { space, left_items, left_bytes, items } => {
+                self.check_space(&space)?;
+                if self.side != Side::Responder || !self.answering.contains_key(&space) {
+                    return Err(SyncError::Protocol("items pushed out of turn"));
+                }
+                self.store(space, left_items, left_bytes, items).await
+            }
             Message::Bye => {
                 match self.side {
                     Side::Responder => {
@@ -410,9 +418,9 @@ impl<H: SyncHost> Session<H> {
                     Some(payload) => self.outbox.push_back(Message::Reconcile { space, payload }),
                     None => {
                         let Some((_, have, need)) = self.recon.remove(&space) else { return Ok(()) };
-                        for ids in chunks(have) {
-                            self.awaiting_want += 1;
-                            self.outbox.push_back(Message::Have { space, ids });
+                        if !have.is_empty() {
+                            self.known.entry(space).or_default().extend(have.iter().copied());
+                            self.wants_to_serve.push_back((space, have, true));
                         }
                         self.want(space, need);
                     }
@@ -443,19 +451,22 @@ impl<H: SyncHost> Session<H> {
         if *want_space != space {
             return Err(SyncError::Protocol("items for another request"));
         }
-        let mut ids = Vec::with_capacity(items.len());
         for b in &items {
-            let id = item_id(b);
-            if !open.remove(&id) {
+            if !open.remove(&item_id(b)) {
                 return Err(SyncError::Protocol("items nobody asked for, or sent twice"));
             }
-            ids.push(id);
         }
         if left_items == 0 {
             self.open_wants.pop_front();
         } else if open.is_empty() {
             return Err(SyncError::Protocol("more items announced than asked for"));
         }
+        self.store(space, left_items, left_bytes, items).await
+    }
+
+    /// Verifies and stores a batch through the host (all or nothing), then reports progress.
+    async fn store(&mut self, space: SpaceId, left_items: u32, left_bytes: u64, items: Vec<Vec<u8>>) -> Result<(), SyncError> {
+        let ids: Vec<ItemId> = items.iter().map(|b| item_id(b)).collect();
         let count = items.len() as u64;
         let bytes: u64 = items.iter().map(|i| i.len() as u64).sum();
         if !items.is_empty() {
@@ -505,12 +516,12 @@ impl<H: SyncHost> Session<H> {
             return Ok(Some(m));
         }
         if self.job.is_none() {
-            let Some((space, ids)) = self.wants_to_serve.pop_front() else { return Ok(None) };
+            let Some((space, ids, pushed)) = self.wants_to_serve.pop_front() else { return Ok(None) };
             let mut items = with_host(&self.host, move |h| h.items(space, &ids)).await?;
             // Membership operations first, so the receiver knows the authors of the changes.
             items.sort_by_key(|b| SealedChange::decode(b).is_ok());
             let bytes = items.iter().map(|b| b.len() as u64).sum();
-            self.job = Some(Job { space, items: items.into(), bytes });
+            self.job = Some(Job { space, pushed, items: items.into(), bytes });
         }
         let Some(job) = self.job.as_mut() else { return Ok(None) };
         let mut batch = Vec::new();
@@ -525,7 +536,12 @@ impl<H: SyncHost> Session<H> {
             }
         }
         job.bytes -= size as u64;
-        let msg = Message::Items { space: job.space, left_items: job.items.len() as u32, left_bytes: job.bytes, items: batch };
+        let (space, left_items, left_bytes) = (job.space, job.items.len() as u32, job.bytes);
+        let msg = if job.pushed {
+            Message::Push { space, left_items, left_bytes, items: batch }
+        } else {
+            Message::Items { space, left_items, left_bytes, items: batch }
+        };
         if job.items.is_empty() {
             self.job = None;
             self.maybe_bye();

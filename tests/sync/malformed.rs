@@ -91,7 +91,7 @@ async fn each_malformed_message_is_refused_and_the_node_keeps_serving() {
     let by_outsider = s.change(&outsider, [2; 16], b"re-signed by someone who is no member");
 
     let mut codes = Vec::new();
-    for case in ["unknown version", "oversize", "replayed", "re-ordered", "forged signature", "tampered ciphertext", "outsider author", "unsolicited items", "garbage kind"] {
+    for case in ["unknown version", "oversize", "replayed", "re-ordered", "forged signature", "tampered ciphertext", "outsider author", "unsolicited items", "push out of turn", "garbage kind"] {
         let (ep, conn) = raw_connect(&m, &na).await;
         match case {
             "unknown version" => {
@@ -128,6 +128,11 @@ async fn each_malformed_message_is_refused_and_the_node_keeps_serving() {
                 let (mut send, _recv) = hello(&conn, s.id).await;
                 send.write_all(&Message::Items { space: s.id, left_items: 0, left_bytes: 0, items: vec![valid.clone()] }.frame(1)).await.unwrap();
             }
+            "push out of turn" => {
+                // Pushing is allowed only after the node answered a reconciliation of the space.
+                let (mut send, _recv) = hello(&conn, s.id).await;
+                send.write_all(&Message::Push { space: s.id, left_items: 0, left_bytes: 0, items: vec![valid.clone()] }.frame(1)).await.unwrap();
+            }
             _ => {
                 let (mut send, _recv) = hello(&conn, s.id).await;
                 let mut f = Message::Bye.frame(1);
@@ -149,6 +154,7 @@ async fn each_malformed_message_is_refused_and_the_node_keeps_serving() {
         ("tampered ciphertext", Some(close::REFUSED_ITEM)),
         ("outsider author", Some(close::REFUSED_ITEM)),
         ("unsolicited items", Some(close::PROTOCOL)),
+        ("push out of turn", Some(close::PROTOCOL)),
         ("garbage kind", Some(close::PROTOCOL)),
     ];
     assert_eq!(codes, want);
