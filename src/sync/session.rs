@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use iroh::endpoint::{Connection, RecvStream, SendStream};
+use iroh::endpoint::{Connection, ConnectionError, RecvStream, SendStream};
 use negentropy::{Id, Negentropy, NegentropyStorageVector};
 use tokio::sync::{broadcast, mpsc};
 
@@ -101,6 +101,14 @@ pub(crate) async fn run<H: SyncHost>(
 ) -> Result<SyncSummary, SyncError> {
     let peer = *conn.remote_id().as_bytes();
     let result = run_inner(host, &conn, side, peer, events.clone()).await;
+    // A lost connection the peer closed on purpose says why.
+    let result = match (result, conn.close_reason()) {
+        (Err(SyncError::Network(_)), Some(ConnectionError::ApplicationClosed(c))) => match c.error_code.into_inner() {
+            code if code == u64::from(super::close::NOT_MEMBER) => Err(SyncError::NotMember),
+            code => Err(SyncError::Closed(code as u32)),
+        },
+        (r, _) => r,
+    };
     let code = match &result {
         Ok(_) => super::close::DONE,
         Err(e) => e.close_code(),
