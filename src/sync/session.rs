@@ -51,6 +51,9 @@ pub(crate) async fn with_host<H: SyncHost, R: Send + 'static>(
 /// How often a live connection looks for new local items (the host's change counter).
 const LIVE_POLL: Duration = Duration::from_millis(25);
 
+/// A peer must say hello within this time, or its connection (and its slot) is dropped.
+const HELLO_WITHIN: Duration = Duration::from_secs(30);
+
 type Recon = Negentropy<'static, NegentropyStorageVector>;
 
 fn storage(ids: &[ItemId]) -> Result<NegentropyStorageVector, SyncError> {
@@ -172,6 +175,8 @@ async fn run_inner<H: SyncHost>(
     }
     let mut seq = 0u32;
     let mut tick = tokio::time::interval(LIVE_POLL);
+    let hello_deadline = tokio::time::sleep(HELLO_WITHIN);
+    tokio::pin!(hello_deadline);
     let result = loop {
         s.maybe_bye();
         if s.finished() {
@@ -203,6 +208,7 @@ async fn run_inner<H: SyncHost>(
                 }
             },
             _ = tick.tick(), if s.live_ready() => if let Err(e) = s.announce_local().await { break Err(e) },
+            _ = &mut hello_deadline, if !s.hello_done => break Err(SyncError::Protocol("no hello in time")),
         }
     };
     drop(out_tx);
