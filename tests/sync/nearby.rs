@@ -62,7 +62,7 @@ fn two_devices_in_separate_network_namespaces_find_each_other_and_sync() {
     let peer = exe.parent().unwrap().parent().unwrap().join("examples/sync_peer");
     assert!(peer.exists(), "build the example first: cargo build --example sync_peer");
     let run = |ns: &str, f: &std::path::Path| {
-        Command::new("ip").args(["netns", "exec", ns]).arg(&peer).arg(f).args(["--for", "12"]).output().unwrap()
+        Command::new("ip").args(["netns", "exec", ns]).arg(&peer).arg(f).args(["--for", "20"]).output().unwrap()
     };
     let (ra, rb) = std::thread::scope(|sc| {
         let ha = sc.spawn(|| run(&na, &fa));
