@@ -19,3 +19,4 @@ test: setup
 ## Benchmarks (criterion); medians are recorded in bench/README.md.
 bench: setup
 	$(CARGO) bench --bench vault
+	$(CARGO) bench --bench spaces
