@@ -452,3 +452,19 @@ fn a_schema_one_vault_gains_spaces_on_open() {
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, carenet::store::SCHEMA_VERSION);
 }
+
+#[test]
+fn a_shared_contact_whose_links_were_not_shared_can_still_be_edited() {
+    let (_da, mut a, _db, mut b, space) = pair();
+    let leaf = a.add(&carenet::Contact { alias: "Leaf".into(), ..Default::default() }).unwrap();
+    let mid = a.add(&carenet::Contact { alias: "Mid".into(), alerts: vec![leaf], ..Default::default() }).unwrap();
+    a.share(&space, &mid, false).unwrap();
+    exchange(&a, &mut b, space);
+    assert!(b.record(&leaf).is_err(), "Leaf was not shared");
+    b.update::<carenet::Contact>(&mid, |c| c.alias = "Mid (edited by B)".into()).unwrap();
+    let stranger = RecordId::random();
+    assert!(b.update::<carenet::Contact>(&mid, |c| c.alerts.push(stranger)).is_err(), "a new link to a missing contact is refused");
+    exchange(&b, &mut a, space);
+    assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alias, "Mid (edited by B)");
+    assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alerts, vec![leaf]);
+}

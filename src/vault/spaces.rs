@@ -255,7 +255,7 @@ impl Vault {
                     epoch: st.map_or(0, |s| s.epoch),
                     members: st.map_or(0, |s| s.members.values().filter(|m| !m.removed).count()),
                     carried: e.carried,
-                    records: self.spaces.record_space.values().filter(|s| *s == id).count(),
+                    records: self.spaces.record_space.iter().filter(|(r, s)| *s == id && self.records.contains_key(r)).count(),
                 }
             })
             .collect()
