@@ -146,24 +146,33 @@ impl Vault {
             return Err(refuse(Refusal::TooMany));
         }
         let mut report = IngestReport { received: items.len(), ..Default::default() };
-        let mut seen = HashSet::new();
-        // Large batches (a first sync, a bundle) check duplicates against one read of the
-        // space's ids; small ones (a live change) ask per item.
+        // An item whose id (the hash of its bytes) is already held here is byte for byte one that
+        // was verified when it was stored: it is counted, not verified again. Large batches (a
+        // first sync, a bundle) check against one read of the space's ids; small ones (a live
+        // change) ask per item.
         let held: Option<HashSet<[u8; 32]>> = if items.len() > 64 { Some(self.store.item_ids(&space.0)?.into_iter().collect()) } else { None };
-        let mut new_ops: Vec<SpaceOp> = Vec::new();
-        let mut new_changes: Vec<SealedChange> = Vec::new();
-        for item in decode_all(&items)? {
-            if item.space() != space {
-                return Err(refuse(Refusal::WrongSpace));
+        let mut seen = HashSet::new();
+        let mut fresh = Vec::new();
+        for bytes in items {
+            if bytes.len() > crate::sync_item::MAX_ITEM_LEN {
+                return Err(refuse(Refusal::Malformed));
             }
-            let id = item.id();
+            let id = *blake3::hash(&bytes).as_bytes();
             let known = match &held {
                 Some(h) => h.contains(&id),
-                None => self.store.has_item(&id)?,
+                None => self.store.has_item(&space.0, &id)?,
             };
-            if !seen.insert(id) || known {
+            if known || !seen.insert(id) {
                 report.duplicates += 1;
-                continue;
+            } else {
+                fresh.push(bytes);
+            }
+        }
+        let mut new_ops: Vec<SpaceOp> = Vec::new();
+        let mut new_changes: Vec<SealedChange> = Vec::new();
+        for item in decode_all(&fresh)? {
+            if item.space() != space {
+                return Err(refuse(Refusal::WrongSpace));
             }
             match item {
                 SyncItem::Op(op) => new_ops.push(op),
