@@ -105,9 +105,7 @@ async function run(s) {
   for (const to of [CANARY.lev, CANARY.mira]) {
     await pick(s, "#link-from", CANARY.dana);
     await pick(s, "#link-to", to);
-    if (process.env.E2E_TRACE) await s.run(`if (!window.__calls) { window.__calls = []; const inv = window.__TAURI_INTERNALS__.invoke; window.__TAURI_INTERNALS__.invoke = (c, a, o) => { window.__calls.push(c + " " + JSON.stringify(a)); return inv(c, a, o).catch((e) => { window.__calls.push("ERR " + JSON.stringify(e)); throw e; }); }; }`);
     await s.click("#link-add");
-    if (process.env.E2E_TRACE) { await sleep(1500); console.log(await s.run(`return window.__calls`)); }
     await s.waitFor("#contact-tree", `${CANARY.dana} -> ${to}`, async () =>
       s.run(`return [...document.querySelectorAll("#contact-tree > li > ul > li")].some((li) => li.textContent.includes(arguments[0]))`, to),
     );
