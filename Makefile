@@ -27,6 +27,7 @@ test: setup
 ## Benchmarks (criterion); medians are recorded in bench/README.md.
 bench: setup
 	$(CARGO) bench --bench vault
+	$(CARGO) bench --bench spaces
 
 ## Desktop figures: binary size, cold start, memory and slowest command on 10,000 records.
 bench-desktop: ui

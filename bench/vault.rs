@@ -235,10 +235,10 @@ fn passphrase() -> SecretString {
 impl Fixture {
     fn build(records: usize) -> Fixture {
         // Under target/, not /tmp: /tmp may be a tmpfs, where fsync is free and saves look fast.
-        let root = tempfile::Builder::new()
-            .prefix("carenet-bench-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .expect("create the benchmark folder");
+        // CARENET_BENCH_DIR puts both databases on another file system (bench/journaled-ext4.sh).
+        let parent = std::env::var_os("CARENET_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_TARGET_TMPDIR").into());
+        let root = tempfile::Builder::new().prefix("carenet-bench-").tempdir_in(&parent).expect("create the benchmark folder");
+        println!("fixture folder: {}", parent.display());
         let vault_dir = root.path().join("vault");
         let started = Instant::now();
         let mut vault =

@@ -146,6 +146,52 @@ impl RecordDoc {
         self.doc.rollback();
     }
 
+    /// An empty document to receive a record's changes from another device.
+    pub fn empty(actor: ActorId) -> Self {
+        RecordDoc { doc: AutoCommit::new().with_actor(actor) }
+    }
+
+    /// Applies raw change bytes received from another device (already verified and decrypted).
+    /// The bytes are still treated as hostile: a parse failure or a panic inside automerge is an
+    /// error, never a crash.
+    pub fn apply_received(&mut self, changes: &[Vec<u8>]) -> Result<(), DocError> {
+        let parsed = changes
+            .iter()
+            .map(|b| Change::from_bytes(b.clone()).map_err(|e| DocError::Apply(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let doc = &mut self.doc;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(parsed)))
+            .map_err(|_| DocError::Apply("automerge stopped on this change".into()))?
+            .map_err(|e| DocError::Apply(e.to_string()))
+    }
+
+    /// The record kind the document names, once its first change is present.
+    pub fn kind_name(&self) -> Option<String> {
+        match self.doc.get(ROOT, KIND_KEY) {
+            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+                ScalarValue::Str(k) => Some(k.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// True when some applied change waits for another that has not arrived.
+    pub fn waits_for_changes(&mut self) -> bool {
+        !self.doc.get_missing_deps(&[]).is_empty()
+    }
+
+    /// Every change's raw bytes, in causal order (to re-seal a record for another space).
+    pub fn all_change_bytes(&mut self) -> Vec<Vec<u8>> {
+        self.doc.get_changes(&[]).iter().map(|c| c.raw_bytes().to_vec()).collect()
+    }
+
+    /// The earliest and latest change times (ms), or `None` for an empty document.
+    pub fn time_span(&mut self) -> Option<(i64, i64)> {
+        let times: Vec<i64> = self.doc.get_changes(&[]).iter().map(|c| c.timestamp()).collect();
+        Some((*times.iter().min()?, *times.iter().max()?))
+    }
+
     /// Every change in causal order: (author actor bytes, time ms, fields touched).
     pub fn history(&mut self) -> Vec<(Vec<u8>, i64, Vec<String>)> {
         self.doc

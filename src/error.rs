@@ -91,6 +91,15 @@ pub enum Error {
     /// Encryption or an age file failed in a way other than a wrong passphrase.
     #[error("Encryption failed: {0}")]
     Crypto(String),
+    /// A batch of sync items (from a peer or a bundle) was refused; nothing from it was stored.
+    #[error("{0} Nothing from it was stored.")]
+    SyncRefused(crate::sync_item::Refusal),
+    /// A bundle file could not be read; nothing from it was imported.
+    #[error("{0}")]
+    Bundle(crate::bundle::BundleProblem),
+    /// The space is not held on this device.
+    #[error("This device does not hold space {0}. List your spaces with `carenet space list`.")]
+    UnknownSpace(String),
 }
 
 impl Error {
@@ -115,6 +124,9 @@ impl Error {
             Error::Database(_) => "database",
             Error::DocumentDamaged { .. } => "document_damaged",
             Error::Crypto(_) => "crypto",
+            Error::SyncRefused(r) => r.code(),
+            Error::Bundle(b) => b.code(),
+            Error::UnknownSpace(_) => "unknown_space",
         }
     }
 

@@ -37,6 +37,8 @@ pub mod sealed;
 pub mod space;
 pub mod search;
 pub mod store;
+pub mod sync_item;
+pub mod bundle;
 pub mod vault;
 mod wire;
 

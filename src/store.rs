@@ -12,8 +12,11 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::model::RecordId;
 
+mod items;
+pub use items::{OpRow, RecordWrite};
+
 /// Schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// Marks the file as a Carenet vault (`PRAGMA application_id`, "CNET").
 const APPLICATION_ID: i32 = 0x434E_4554;
 /// File name of the database inside the vault folder.
@@ -36,6 +39,20 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_doc ON changes(doc);
 CREATE INDEX changes_space ON changes(space);
+";
+
+/// Version 2: spaces and their membership logs.
+const SCHEMA_V2: &str = "
+CREATE TABLE spaces (
+    id   BLOB PRIMARY KEY,   -- random space id
+    body BLOB NOT NULL       -- XChaCha20-Poly1305(this device's settings for the space), bound to id
+);
+CREATE TABLE ops (
+    id    BLOB PRIMARY KEY,  -- BLAKE3 of the signed membership operation
+    space BLOB NOT NULL,     -- random space id
+    body  BLOB NOT NULL      -- XChaCha20-Poly1305(the signed operation), bound to id
+);
+CREATE INDEX ops_space ON ops(space);
 ";
 
 /// A sealed change ready to be stored beside a record snapshot.
@@ -63,7 +80,7 @@ impl Store {
         let store = Store { conn };
         store.configure()?;
         store.conn.execute_batch(&format!(
-            "BEGIN; {SCHEMA_V1} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            "BEGIN; {SCHEMA_V1} {SCHEMA_V2} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
         ))?;
         Ok(store)
     }
@@ -89,6 +106,9 @@ impl Store {
         }
         store.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         store.configure()?;
+        if version < 2 {
+            store.conn.execute_batch(&format!("BEGIN; {SCHEMA_V2} PRAGMA user_version = 2; COMMIT;"))?;
+        }
         Ok(store)
     }
 

@@ -4,6 +4,7 @@
 mod print;
 mod records;
 mod secrets;
+mod spaces;
 
 use std::path::{Path, PathBuf};
 
@@ -71,6 +72,20 @@ pub enum Command {
     Export(ExportArgs),
     /// List the controlled vocabularies (act types, mechanisms, ...).
     Vocab,
+    /// Print this device's member card (text, and a QR code on a terminal) for a coordinator.
+    Id(spaces::IdArgs),
+    /// Spaces: create, list, members, invite, join, remove, share, carry.
+    Space {
+        /// Space subcommand.
+        #[command(subcommand)]
+        cmd: spaces::SpaceCmd,
+    },
+    /// USB bundles of a space's items: export, import, have.
+    Bundle {
+        /// Bundle subcommand.
+        #[command(subcommand)]
+        cmd: spaces::BundleCmd,
+    },
 }
 
 /// `passphrase` subcommands.
@@ -256,6 +271,22 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Vocab => {
             print::vocab(cli.json);
             Ok(())
+        }
+        Command::Id(args) => {
+            let vault = unlock(cli, &dir)?;
+            let res = spaces::id(cli, &vault, args);
+            vault.lock()?;
+            res
+        }
+        Command::Space { cmd } => {
+            let mut vault = unlock(cli, &dir)?;
+            spaces::space(cli, &mut vault, cmd)?;
+            vault.lock()
+        }
+        Command::Bundle { cmd } => {
+            let mut vault = unlock(cli, &dir)?;
+            spaces::bundle(cli, &mut vault, cmd)?;
+            vault.lock()
         }
     }
 }

@@ -35,7 +35,14 @@ pub struct ShowArgs {
 #[derive(Subcommand, Debug)]
 pub enum NoteCmd {
     /// Add a note; prints its id on the last line.
-    Add(NoteFields),
+    Add {
+        /// The fields.
+        #[command(flatten)]
+        fields: NoteFields,
+        /// Put the new record in this space (id, unique prefix or name) instead of your personal space.
+        #[arg(long, value_name = "SPACE")]
+        space: Option<String>,
+    },
     /// List notes, newest first.
     List(FilterArgs),
     /// Show one note.
@@ -73,7 +80,14 @@ pub struct NoteFields {
 #[derive(Subcommand, Debug)]
 pub enum ContactCmd {
     /// Add a contact; prints its id on the last line.
-    Add(ContactFields),
+    Add {
+        /// The fields.
+        #[command(flatten)]
+        fields: ContactFields,
+        /// Put the new record in this space (id, unique prefix or name) instead of your personal space.
+        #[arg(long, value_name = "SPACE")]
+        space: Option<String>,
+    },
     /// List contacts.
     List(FilterArgs),
     /// Show one contact.
@@ -155,7 +169,14 @@ pub struct ContactFields {
 #[derive(Subcommand, Debug)]
 pub enum ReprisalCmd {
     /// Add a reprisal record; prints its id on the last line.
-    Add(ReprisalFields),
+    Add {
+        /// The fields.
+        #[command(flatten)]
+        fields: ReprisalFields,
+        /// Put the new record in this space (id, unique prefix or name) instead of your personal space.
+        #[arg(long, value_name = "SPACE")]
+        space: Option<String>,
+    },
     /// List reprisal records.
     List {
         /// Filters.
@@ -300,10 +321,10 @@ fn apply_note(n: &mut Note, f: &NoteFields) -> Result<()> {
 /// Runs a `note` subcommand.
 pub fn note(cli: &Cli, vault: &mut Vault, cmd: &NoteCmd) -> Result<()> {
     match cmd {
-        NoteCmd::Add(f) => {
+        NoteCmd::Add { fields: f, space } => {
             let mut n = Note::default();
             apply_note(&mut n, f)?;
-            let id = vault.add(&n)?;
+            let id = super::spaces::add_in(vault, space.as_deref(), &n)?;
             print::added(cli.json, "note", &id);
         }
         NoteCmd::List(filter) => print::summaries(cli.json, &vault.list(&filter.query(Some(RecordKind::Note), "")?)),
@@ -368,10 +389,10 @@ fn apply_contact(vault: &Vault, c: &mut Contact, f: &ContactFields) -> Result<()
 /// Runs a `contact` subcommand.
 pub fn contact(cli: &Cli, vault: &mut Vault, cmd: &ContactCmd) -> Result<()> {
     match cmd {
-        ContactCmd::Add(f) => {
+        ContactCmd::Add { fields: f, space } => {
             let mut c = Contact::default();
             apply_contact(vault, &mut c, f)?;
-            let id = vault.add(&c)?;
+            let id = super::spaces::add_in(vault, space.as_deref(), &c)?;
             print::added(cli.json, "contact", &id);
         }
         ContactCmd::List(filter) => {
@@ -502,10 +523,10 @@ fn apply_reprisal(r: &mut ReprisalRecord, f: &ReprisalFields) -> Result<()> {
 /// Runs a `reprisal` subcommand.
 pub fn reprisal(cli: &Cli, vault: &mut Vault, cmd: &ReprisalCmd) -> Result<()> {
     match cmd {
-        ReprisalCmd::Add(f) => {
+        ReprisalCmd::Add { fields: f, space } => {
             let mut r = ReprisalRecord::default();
             apply_reprisal(&mut r, f)?;
-            let id = vault.add(&r)?;
+            let id = super::spaces::add_in(vault, space.as_deref(), &r)?;
             print::added(cli.json, "reprisal record", &id);
         }
         ReprisalCmd::List { filter, country, act_type } => {

@@ -62,6 +62,12 @@ impl FromStr for RecordId {
     }
 }
 
+impl Serialize for SpaceId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
 impl Serialize for RecordId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
@@ -76,7 +82,7 @@ impl<'de> Deserialize<'de> for RecordId {
 }
 
 /// A space's random 128-bit identifier.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 pub struct SpaceId(pub [u8; 16]);
 
 impl fmt::Display for SpaceId {

@@ -1,12 +1,10 @@
 //! Spaces: who may read and write a shared set of records. This module makes and reads the
-//! membership log (`log`) and member cards (`card`); it does not store or send anything. The
-//! vault keeps the log, and sync (next milestone) moves it.
-//!
-//! Status: the log, its evaluation and the key envelopes are done and tested; storing spaces in
-//! the vault, the CLI and the network are not yet.
+//! membership log (`log`), member cards (`card`) and invite tickets (`ticket`); it does not store
+//! or send anything. The vault keeps the log (`vault::spaces`), and sync moves it.
 
 pub mod card;
 pub mod log;
+pub mod ticket;
 
 use std::collections::BTreeMap;
 

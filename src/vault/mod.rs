@@ -9,6 +9,8 @@
 
 mod records;
 mod snapshot;
+mod spaces;
+mod sync_items;
 mod tree;
 
 use std::collections::HashMap;
@@ -18,6 +20,8 @@ use std::path::{Path, PathBuf};
 use age::secrecy::SecretString;
 
 pub use records::Draft;
+pub use spaces::{MemberInfo, SpaceSummary};
+pub use sync_items::IngestReport;
 pub use tree::TreeNode;
 
 use crate::crypto::SecretKey;
@@ -77,6 +81,9 @@ pub struct Vault {
     docs: HashMap<RecordId, records::OpenDoc>,
     index: SearchIndex,
     damaged: Vec<(RecordId, Error)>,
+    spaces: spaces::SpaceBook,
+    /// Items (sealed changes and membership operations) written since unlock: sync polls it.
+    changes_made: u64,
 }
 
 fn take_lock(dir: &Path) -> Result<File> {
@@ -164,6 +171,7 @@ impl Vault {
         let store = Store::open(&db)?;
         let mut vault = Self::assemble(dir, lock, keys, store);
         vault.load_all()?;
+        vault.load_spaces()?;
         tracing::info!(records = vault.records.len(), damaged = vault.damaged.len(), "vault unlocked");
         Ok(vault)
     }
@@ -182,6 +190,8 @@ impl Vault {
             docs: HashMap::new(),
             index: SearchIndex::default(),
             damaged: Vec::new(),
+            spaces: spaces::SpaceBook::default(),
+            changes_made: 0,
         }
     }
 

@@ -17,8 +17,8 @@ use crate::store::ChangeRow;
 /// A loaded document, and how many sealed changes were written since its document row (`None`
 /// when it has no document row yet).
 pub(crate) struct OpenDoc {
-    doc: RecordDoc,
-    tail: Option<usize>,
+    pub(super) doc: RecordDoc,
+    pub(super) tail: Option<usize>,
 }
 
 /// A new document row is written once this many changes have piled up after the last one.
@@ -26,10 +26,10 @@ const FULL_DOC_EVERY: usize = 32;
 /// Loaded documents kept in memory for quick repeated edits.
 const DOC_CACHE: usize = 256;
 /// Epoch of the personal space: it never rotates (it never leaves the device).
-const PERSONAL_EPOCH: u32 = 0;
+pub(super) const PERSONAL_EPOCH: u32 = 0;
 
 /// Associated data binding a row's ciphertext to its table and record id.
-fn row_aad(table: &str, id: &RecordId) -> Vec<u8> {
+pub(super) fn row_aad(table: &str, id: &RecordId) -> Vec<u8> {
     let mut aad = format!("carenet/{table}-row/v1/").into_bytes();
     aad.extend_from_slice(&id.0);
     aad
@@ -132,7 +132,7 @@ impl Vault {
         Ok(())
     }
 
-    fn index_record(&mut self, id: RecordId, record: &Record, created_ms: i64, updated_ms: i64) {
+    pub(super) fn index_record(&mut self, id: RecordId, record: &Record, created_ms: i64, updated_ms: i64) {
         let (summary, text) = summarize(id, record, created_ms, updated_ms);
         self.index.upsert(summary, &text);
     }
@@ -141,7 +141,7 @@ impl Vault {
     /// record's sealed changes stored after it (each verified and decrypted), then a check that
     /// the heads are the ones the view row names. A document row that was damaged, moved or
     /// rolled back on its own does not match them.
-    fn take_doc(&mut self, id: &RecordId) -> Result<OpenDoc> {
+    pub(super) fn take_doc(&mut self, id: &RecordId) -> Result<OpenDoc> {
         if let Some(open) = self.docs.remove(id) {
             return Ok(open);
         }
@@ -156,7 +156,7 @@ impl Vault {
         let mut later = Vec::new();
         for sealed in self.store.changes_of_doc_after(id, row.through)? {
             let change = SealedChange::decode(&sealed)
-                .and_then(|s| s.open(&self.personal_key))
+                .and_then(|s| s.open(self.opening_key(s.space, s.epoch).ok_or(crate::sealed::SealedError::Undecryptable)?))
                 .map_err(|e| Error::DocumentDamaged { id: *id, detail: format!("a stored change is unusable: {e}") })?;
             if change.0 != *id {
                 return Err(damaged());
@@ -168,7 +168,7 @@ impl Vault {
         Ok(OpenDoc { doc, tail: Some(later.len()) })
     }
 
-    fn keep_doc(&mut self, id: RecordId, open: OpenDoc) {
+    pub(super) fn keep_doc(&mut self, id: RecordId, open: OpenDoc) {
         if self.docs.len() >= DOC_CACHE {
             self.docs.clear();
         }
@@ -190,12 +190,9 @@ impl Vault {
             Some(c) => (c.created_ms, c.seq + 1),
             None => (now, 1),
         };
-        let sealed: Vec<SealedChange> = changes
-            .iter()
-            .map(|c| {
-                SealedChange::seal(&self.keys.device, self.keys.personal_space, PERSONAL_EPOCH, &self.personal_key, id, c.raw_bytes())
-            })
-            .collect();
+        let (space, epoch, key) = self.sealing_key(&id)?;
+        let sealed: Vec<SealedChange> =
+            changes.iter().map(|c| SealedChange::seal(&self.keys.device, space, epoch, key, id, c.raw_bytes())).collect();
         let rows: Vec<ChangeRow<'_>> =
             sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
         let view_bytes = serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?;
@@ -210,6 +207,7 @@ impl Vault {
         let write_doc = |through: i64| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc: &doc_bytes }.encode());
         let doc_write: Option<&dyn Fn(i64) -> Vec<u8>> = if tail.is_none() { Some(&write_doc) } else { None };
         self.store.save_record(&id, &view_body, doc_write, &rows)?;
+        self.changes_made += rows.len() as u64;
         self.index_record(id, &record, created_ms, now);
         self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq, heads });
         self.damaged.retain(|(d, _)| *d != id);
@@ -227,8 +225,12 @@ impl Vault {
 
     /// Stores a new record; returns its id once it is durable.
     pub fn add<T: RecordType>(&mut self, value: &T) -> Result<RecordId> {
+        self.add_with_id(RecordId::random(), value)
+    }
+
+    /// `add` under a given new id (whose space the caller may have chosen).
+    pub(super) fn add_with_id<T: RecordType>(&mut self, id: RecordId, value: &T) -> Result<RecordId> {
         value.validate()?;
-        let id = RecordId::random();
         let mut doc = RecordDoc::new(T::KIND.as_str(), actor_for(&self.keys.device_public())).map_err(Self::doc_error(id))?;
         let fields = doc.reconcile(&Self::to_json(value)?).map_err(Self::doc_error(id))?;
         let change = doc.commit(&fields, now_ms()).into_iter().collect::<Vec<_>>();
@@ -259,7 +261,7 @@ impl Vault {
         Ok(Stored { id: *id, created_ms: c.created_ms, updated_ms: c.updated_ms, value: c.record.clone() })
     }
 
-    fn cached(&self, id: &RecordId) -> Result<&Cached> {
+    pub(super) fn cached(&self, id: &RecordId) -> Result<&Cached> {
         if let Some(c) = self.records.get(id) {
             return Ok(c);
         }
