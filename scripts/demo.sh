@@ -45,9 +45,25 @@ step "Export for a partner, encrypted with age to a passphrase (open with: age -
 cn export --format csv --type reprisal --out "$WORK/for-partner.csv.age"
 head -c 60 "$WORK/for-partner.csv.age" | head -1
 
-step "At rest: the vault folder holds no readable record"
+step "A space shared with a second laptop, carried by USB bundle"
+PARTNER="$WORK/partner"
+pn() { "$BIN" --vault "$PARTNER" "$@"; }
+pn init >/dev/null
+SPACE=$(cn space create "Minsk network" | tail -1)
+CARD=$(pn id --name "Partner laptop" --no-qr | tail -1)
+TICKET=$(cn space invite "$SPACE" --member "$CARD" --role member | tail -1)
+pn space join "$TICKET"
+cn space share "$SPACE" "$DANA" --branch
+RECIPIENT=$(pn id --json | sed -E 's/.*"recipient":"([^"]+)".*/\1/')
+cn bundle export --space "$SPACE" --out "$WORK/usb.bundle" --recipient "$RECIPIENT"
+pn bundle import "$WORK/usb.bundle"
+pn space members "$SPACE"
+pn contact tree
+echo "The partner laptop holds only the shared branch: $(pn contact list --json | grep -o '"id"' | wc -l) contacts, $(pn note list --json | grep -o '"id"' | wc -l) notes."
+
+step "At rest: neither vault folder holds a readable record"
 ls -l "$VAULT"
-if grep -rl -e "river road" -e "Travel ban" -e "Dana" "$VAULT"; then
+if grep -rl -e "river road" -e "Travel ban" -e "Dana" "$VAULT" "$PARTNER"; then
   echo "found plaintext: this is a bug" >&2; exit 1
 else
   echo "No plaintext found in any file of the vault."

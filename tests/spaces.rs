@@ -406,3 +406,65 @@ fn concurrent_removals_both_take_effect() {
     assert!(r.carried >= 1);
     assert!(x.record(&id).is_err());
 }
+
+#[test]
+fn an_addition_concurrent_with_a_removal_is_reissued_and_gets_the_new_key() {
+    let (_da, mut a, _db, mut b, space) = pair();
+    let (_dc2, mut c2) = new_vault();
+    c2.join(&a.invite(&space, &card(&c2, "C2"), Role::Coordinator).unwrap()).unwrap();
+    exchange(&a, &mut b, space);
+    // A adds N while C2 concurrently removes B.
+    let (_dn, mut n) = new_vault();
+    a.invite(&space, &card(&n, "N"), Role::Member).unwrap();
+    c2.remove_member(&space, &device(&b)).unwrap();
+    for _ in 0..2 {
+        exchange(&a, &mut c2, space);
+        exchange(&c2, &mut a, space);
+    }
+    for v in [&a, &c2] {
+        let members = v.space_members(&space).unwrap();
+        assert!(members.iter().any(|m| m.device == device(&n) && !m.removed), "N was dropped");
+        assert!(members.iter().any(|m| m.device == device(&b) && m.removed), "B is still active");
+    }
+    // N joins with everything A holds, and reads what C2 writes under the new epoch.
+    let ops: Vec<Vec<u8>> = a.items(space, &a.item_ids(space).unwrap()).unwrap();
+    let t = ticket::encode(space, &device(&n), &ops.iter().map(|o| SpaceOp::decode(o).unwrap()).collect::<Vec<_>>());
+    n.join(&t).unwrap();
+    let id = c2.add_to_space(&space, &note("for N", "new epoch")).unwrap();
+    exchange(&c2, &mut n, space);
+    assert_eq!(n.get::<Note>(&id).unwrap().value.title, "for N");
+}
+
+#[test]
+fn a_schema_one_vault_gains_spaces_on_open() {
+    let (dir, mut v) = new_vault();
+    let id = v.add(&note("Old", "kept")).unwrap();
+    lock(v);
+    let conn = open_db(dir.path());
+    conn.execute_batch("DROP TABLE spaces; DROP TABLE ops; PRAGMA user_version = 1;").unwrap();
+    close_db(conn);
+    let mut v = unlock(dir.path());
+    assert_eq!(v.get::<Note>(&id).unwrap().value.body, "kept");
+    let space = v.create_space("New").unwrap();
+    let v = reopen(v);
+    assert_eq!(v.spaces()[0].id, space);
+    let conn = open_db(dir.path());
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, carenet::store::SCHEMA_VERSION);
+}
+
+#[test]
+fn a_shared_contact_whose_links_were_not_shared_can_still_be_edited() {
+    let (_da, mut a, _db, mut b, space) = pair();
+    let leaf = a.add(&carenet::Contact { alias: "Leaf".into(), ..Default::default() }).unwrap();
+    let mid = a.add(&carenet::Contact { alias: "Mid".into(), alerts: vec![leaf], ..Default::default() }).unwrap();
+    a.share(&space, &mid, false).unwrap();
+    exchange(&a, &mut b, space);
+    assert!(b.record(&leaf).is_err(), "Leaf was not shared");
+    b.update::<carenet::Contact>(&mid, |c| c.alias = "Mid (edited by B)".into()).unwrap();
+    let stranger = RecordId::random();
+    assert!(b.update::<carenet::Contact>(&mid, |c| c.alerts.push(stranger)).is_err(), "a new link to a missing contact is refused");
+    exchange(&b, &mut a, space);
+    assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alias, "Mid (edited by B)");
+    assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alerts, vec![leaf]);
+}

@@ -102,14 +102,14 @@ fn newer_database_version_is_refused_and_left_untouched() {
     let (dir, _ids) = locked_vault_with_notes(3);
     let conn = open_db(dir.path());
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("read user_version");
-    assert_eq!(version, 1, "the schema version this build writes");
+    assert_eq!(version, carenet::store::SCHEMA_VERSION, "the schema version this build writes");
     conn.execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);").expect("set user_version");
     close_db(conn);
     assert_eq!(file_names(dir.path()), [KEYRING, KEYRING_BACKUP, DB, LOCK]);
 
     let before = snapshot_files(dir.path());
     match unlock_err(dir.path(), PASSPHRASE) {
-        Error::NewerVersion { found: 99, supported: 1 } => {}
+        Error::NewerVersion { found: 99, supported } if supported == carenet::store::SCHEMA_VERSION => {}
         e => panic!("expected NewerVersion 99, got {e:?}"),
     }
     assert_same_files(&before, &snapshot_files(dir.path()), "after refusing a newer vault");

@@ -255,7 +255,7 @@ impl Vault {
                     epoch: st.map_or(0, |s| s.epoch),
                     members: st.map_or(0, |s| s.members.values().filter(|m| !m.removed).count()),
                     carried: e.carried,
-                    records: self.spaces.record_space.values().filter(|s| *s == id).count(),
+                    records: self.spaces.record_space.iter().filter(|(r, s)| *s == id && self.records.contains_key(r)).count(),
                 }
             })
             .collect()
@@ -380,6 +380,9 @@ impl Vault {
     pub fn share(&mut self, space: &SpaceId, record: &RecordId, branch: bool) -> Result<Vec<RecordId>> {
         self.writable(space)?;
         let ids = if branch { self.branch_of(record)? } else { vec![*self.cached(record).map(|_| record)?] };
+        if ids.iter().any(|id| self.space_of(id).is_some_and(|s| s != *space)) {
+            return Err(Error::invalid("A record there is already in another space: moving records between spaces is not supported. Nothing was moved."));
+        }
         let ids: Vec<RecordId> = ids.into_iter().filter(|id| self.space_of(id) != Some(*space)).collect();
         let mut opened: Vec<(RecordId, OpenDoc, Vec<SealedChange>, Vec<u8>)> = Vec::new();
         for id in &ids {
