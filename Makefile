@@ -2,17 +2,25 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test setup bench
+.PHONY: run demo test setup bench bench-desktop ui
 
 setup:
 	bash scripts/setup.sh
 
-## Runs Carenet: for now a guided CLI demo on a throw-away vault.
-run: setup
+ui: setup
+	cd ui && npm run build
+
+## Runs the Carenet desktop app (builds the UI and the release binary first).
+run: ui
+	$(CARGO) build --release -p carenet-desktop
+	./target/release/carenet-desktop
+
+## A guided CLI demo on a throw-away vault.
+demo: setup
 	$(CARGO) build --release --bin carenet
 	bash scripts/demo.sh target/release/carenet
 
-## Runs every test: unit, integration, CLI end to end, crash (kill -9) cycles.
+## Runs every test: unit, integration, CLI end to end, crash cycles, UI components, app end to end.
 test: setup
 	bash scripts/test.sh
 
@@ -20,3 +28,7 @@ test: setup
 bench: setup
 	$(CARGO) bench --bench vault
 	$(CARGO) bench --bench spaces
+
+## Desktop figures: binary size, cold start, memory and slowest command on 10,000 records.
+bench-desktop: ui
+	bash scripts/bench-desktop.sh

@@ -1,14 +1,32 @@
 #!/usr/bin/env bash
 # Runs every test and ends with one summary line ("tests: N passed, N failed") over all of
-# cargo's test binaries, whose own last line is only the doc-test binary's.
+# cargo's test binaries (core, then the desktop shell), the UI's component tests (Vitest) and the
+# end-to-end run of the release app in WebKit under Xvfb.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+status=0
+
+# The core (default workspace member: needs no GTK).
 cargo build --all-targets || exit 1
-cargo test --no-fail-fast 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+cargo test --no-fail-fast 2>&1 | tee -a "$log" || status=1
+
+# The UI: component tests over Tauri's IPC mocks, then the bundle the shell embeds.
+(cd ui && npx vitest run) 2>&1 | tee -a "$log" || status=1
+(cd ui && npx vite build --logLevel warn) || exit 1
+
+# The shell (release profile, shared with the app the e2e drives): bindings, IPC, security config.
+cargo test --release -p carenet-desktop 2>&1 | tee -a "$log" || status=1
+cargo build --release -p carenet-desktop || exit 1
+
+# The real app in its real window.
+bash scripts/e2e.sh target/release/carenet-desktop 2>&1 | tee -a "$log" || status=1
+
 echo
 awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^ +Tests +/ { gsub(/\033\[[0-9;]*m/, ""); for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^e2e: / { p += $2; f += $4 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

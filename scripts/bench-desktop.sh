@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Measures the desktop targets on a vault of 10,000 records: release binary size, cold start to
+# the unlock screen, resident memory with the records open, the slowest interaction. Prints
+# figures only (no assertion); the numbers are recorded in ARCHITECTURE.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT="${COUNT:-10000}"
+cargo build --release -p carenet-desktop --example seed_vault
+APP="$(realpath target/release/carenet-desktop)"
+echo "release binary: $(stat -c %s "$APP") bytes ($(du -h "$APP" | cut -f1))"
+HOME_DIR="$(mktemp -d)"
+trap 'rm -rf "$HOME_DIR"' EXIT
+mkdir -p "$HOME_DIR/.config" "$HOME_DIR/.local/share/org.carenet.desktop" "$HOME_DIR/.cache" "$HOME_DIR/runtime"
+chmod 700 "$HOME_DIR/runtime"
+export CARENET_PASSPHRASE="bench passphrase, not for real use"
+target/release/examples/seed_vault "$HOME_DIR/.local/share/org.carenet.desktop/vault" "$COUNT"
+export PATH="$HOME/.cargo/bin:$PATH"
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+env -i PATH="$PATH" HOME="$HOME_DIR" XDG_CONFIG_HOME="$HOME_DIR/.config" XDG_DATA_HOME="$HOME_DIR/.local/share" \
+  XDG_CACHE_HOME="$HOME_DIR/.cache" XDG_RUNTIME_DIR="$HOME_DIR/runtime" LANG=C.UTF-8 \
+  WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_AT_BRIDGE=1 \
+  TAURI_DRIVER_PORT="$(free_port)" TAURI_NATIVE_PORT="$(free_port)" CARENET_PASSPHRASE="$CARENET_PASSPHRASE" \
+  timeout 900 xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- node tests/e2e/bench.mjs "$APP"

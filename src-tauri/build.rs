@@ -1,0 +1,31 @@
+//! Declares the app's own commands to the permission system, so each one must be allowed by a
+//! capability (capabilities/main.json) before the window can call it.
+
+/// Every command the shell exposes; capabilities/main.json allows each by name.
+const COMMANDS: &[&str] = &[
+    "vault_status",
+    "create_vault",
+    "unlock_vault",
+    "lock_vault",
+    "change_passphrase",
+    "list_records",
+    "search_records",
+    "get_record",
+    "save_record",
+    "delete_record",
+    "contact_tree",
+    "link_alert",
+    "unlink_alert",
+    "vocabularies",
+    "load_settings",
+    "save_settings",
+];
+
+fn main() {
+    let attributes =
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        eprintln!("tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,49 @@
+//! Fills a new vault with N records (a third each notes, contacts, reprisal records) for the
+//! desktop measurements: `seed_vault <vault dir> <count>`; the passphrase comes from
+//! CARENET_PASSPHRASE. Some contacts alert others, so the tree has depth.
+
+use std::path::PathBuf;
+
+use carenet::{Contact, Note, ReprisalRecord, SecretString, Vault};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().ok_or("usage: seed_vault <vault dir> <count>")?);
+    let count: usize = args.next().ok_or("usage: seed_vault <vault dir> <count>")?.parse()?;
+    let pass = SecretString::from(std::env::var("CARENET_PASSPHRASE")?);
+    let mut vault = Vault::create(&dir, &pass)?;
+    let mut contacts = Vec::new();
+    for i in 0..count {
+        match i % 3 {
+            0 => {
+                vault.add(&Note {
+                    title: format!("Note {i} about the checkpoint"),
+                    body: format!("Body {i}: the road north is closed; meet at the market on day {}", i % 28),
+                    tags: vec![format!("tag{}", i % 20)],
+                })?;
+            }
+            1 => {
+                let alerts = if contacts.len() % 4 != 0 { contacts.last().copied().into_iter().collect() } else { vec![] };
+                let id = vault.add(&Contact {
+                    alias: format!("Contact {i}"),
+                    location: "North".into(),
+                    alerts,
+                    ..Default::default()
+                })?;
+                contacts.push(id);
+            }
+            _ => {
+                vault.add(&ReprisalRecord {
+                    title: format!("Reprisal {i}: travel ban after a submission"),
+                    country: "BY".into(),
+                    start: Some(format!("20{:02}-{:02}", 10 + i % 16, 1 + i % 12).parse()?),
+                    description: "Stopped at the border on the way to Geneva".into(),
+                    ..Default::default()
+                })?;
+            }
+        }
+    }
+    vault.lock()?;
+    println!("{count} records");
+    Ok(())
+}

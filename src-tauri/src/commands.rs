@@ -1,0 +1,273 @@
+//! The commands the window may call: one-line adapters over the core `Vault`.
+//!
+//! Every command is async and runs the (synchronous, SQLite- and scrypt-bound) core on a blocking
+//! thread, so the window never freezes; the vault sits in a `Mutex<Option<Vault>>` (None: locked).
+//! Passphrases arrive as strings and become `SecretString` at once; nothing secret goes back out.
+//!
+//! Must never: hold business logic (it belongs in the core), log user content, or return a key.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use carenet::model::vocab;
+use carenet::model::{Contact as CoreContact, Note as CoreNote, RecordId};
+use carenet::{RecordKind, ReprisalRecord, SecretString, Vault};
+
+use crate::ipc::{self, convert, IpcError, IpcResult};
+
+/// Longest passphrase accepted across IPC, in characters.
+pub const MAX_PASSPHRASE: usize = 1024;
+/// Longest search text accepted across IPC, in characters.
+pub const MAX_QUERY: usize = 500;
+/// Most list or search rows sent to the window at once.
+pub const MAX_ROWS: usize = 2000;
+
+/// What the shell keeps between commands.
+pub struct AppState {
+    /// The unlocked vault, or None while locked.
+    pub vault: Arc<Mutex<Option<Vault>>>,
+    /// The vault's folder.
+    pub dir: PathBuf,
+    /// Where the preferences file lives.
+    pub settings_path: PathBuf,
+}
+
+type State<'a> = tauri::State<'a, AppState>;
+
+/// Runs `f` on a blocking thread.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> IpcResult<T> + Send + 'static) -> IpcResult<T> {
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|_| IpcError::internal())?
+}
+
+/// Runs `f` on the unlocked vault, on a blocking thread.
+async fn with_vault<T: Send + 'static>(
+    state: State<'_>,
+    f: impl FnOnce(&mut Vault) -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
+    let slot = state.vault.clone();
+    blocking(move || {
+        let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+        f(guard.as_mut().ok_or_else(IpcError::locked)?)
+    })
+    .await
+}
+
+fn secret(field: &str, text: String) -> IpcResult<SecretString> {
+    if text.chars().count() > MAX_PASSPHRASE {
+        return Err(IpcError::too_long(field, MAX_PASSPHRASE));
+    }
+    Ok(SecretString::from(text))
+}
+
+fn id(text: &str) -> IpcResult<RecordId> {
+    Ok(text.parse::<RecordId>()?)
+}
+
+fn kind(k: ipc::Kind) -> RecordKind {
+    match k {
+        ipc::Kind::Note => RecordKind::Note,
+        ipc::Kind::Contact => RecordKind::Contact,
+        ipc::Kind::Reprisal => RecordKind::Reprisal,
+    }
+}
+
+fn date(field: &str, text: &Option<String>) -> IpcResult<Option<carenet::model::PartialDate>> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.len() > 10 => Err(IpcError::too_long(field, 10)),
+        Some(t) => Ok(Some(t.parse()?)),
+    }
+}
+
+fn query(q: &ipc::QueryInput) -> IpcResult<carenet::Query> {
+    if q.text.chars().count() > MAX_QUERY {
+        return Err(IpcError::too_long("search text", MAX_QUERY));
+    }
+    let tag = q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = tag {
+        carenet::model::check_line("tag", t)?;
+    }
+    let limit = if q.limit == 0 { MAX_ROWS } else { (q.limit as usize).min(MAX_ROWS) };
+    Ok(carenet::Query {
+        text: q.text.clone(),
+        kind: q.kind.map(kind),
+        tag: tag.map(str::to_owned),
+        from: date("start date", &q.from)?,
+        to: date("end date", &q.to)?,
+        limit,
+    })
+}
+
+/// Whether there is a vault, and whether it is open here or elsewhere.
+#[tauri::command]
+pub async fn vault_status(state: State<'_>) -> IpcResult<ipc::VaultState> {
+    if state.vault.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+        return Ok(ipc::VaultState::Unlocked);
+    }
+    Ok(match Vault::status(&state.dir)? {
+        carenet::LockStatus::NoVault => ipc::VaultState::NoVault,
+        carenet::LockStatus::Locked => ipc::VaultState::Locked,
+        carenet::LockStatus::OpenElsewhere => ipc::VaultState::OpenElsewhere,
+    })
+}
+
+/// Creates the vault (about a second of scrypt) and leaves it unlocked.
+#[tauri::command]
+pub async fn create_vault(state: State<'_>, passphrase: String) -> IpcResult<()> {
+    let pass = secret("passphrase", passphrase)?;
+    let (slot, dir) = (state.vault.clone(), state.dir.clone());
+    blocking(move || {
+        let vault = Vault::create(&dir, &pass)?;
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(vault);
+        Ok(())
+    })
+    .await
+}
+
+/// Unlocks the vault (about a second of scrypt, then every record is decrypted).
+#[tauri::command]
+pub async fn unlock_vault(state: State<'_>, passphrase: String) -> IpcResult<()> {
+    let pass = secret("passphrase", passphrase)?;
+    let (slot, dir) = (state.vault.clone(), state.dir.clone());
+    blocking(move || {
+        let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(Vault::unlock(&dir, &pass)?);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Locks the vault: keys and decrypted records leave memory.
+#[tauri::command]
+pub async fn lock_vault(state: State<'_>) -> IpcResult<()> {
+    let slot = state.vault.clone();
+    blocking(move || {
+        let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match taken {
+            Some(v) => Ok(v.lock()?),
+            None => Ok(()),
+        }
+    })
+    .await
+}
+
+/// Re-wraps the keyring under a new passphrase.
+#[tauri::command]
+pub async fn change_passphrase(state: State<'_>, current: String, new: String) -> IpcResult<()> {
+    let (current, new) = (secret("current passphrase", current)?, secret("new passphrase", new)?);
+    with_vault(state, move |v| Ok(v.change_passphrase(&current, &new)?)).await
+}
+
+fn summary(s: &carenet::model::Summary, score: Option<u32>) -> IpcResult<ipc::Summary> {
+    let mut out: ipc::Summary = convert(s)?;
+    out.score = score;
+    Ok(out)
+}
+
+/// Lists records, newest first, with optional filters.
+#[tauri::command]
+pub async fn list_records(state: State<'_>, query: ipc::QueryInput) -> IpcResult<Vec<ipc::Summary>> {
+    let q = self::query(&query)?;
+    with_vault(state, move |v| v.list(&q).iter().map(|s| summary(s, None)).collect()).await
+}
+
+/// Searches every record (case and accents ignored), best first.
+#[tauri::command]
+pub async fn search_records(state: State<'_>, query: ipc::QueryInput) -> IpcResult<Vec<ipc::Summary>> {
+    let q = self::query(&query)?;
+    with_vault(state, move |v| v.search(&q).iter().map(|h| summary(&h.summary, Some(h.score))).collect()).await
+}
+
+/// Reads one record.
+#[tauri::command]
+pub async fn get_record(state: State<'_>, id: String) -> IpcResult<ipc::StoredRecord> {
+    let rid = self::id(&id)?;
+    with_vault(state, move |v| {
+        let s = v.record(&rid)?;
+        Ok(ipc::StoredRecord { id: s.id.to_string(), created_ms: s.created_ms, updated_ms: s.updated_ms, record: convert(&s.value)? })
+    })
+    .await
+}
+
+/// Adds a record (no id) or replaces the fields of an existing one; returns its id.
+#[tauri::command]
+pub async fn save_record(state: State<'_>, id: Option<String>, record: ipc::Record) -> IpcResult<String> {
+    let rid = id.as_deref().map(self::id).transpose()?;
+    with_vault(state, move |v| {
+        let saved = match record {
+            ipc::Record::Note(n) => save(v, rid, convert::<_, CoreNote>(&n)?)?,
+            ipc::Record::Contact(c) => save(v, rid, convert::<_, CoreContact>(&c)?)?,
+            ipc::Record::Reprisal(r) => save(v, rid, convert::<_, ReprisalRecord>(&r)?)?,
+        };
+        Ok(saved.to_string())
+    })
+    .await
+}
+
+fn save<T: carenet::model::RecordType>(v: &mut Vault, id: Option<RecordId>, value: T) -> carenet::Result<RecordId> {
+    match id {
+        None => v.add(&value),
+        Some(id) => v.update::<T>(&id, |old| *old = value).map(|s| s.id),
+    }
+}
+
+/// Deletes a record (and its links in the contact tree).
+#[tauri::command]
+pub async fn delete_record(state: State<'_>, id: String) -> IpcResult<()> {
+    let rid = self::id(&id)?;
+    with_vault(state, move |v| Ok(v.delete(&rid)?)).await
+}
+
+/// The contact tree: every root (a contact nobody alerts) with who they alert below.
+#[tauri::command]
+pub async fn contact_tree(state: State<'_>) -> IpcResult<Vec<ipc::TreeNode>> {
+    with_vault(state, |v| v.tree_roots().iter().map(|r| convert(&v.contact_tree(r)?)).collect()).await
+}
+
+/// `from` alerts `to` (refused if it would make a loop).
+#[tauri::command]
+pub async fn link_alert(state: State<'_>, from: String, to: String) -> IpcResult<()> {
+    let (from, to) = (id(&from)?, id(&to)?);
+    with_vault(state, move |v| Ok(v.link_alert(&from, &to)?)).await
+}
+
+/// `from` no longer alerts `to`.
+#[tauri::command]
+pub async fn unlink_alert(state: State<'_>, from: String, to: String) -> IpcResult<()> {
+    let (from, to) = (id(&from)?, id(&to)?);
+    with_vault(state, move |v| Ok(v.unlink_alert(&from, &to)?)).await
+}
+
+fn terms<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
+    all.iter().map(|t| t.to_string()).collect()
+}
+
+/// The reprisal vocabularies, for the form's pickers.
+#[tauri::command]
+pub async fn vocabularies() -> IpcResult<ipc::Vocabularies> {
+    Ok(ipc::Vocabularies {
+        act_type: terms(vocab::ActType::ALL),
+        mechanism: terms(vocab::Mechanism::ALL),
+        engagement_form: terms(vocab::EngagementForm::ALL),
+        intervention_kind: terms(vocab::InterventionKind::ALL),
+        source_kind: terms(vocab::SourceKind::ALL),
+        perpetrator_type: terms(vocab::PerpetratorType::ALL),
+        event_status: terms(vocab::EventStatus::ALL),
+        follow_up: terms(vocab::FollowUp::ALL),
+    })
+}
+
+/// Reads the preferences (defaults when there are none yet).
+#[tauri::command]
+pub async fn load_settings(state: State<'_>) -> IpcResult<ipc::Settings> {
+    Ok(crate::settings::load(&state.settings_path))
+}
+
+/// Stores the preferences.
+#[tauri::command]
+pub async fn save_settings(state: State<'_>, settings: ipc::Settings) -> IpcResult<()> {
+    let path = state.settings_path.clone();
+    blocking(move || crate::settings::save(&path, &settings)).await
+}

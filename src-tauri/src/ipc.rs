@@ -1,0 +1,585 @@
+//! The IPC schema: every type that crosses between Rust and the window, in one module, exported
+//! to TypeScript (ui/src/lib/bindings.ts) by the `bindings_are_current` test.
+//!
+//! These mirror the core's serde shapes field for field; `convert` moves a value across by its
+//! JSON form, and `record_shapes_match_the_core` fails when the core gains a field these miss.
+//! Vocabulary terms travel as strings and are checked by the core's own parsers on the way in.
+//!
+//! Must never: carry a key or a passphrase out of Rust (passphrases only travel in).
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use ts_rs::TS;
+
+/// An error as the window sees it: a stable code to branch on and a sentence to show.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, PartialEq)]
+pub struct IpcError {
+    /// Stable machine code (`carenet::Error::code`, or one of the shell's own).
+    pub code: String,
+    /// A sentence the user can act on (English; the UI translates known codes).
+    pub message: String,
+}
+
+impl IpcError {
+    /// An error of the shell's own.
+    pub fn new(code: &str, message: &str) -> Self {
+        IpcError { code: code.into(), message: message.into() }
+    }
+
+    /// No vault is unlocked in this window.
+    pub fn locked() -> Self {
+        Self::new("vault_locked", "The vault is locked. Unlock it to continue.")
+    }
+
+    /// Something failed inside the shell itself.
+    pub fn internal() -> Self {
+        Self::new("internal", "Something went wrong inside Carenet. Lock the vault, restart the app and try again.")
+    }
+
+    /// Input that broke a limit of the IPC boundary.
+    pub fn too_long(field: &str, max: usize) -> Self {
+        Self::new("invalid_input", &format!("The {field} is too long: keep it under {max} characters."))
+    }
+}
+
+impl From<carenet::Error> for IpcError {
+    fn from(e: carenet::Error) -> Self {
+        IpcError { code: e.code().into(), message: e.to_string() }
+    }
+}
+
+/// Result of every command.
+pub type IpcResult<T> = Result<T, IpcError>;
+
+/// Moves a value between a core type and its IPC mirror through their shared JSON shape.
+pub fn convert<A: Serialize, B: DeserializeOwned>(value: &A) -> IpcResult<B> {
+    let json = serde_json::to_value(value).map_err(|_| IpcError::internal())?;
+    serde_json::from_value(json)
+        .map_err(|e| IpcError::new("invalid_input", &format!("Some field of this record is not valid: {e}.")))
+}
+
+/// Where the vault stands, as the window needs it to choose a screen.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum VaultState {
+    /// No vault yet: show "create".
+    NoVault,
+    /// A vault, locked: show "unlock".
+    Locked,
+    /// Another process holds it.
+    OpenElsewhere,
+    /// Unlocked in this window.
+    Unlocked,
+}
+
+/// A record's kind.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Note.
+    Note,
+    /// Contact.
+    Contact,
+    /// Reprisal record.
+    Reprisal,
+}
+
+/// One line of a list or of search results.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Summary {
+    /// Record id (32 hex digits).
+    pub id: String,
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Title.
+    pub title: String,
+    /// Date the record is about (YYYY, YYYY-MM or YYYY-MM-DD).
+    pub date: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Created, ms since the epoch.
+    #[ts(type = "number")]
+    pub created_ms: i64,
+    /// Last changed, ms since the epoch.
+    #[ts(type = "number")]
+    pub updated_ms: i64,
+    /// Search score (absent in plain lists).
+    #[serde(default)]
+    pub score: Option<u32>,
+}
+
+/// A list or search request. Empty text lists everything that passes the filters.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, Default)]
+pub struct QueryInput {
+    /// Words that must all appear.
+    pub text: String,
+    /// Only this kind.
+    pub kind: Option<Kind>,
+    /// Only this tag.
+    pub tag: Option<String>,
+    /// From this date (YYYY[-MM[-DD]]).
+    pub from: Option<String>,
+    /// Up to this date.
+    pub to: Option<String>,
+    /// At most this many (0: the shell's cap).
+    pub limit: u32,
+}
+
+/// A note.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, Default)]
+pub struct Note {
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A contact's risk level.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskLevel {
+    /// Not assessed.
+    #[default]
+    Unknown,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// A way to reach a contact.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChannelKind {
+    /// Signal.
+    Signal,
+    /// Phone.
+    Phone,
+    /// Email.
+    Email,
+    /// Matrix.
+    Matrix,
+    /// Telegram.
+    Telegram,
+    /// WhatsApp.
+    Whatsapp,
+    /// In person.
+    InPerson,
+    /// Other.
+    Other,
+}
+
+/// One channel.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Channel {
+    /// Item id.
+    pub id: String,
+    /// Which channel.
+    pub kind: ChannelKind,
+    /// Number, handle or address.
+    pub value: String,
+}
+
+/// A contact.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, Default)]
+#[serde(default)]
+pub struct Contact {
+    /// Pseudonym.
+    pub alias: String,
+    /// Legal name (sensitive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub real_name: Option<String>,
+    /// Channels.
+    pub channels: Vec<Channel>,
+    /// Languages.
+    pub languages: Vec<String>,
+    /// Coarse location.
+    pub location: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Skills.
+    pub skills: Vec<String>,
+    /// Needs.
+    pub needs: Vec<String>,
+    /// Risk.
+    pub risk: RiskLevel,
+    /// Notes.
+    pub notes: String,
+    /// Ids of the contacts this one alerts.
+    pub alerts: Vec<String>,
+    /// Ids of the contacts who check on this one.
+    pub checked_by: Vec<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// Person or group.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PartyKind {
+    /// A person.
+    #[default]
+    Person,
+    /// A group.
+    Group,
+}
+
+/// A victim.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Party {
+    /// Item id (acts refer to it).
+    pub id: String,
+    /// Person or group.
+    #[serde(default)]
+    pub kind: PartyKind,
+    /// Name or alias.
+    pub name: String,
+    /// The contact this victim is, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub contact: Option<String>,
+}
+
+/// A perpetrator.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Perpetrator {
+    /// Item id.
+    pub id: String,
+    /// Person or group.
+    #[serde(default)]
+    pub kind: PartyKind,
+    /// Vocabulary `perpetrator_type`.
+    pub perpetrator_type: String,
+    /// Description.
+    pub description: String,
+}
+
+/// An act.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Act {
+    /// Item id.
+    pub id: String,
+    /// Vocabulary `act_type`.
+    pub act_type: String,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub date: Option<String>,
+    /// Where.
+    #[serde(default)]
+    pub place: String,
+    /// Victim item ids.
+    #[serde(default)]
+    pub victims: Vec<String>,
+    /// Consequences.
+    #[serde(default)]
+    pub consequences: String,
+}
+
+/// An engagement with a UN or regional mechanism.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Engagement {
+    /// Item id.
+    pub id: String,
+    /// Vocabulary `mechanism`.
+    pub mechanism: String,
+    /// Which body.
+    #[serde(default)]
+    pub body: String,
+    /// Vocabulary `engagement_form`.
+    pub form: String,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub date: Option<String>,
+}
+
+/// A source.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Source {
+    /// Item id.
+    pub id: String,
+    /// Vocabulary `source_kind`.
+    pub kind: String,
+    /// Description.
+    pub description: String,
+    /// SHA-256 of an evidence file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sha256: Option<String>,
+    /// When captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub captured: Option<String>,
+}
+
+/// Whether consent was given.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentStatus {
+    /// Not asked.
+    #[default]
+    NotAsked,
+    /// Given.
+    Given,
+    /// Refused.
+    Refused,
+}
+
+/// With whom a record may be shared.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShareScope {
+    /// The network's spaces.
+    Network,
+    /// Partner NGOs.
+    PartnerNgo,
+    /// UN mechanisms.
+    UnMechanism,
+    /// Regional bodies.
+    RegionalBody,
+    /// Public.
+    Public,
+}
+
+/// How the victim may be identified.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Identification {
+    /// Anonymous.
+    #[default]
+    Anonymous,
+    /// Initials only.
+    InitialsOnly,
+    /// Named.
+    Named,
+}
+
+/// Informed consent.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, Default)]
+#[serde(default)]
+pub struct Consent {
+    /// Status.
+    pub status: ConsentStatus,
+    /// Sharing scopes.
+    pub share_with: Vec<ShareScope>,
+    /// Identification.
+    pub identification: Identification,
+    /// When recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub date: Option<String>,
+}
+
+/// An intervention.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Intervention {
+    /// Item id.
+    pub id: String,
+    /// Vocabulary `intervention_kind`.
+    pub kind: String,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub date: Option<String>,
+    /// Addressee.
+    #[serde(default)]
+    pub addressee: String,
+    /// Outcome.
+    #[serde(default)]
+    pub outcome: String,
+}
+
+/// A reprisal record.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Reprisal {
+    /// Title.
+    pub title: String,
+    /// Start date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub start: Option<String>,
+    /// End date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub end: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    /// Place.
+    pub place: String,
+    /// Description.
+    pub description: String,
+    /// Vocabulary `event_status`.
+    pub status: String,
+    /// Acts.
+    pub acts: Vec<Act>,
+    /// Victims.
+    pub victims: Vec<Party>,
+    /// Perpetrators.
+    pub perpetrators: Vec<Perpetrator>,
+    /// Engagements.
+    pub engagements: Vec<Engagement>,
+    /// Sources.
+    pub sources: Vec<Source>,
+    /// Consent.
+    pub consent: Consent,
+    /// Interventions.
+    pub interventions: Vec<Intervention>,
+    /// Vocabulary `follow_up`.
+    pub follow_up: String,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+impl Default for Reprisal {
+    /// The core's defaults (checked by `empty_reprisal_form_means_the_core_default`). Written out:
+    /// serde's container `default` calls this while deserializing, so it must not deserialize.
+    fn default() -> Self {
+        Reprisal {
+            title: String::new(),
+            start: None,
+            end: None,
+            country: String::new(),
+            place: String::new(),
+            description: String::new(),
+            status: "unknown".into(),
+            acts: vec![],
+            victims: vec![],
+            perpetrators: vec![],
+            engagements: vec![],
+            sources: vec![],
+            consent: Consent::default(),
+            interventions: vec![],
+            follow_up: "open".into(),
+            tags: vec![],
+        }
+    }
+}
+
+/// Any record, tagged by `type`.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Record {
+    /// A note.
+    Note(Note),
+    /// A contact.
+    Contact(Contact),
+    /// A reprisal record.
+    Reprisal(Reprisal),
+}
+
+/// A record as stored.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct StoredRecord {
+    /// Id.
+    pub id: String,
+    /// Created, ms since the epoch.
+    #[ts(type = "number")]
+    pub created_ms: i64,
+    /// Last changed, ms since the epoch.
+    #[ts(type = "number")]
+    pub updated_ms: i64,
+    /// The record.
+    pub record: Record,
+}
+
+/// One contact in the alert tree.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct TreeNode {
+    /// Contact id.
+    pub id: String,
+    /// Alias.
+    pub alias: String,
+    /// Risk.
+    pub risk: RiskLevel,
+    /// Already shown higher up.
+    pub repeated: bool,
+    /// The contacts this one alerts.
+    pub children: Vec<TreeNode>,
+}
+
+/// The controlled vocabularies of reprisal records, from the core.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Vocabularies {
+    /// Act types.
+    pub act_type: Vec<String>,
+    /// Mechanisms.
+    pub mechanism: Vec<String>,
+    /// Engagement forms.
+    pub engagement_form: Vec<String>,
+    /// Intervention kinds.
+    pub intervention_kind: Vec<String>,
+    /// Source kinds.
+    pub source_kind: Vec<String>,
+    /// Perpetrator types.
+    pub perpetrator_type: Vec<String>,
+    /// Event statuses.
+    pub event_status: Vec<String>,
+    /// Follow-up stages.
+    pub follow_up: Vec<String>,
+}
+
+/// Preferences kept beside the vault, in clear: they hold no user content.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    /// UI language: ar, en, es, fr, ru or zh.
+    pub language: String,
+    /// Minutes without input before the vault locks itself (0: never).
+    pub auto_lock_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { language: "en".into(), auto_lock_minutes: 5 }
+    }
+}
+
+/// Every exported type, in the order bindings.ts lists them.
+#[cfg(test)]
+pub fn typescript() -> String {
+    let decls = [
+        IpcError::decl(),
+        VaultState::decl(),
+        Kind::decl(),
+        Summary::decl(),
+        QueryInput::decl(),
+        Note::decl(),
+        RiskLevel::decl(),
+        ChannelKind::decl(),
+        Channel::decl(),
+        Contact::decl(),
+        PartyKind::decl(),
+        Party::decl(),
+        Perpetrator::decl(),
+        Act::decl(),
+        Engagement::decl(),
+        Source::decl(),
+        ConsentStatus::decl(),
+        ShareScope::decl(),
+        Identification::decl(),
+        Consent::decl(),
+        Intervention::decl(),
+        Reprisal::decl(),
+        Record::decl(),
+        StoredRecord::decl(),
+        TreeNode::decl(),
+        Vocabularies::decl(),
+        Settings::decl(),
+    ];
+    let mut out = String::from(
+        "// Generated from src-tauri/src/ipc.rs by `cargo test -p carenet-desktop bindings`.\n// Do not edit: run `UPDATE_BINDINGS=1 cargo test --release -p carenet-desktop bindings` instead.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out
+}

@@ -1,0 +1,95 @@
+//! Carenet's desktop shell: one window, the app's own commands, nothing else.
+//!
+//! The window is built here rather than in tauri.conf.json so that it can be incognito (no
+//! persistent webview storage) and refuse to navigate anywhere but the bundled UI.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod ipc;
+mod settings;
+#[cfg(test)]
+mod tests;
+
+use std::sync::{Arc, Mutex};
+
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// Only the bundled UI may be shown: tauri://localhost (Linux, macOS) or http(s)://tauri.localhost.
+fn is_bundled_ui(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+/// True when tauri-driver launched the app for an end-to-end test. WebKitGTK refuses automation
+/// on an ephemeral (incognito) context, and wry creates incognito contexts with automation off,
+/// so under WebDriver the window keeps WebKit's default, persistent storage: the end-to-end
+/// canary scan then checks a configuration that could leak more than the incognito one users get.
+fn driven_by_webdriver() -> bool {
+    std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CARENET_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let data = app.path().app_data_dir()?;
+            let config = app.path().app_config_dir()?;
+            app.manage(commands::AppState {
+                vault: Arc::new(Mutex::new(None)),
+                dir: data.join("vault"),
+                settings_path: config.join("settings.json"),
+            });
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title("Carenet")
+                .inner_size(1100.0, 760.0)
+                .min_inner_size(640.0, 480.0)
+                .incognito(!driven_by_webdriver())
+                .on_navigation(is_bundled_ui)
+                .build()?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::vault_status,
+            commands::create_vault,
+            commands::unlock_vault,
+            commands::lock_vault,
+            commands::change_passphrase,
+            commands::list_records,
+            commands::search_records,
+            commands::get_record,
+            commands::save_record,
+            commands::delete_record,
+            commands::contact_tree,
+            commands::link_alert,
+            commands::unlink_alert,
+            commands::vocabularies,
+            commands::load_settings,
+            commands::save_settings,
+        ])
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Carenet could not start its window: {e}. Check that WebKitGTK 4.1 is installed.");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        // Closing the window locks the vault: keys leave memory before the process ends.
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<commands::AppState>() {
+                let taken = state.vault.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(v) = taken {
+                    let _ = v.lock();
+                }
+            }
+        }
+    });
+}

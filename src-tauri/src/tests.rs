@@ -1,0 +1,202 @@
+//! Tests of the IPC boundary that need no window: the TypeScript bindings are current, the
+//! mirrors keep every field of the core's records, errors keep their codes, and navigation away
+//! from the bundled UI is refused.
+
+use std::path::PathBuf;
+
+use carenet::model::{
+    Act, Channel, ChannelKind, Consent, ConsentStatus, Engagement, Identification, Intervention, Party, PartyKind,
+    Perpetrator, RecordId, RiskLevel, ShareScope, Source,
+};
+use carenet::{Contact, Note, Record, ReprisalRecord};
+
+use crate::ipc;
+
+fn bindings_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts")
+}
+
+#[test]
+fn bindings_are_current() {
+    let fresh = ipc::typescript();
+    let path = bindings_path();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &fresh).expect("write bindings.ts");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/lib/bindings.ts is out of date with src-tauri/src/ipc.rs: run \
+         `UPDATE_BINDINGS=1 cargo test --release -p carenet-desktop bindings` and commit the result"
+    );
+}
+
+fn full_reprisal() -> ReprisalRecord {
+    let id = RecordId::random();
+    ReprisalRecord {
+        title: "Travel ban".into(),
+        start: Some("2026-05".parse().unwrap()),
+        end: Some("2026-06-02".parse().unwrap()),
+        country: "BY".into(),
+        place: "Minsk".into(),
+        description: "Stopped at the border".into(),
+        status: "ongoing".parse().unwrap(),
+        acts: vec![Act {
+            id: "a1".into(),
+            act_type: "travel-ban".parse().unwrap(),
+            date: Some("2026-05-03".parse().unwrap()),
+            place: "Airport".into(),
+            victims: vec!["v1".into()],
+            consequences: "Missed the session".into(),
+        }],
+        victims: vec![Party { id: "v1".into(), kind: PartyKind::Person, name: "M.".into(), contact: Some(id) }],
+        perpetrators: vec![Perpetrator {
+            id: "p1".into(),
+            kind: PartyKind::Group,
+            perpetrator_type: "state".parse().unwrap(),
+            description: "Border service".into(),
+        }],
+        engagements: vec![Engagement {
+            id: "e1".into(),
+            mechanism: "upr".parse().unwrap(),
+            body: "UPR".into(),
+            form: "submission".parse().unwrap(),
+            date: Some("2026-01".parse().unwrap()),
+        }],
+        sources: vec![Source {
+            id: "s1".into(),
+            kind: "witness".parse().unwrap(),
+            description: "A colleague".into(),
+            sha256: Some("ab".repeat(32)),
+            captured: Some("2026".parse().unwrap()),
+        }],
+        consent: Consent {
+            status: ConsentStatus::Given,
+            share_with: vec![ShareScope::UnMechanism, ShareScope::PartnerNgo],
+            identification: Identification::InitialsOnly,
+            date: Some("2026-05-04".parse().unwrap()),
+        },
+        interventions: vec![Intervention {
+            id: "i1".into(),
+            kind: "reprisals-focal-point".parse().unwrap(),
+            date: None,
+            addressee: "OHCHR".into(),
+            outcome: "Raised".into(),
+        }],
+        follow_up: "in-progress".parse().unwrap(),
+        tags: vec!["upr".into()],
+    }
+}
+
+fn full_contact() -> Contact {
+    Contact {
+        alias: "Dana".into(),
+        real_name: Some("D. D.".into()),
+        channels: vec![Channel { id: "c1".into(), kind: ChannelKind::InPerson, value: "market".into() }],
+        languages: vec!["ar".into()],
+        location: "North".into(),
+        organisation: "Lawyers".into(),
+        skills: vec!["legal".into()],
+        needs: vec!["phone".into()],
+        risk: RiskLevel::High,
+        notes: "n".into(),
+        alerts: vec![RecordId::random()],
+        checked_by: vec![RecordId::random()],
+        tags: vec!["t".into()],
+    }
+}
+
+/// Core -> mirror -> core must give back the same JSON: a field the mirror lacks would be lost.
+fn round_trips(record: &Record) {
+    let mirror: ipc::Record = ipc::convert(record).expect("core record fits the IPC mirror");
+    let back: Record = ipc::convert(&mirror).expect("IPC mirror fits the core record");
+    assert_eq!(serde_json::to_value(record).unwrap(), serde_json::to_value(&back).unwrap());
+}
+
+#[test]
+fn record_shapes_match_the_core() {
+    round_trips(&Record::Note(Note { title: "t".into(), body: "b".into(), tags: vec!["x".into()] }));
+    round_trips(&Record::Contact(full_contact()));
+    round_trips(&Record::Contact(Contact { alias: "Lev".into(), ..Default::default() }));
+    round_trips(&Record::Reprisal(Box::new(full_reprisal())));
+    round_trips(&Record::Reprisal(Box::default()));
+}
+
+#[test]
+fn empty_reprisal_form_means_the_core_default() {
+    let core: ReprisalRecord = ipc::convert(&ipc::Reprisal::default()).unwrap();
+    assert_eq!(core, ReprisalRecord::default());
+}
+
+#[test]
+fn unknown_vocabulary_term_is_an_invalid_input_sentence() {
+    let mut r = ipc::Reprisal::default();
+    r.status = "exploded".into();
+    let err = ipc::convert::<_, ReprisalRecord>(&r).unwrap_err();
+    assert_eq!(err.code, "invalid_input");
+    assert!(err.message.starts_with("Some field"), "{}", err.message);
+}
+
+#[test]
+fn core_errors_keep_their_code_across_ipc() {
+    let e: ipc::IpcError = carenet::Error::WrongPassphrase.into();
+    assert_eq!(e.code, "wrong_passphrase");
+    assert_eq!(e.message, carenet::Error::WrongPassphrase.to_string());
+}
+
+#[test]
+fn only_the_bundled_ui_may_be_shown() {
+    let ok = |s: &str| crate::is_bundled_ui(&s.parse().unwrap());
+    assert!(ok("tauri://localhost/index.html"));
+    assert!(ok("http://tauri.localhost/"));
+    assert!(!ok("https://example.org/"));
+    assert!(!ok("http://localhost:5173/"));
+    assert!(!ok("file:///etc/passwd"));
+    assert!(!ok("tauri://evil.example/"));
+}
+
+#[test]
+fn settings_refuse_unknown_language_and_fall_back_when_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.json");
+    let bad = ipc::Settings { language: "xx".into(), auto_lock_minutes: 5 };
+    assert_eq!(crate::settings::save(&path, &bad).unwrap_err().code, "invalid_input");
+    assert!(!path.exists(), "a refused setting writes nothing");
+    let good = ipc::Settings { language: "ar".into(), auto_lock_minutes: 10 };
+    crate::settings::save(&path, &good).unwrap();
+    assert_eq!(crate::settings::load(&path), good);
+    std::fs::write(&path, b"{not json").unwrap();
+    assert_eq!(crate::settings::load(&path), ipc::Settings::default());
+}
+
+#[test]
+fn every_command_is_allowed_by_the_main_capability_and_nothing_else() {
+    let cap: serde_json::Value =
+        serde_json::from_str(include_str!("../capabilities/main.json")).expect("capability is JSON");
+    let mut allowed: Vec<String> =
+        cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect();
+    allowed.sort();
+    let build = include_str!("../build.rs");
+    let mut commands: Vec<String> = build
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"').and_then(|l| l.strip_suffix("\",")))
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    commands.sort();
+    assert_eq!(allowed, commands);
+    let conf: serde_json::Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+    let csp = &conf["app"]["security"]["csp"];
+    assert_eq!(csp["script-src"], "'self'");
+    assert_eq!(csp["default-src"], "'none'");
+    assert!(!include_str!("../Cargo.toml").contains("tauri-plugin"), "no plugins: no fs, shell or http");
+}
+
+#[test]
+fn a_sparse_reprisal_from_the_window_takes_the_core_defaults() {
+    // Regression: a container `default` that deserialized recursed until the stack overflowed.
+    let r: ipc::Record = serde_json::from_str(r#"{"type":"reprisal","title":"Travel ban"}"#).unwrap();
+    let core: Record = ipc::convert(&r).unwrap();
+    let Record::Reprisal(core) = core else { panic!("not a reprisal") };
+    assert_eq!(*core, ReprisalRecord { title: "Travel ban".into(), ..Default::default() });
+}

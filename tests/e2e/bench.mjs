@@ -1,0 +1,102 @@
+// Desktop figures on a vault of N records (seeded by src-tauri/examples/seed_vault.rs): cold start
+// to the unlock screen, resident memory with every record open, and the slowest interaction.
+// Prints figures; asserts nothing about speed (see ARCHITECTURE.md for the recorded numbers).
+// Run through scripts/bench-desktop.sh.
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Session, sleep } from "./webdriver.mjs";
+
+const app = resolve(process.argv[2]);
+const port = Number(process.env.TAURI_DRIVER_PORT);
+const nativePort = Number(process.env.TAURI_NATIVE_PORT);
+const PASS = process.env.CARENET_PASSPHRASE;
+
+function processes() {
+  const out = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] || 0);
+      out.push({ pid: Number(pid), ppid, comm, rssKb: rss });
+    } catch {}
+  }
+  return out;
+}
+
+function appTree() {
+  const all = processes();
+  const root = all.find((p) => p.comm.startsWith("carenet-deskto"));
+  if (!root) return [];
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...all.filter((p) => p.ppid === tree[i].pid));
+  return tree;
+}
+
+// Times one interaction inside the page: from the click to the frame after `ready()` holds.
+const TIMED = `
+  const [selector, readyJs, done] = arguments;
+  const ready = new Function(readyJs);
+  const t0 = performance.now();
+  document.querySelector(selector).click();
+  (function poll() {
+    if (ready()) requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+    else setTimeout(poll, 1);
+  })();`;
+
+async function timed(s, selector, readyJs) {
+  await sleep(300);
+  return s.cmd("POST", "/execute/async", { script: TIMED, args: [selector, readyJs] });
+}
+
+const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], { stdio: "ignore" });
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 100; i++) {
+  try { await fetch(`${base}/status`); break; } catch { await sleep(100); }
+}
+const t0 = performance.now();
+const s = await Session.create(base, app);
+await s.waitFor("#passphrase", "unlock screen", async () => true, 60_000);
+const coldStart = performance.now() - t0;
+await s.cmd("POST", "/timeouts", { script: 120_000 });
+await s.type("#passphrase", PASS);
+const tu = performance.now();
+await s.click("#welcome-submit");
+await s.waitFor("#nav-notes", "main screen", async () => true, 120_000);
+const unlock = performance.now() - tu;
+await s.waitFor(".rows li", "note rows", async () => true, 60_000);
+const rows = (n) => `return document.querySelectorAll(".rows li").length > 0 && !!document.querySelector("${n}")`;
+const figures = {
+  "open notes list": await timed(s, "#nav-contacts", rows("#contact-tree")) && await timed(s, "#nav-notes", rows("#note-form")),
+  "open one note": await timed(s, ".rows li button", `return document.querySelector("#note-title").value.length > 0`),
+  "open contacts (list + tree)": await timed(s, "#nav-contacts", rows("#contact-tree")),
+  "open reprisals list": await timed(s, "#nav-reprisals", rows("#rep-form")),
+  "open one reprisal record": await timed(s, ".rows li button", `return document.querySelector("#rep-title").value.length > 0`),
+};
+await s.click("#nav-search");
+await s.type("#search-text", "border");
+await s.waitFor("#search-count");
+figures["search 'border' (every record, typed)"] = await (async () => {
+  await s.run(`document.getElementById("search-text").value = ""; document.getElementById("search-text").dispatchEvent(new Event("input"));`);
+  await sleep(300);
+  return s.cmd("POST", "/execute/async", { script: `
+    const done = arguments[0]; const el = document.getElementById("search-text"); const t0 = performance.now();
+    el.value = "checkpoint"; el.dispatchEvent(new Event("input"));
+    (function poll() { const c = document.getElementById("search-count");
+      if (c && document.querySelectorAll("#search-results li").length > 0) requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+      else setTimeout(poll, 1); })();`, args: [] });
+})();
+await sleep(1000);
+const tree = appTree();
+const rss = tree.reduce((a, p) => a + p.rssKb, 0);
+console.log(`cold start to unlock screen (spawn via WebDriver, upper bound): ${coldStart.toFixed(0)} ms`);
+console.log(`unlock (scrypt 2^18 + decrypt every record): ${unlock.toFixed(0)} ms`);
+for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${Number(v).toFixed(1)} ms`);
+for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB`);
+console.log(`RSS total of the app's processes: ${(rss / 1024).toFixed(1)} MB`);
+await s.click("#lock").catch(() => {});
+await s.close().catch(() => {});
+driver.kill();
+process.exit(0);

@@ -1,0 +1,50 @@
+// Typed calls to the shell's commands. The types come from bindings.ts, generated from Rust.
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  IpcError, QueryInput, Record as VaultRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
+  Vocabularies,
+} from "./bindings";
+
+/** Every command's failure: a stable code and an English sentence. */
+export function asIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as IpcError;
+  return { code: "internal", message: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asIpcError(e);
+  }
+}
+
+export const api = {
+  status: () => call<VaultState>("vault_status"),
+  create: (passphrase: string) => call<null>("create_vault", { passphrase }),
+  unlock: (passphrase: string) => call<null>("unlock_vault", { passphrase }),
+  lock: () => call<null>("lock_vault"),
+  changePassphrase: (current: string, next: string) => call<null>("change_passphrase", { current, new: next }),
+  list: (query: QueryInput) => call<Summary[]>("list_records", { query }),
+  search: (query: QueryInput) => call<Summary[]>("search_records", { query }),
+  get: (id: string) => call<StoredRecord>("get_record", { id }),
+  save: (id: string | null, record: VaultRecord) => call<string>("save_record", { id, record }),
+  remove: (id: string) => call<null>("delete_record", { id }),
+  tree: () => call<TreeNode[]>("contact_tree"),
+  linkAlert: (from: string, to: string) => call<null>("link_alert", { from, to }),
+  unlinkAlert: (from: string, to: string) => call<null>("unlink_alert", { from, to }),
+  vocabularies: () => call<Vocabularies>("vocabularies"),
+  loadSettings: () => call<Settings>("load_settings"),
+  saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
+};
+
+export function query(q: Partial<QueryInput>): QueryInput {
+  return { text: "", kind: null, tag: null, from: null, to: null, limit: 0, ...q };
+}
+
+/** A short random id for items inside a record (as the core's item_id). */
+export function itemId(): string {
+  const b = new Uint8Array(6);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}

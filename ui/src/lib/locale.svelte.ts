@@ -1,0 +1,75 @@
+// The current language, and everything that depends on it: translated strings, text direction,
+// dates and numbers (through Intl). Every string the UI shows goes through `t`.
+import { tables, type Key, type Lang, LANGS } from "./strings";
+import type { IpcError } from "./bindings";
+
+export const locale = $state({ lang: "en" as Lang });
+
+export function setLang(lang: string) {
+  const l = (LANGS as readonly string[]).includes(lang) ? (lang as Lang) : "en";
+  locale.lang = l;
+  if (typeof document !== "undefined") {
+    document.documentElement.lang = l;
+    document.documentElement.dir = l === "ar" ? "rtl" : "ltr";
+  }
+}
+
+/** The string for `key` in the current language, with `{name}` placeholders filled. */
+export function t(key: Key, vars: Record<string, string | number> = {}): string {
+  const s = tables[locale.lang][key] ?? tables.en[key];
+  return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? formatValue(vars[k]) : `{${k}}`));
+}
+
+function formatValue(v: string | number): string {
+  return typeof v === "number" ? new Intl.NumberFormat(locale.lang).format(v) : v;
+}
+
+/** A vocabulary term (kebab-case from the core) in the current language. */
+export function term(word: string): string {
+  const key = `term.${word}` as Key;
+  return key in tables.en ? t(key) : word;
+}
+
+/** A timestamp (ms) as a date and time in the current language. */
+export function formatTime(ms: number): string {
+  return new Intl.DateTimeFormat(locale.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
+}
+
+/** A partial date (YYYY, YYYY-MM, YYYY-MM-DD) at the precision it is known. */
+export function formatPartialDate(d: string | null | undefined): string {
+  if (!d) return "";
+  const [y, m, day] = d.split("-").map(Number);
+  const date = new Date(Date.UTC(y, (m || 1) - 1, day || 1));
+  const opts: Intl.DateTimeFormatOptions = { year: "numeric", timeZone: "UTC" };
+  if (m) opts.month = "long";
+  if (day) opts.day = "numeric";
+  return new Intl.DateTimeFormat(locale.lang, opts).format(date);
+}
+
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(locale.lang).format(n);
+}
+
+const errorKeys: Record<string, Key> = {
+  wrong_passphrase: "err.wrong_passphrase",
+  weak_passphrase: "err.weak_passphrase",
+  vault_exists: "err.vault_exists",
+  no_vault: "err.no_vault",
+  vault_busy: "err.vault_busy",
+  vault_locked: "err.vault_locked",
+  not_found: "err.not_found",
+  tree_cycle: "err.tree_cycle",
+  record_damaged: "err.record_damaged",
+  keyring_damaged: "err.keyring_damaged",
+  database_damaged: "err.database_damaged",
+  newer_version: "err.newer_version",
+  io: "err.io",
+};
+
+/** An error as a sentence the user can act on, in their language. */
+export function errorText(e: IpcError): string {
+  const key = errorKeys[e.code];
+  if (key) return t(key);
+  if (e.code === "invalid_input") return t("err.invalid_input", { detail: e.message });
+  return t("err.other", { detail: e.message });
+}

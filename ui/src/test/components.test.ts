@@ -1,0 +1,148 @@
+// Component tests over Tauri's IPC mocks: the shell is replaced by `mockIPC`, which records
+// every command the component sends and answers as the real shell would (including its errors).
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import Welcome from "../screens/Welcome.svelte";
+import Notes from "../screens/Notes.svelte";
+import Reprisals from "../screens/Reprisals.svelte";
+import Sync from "../screens/Sync.svelte";
+import { setLang } from "../lib/locale.svelte";
+
+type Call = { cmd: string; args: Record<string, unknown> };
+let calls: Call[] = [];
+
+const vocab = {
+  act_type: ["arbitrary-arrest", "travel-ban"], mechanism: ["upr"], engagement_form: ["submission"],
+  intervention_kind: ["urgent-appeal"], source_kind: ["witness"], perpetrator_type: ["state", "non-state"],
+  event_status: ["ongoing", "ended", "unknown"], follow_up: ["open", "closed"],
+};
+
+function shell(answers: Record<string, (args: Record<string, unknown>) => unknown>) {
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+    const answer = answers[cmd];
+    if (!answer) throw { code: "internal", message: `unexpected command ${cmd}` };
+    return answer((args ?? {}) as Record<string, unknown>);
+  });
+}
+
+beforeEach(() => {
+  calls = [];
+  setLang("en");
+});
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe("Welcome", () => {
+  it("refuses two different passphrases before calling the shell", async () => {
+    shell({});
+    render(Welcome, { props: { vault: "no-vault", onunlocked: () => {}, onretry: () => {} } });
+    await fireEvent.input(screen.getByLabelText("Passphrase"), { target: { value: "correct horse battery" } });
+    await fireEvent.input(screen.getByLabelText("Type the passphrase again"), { target: { value: "correct horse battery!" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Create vault" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("The two passphrases differ");
+    expect(calls).toEqual([]);
+  });
+
+  it("shows a wrong passphrase as a sentence, clears the field, and stays locked", async () => {
+    shell({ unlock_vault: () => { throw { code: "wrong_passphrase", message: "Wrong passphrase. Nothing was changed; try again." }; } });
+    let unlocked = false;
+    render(Welcome, { props: { vault: "locked", onunlocked: () => (unlocked = true), onretry: () => {} } });
+    const field = screen.getByLabelText("Passphrase") as HTMLInputElement;
+    await fireEvent.input(field, { target: { value: "not the one" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Unlock" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Wrong passphrase. Nothing was changed; try again.");
+    expect(calls).toEqual([{ cmd: "unlock_vault", args: { passphrase: "not the one" } }]);
+    expect(field.value).toBe("");
+    expect(unlocked).toBe(false);
+  });
+
+  it("unlocks with the passphrase typed", async () => {
+    shell({ unlock_vault: () => null });
+    let unlocked = false;
+    render(Welcome, { props: { vault: "locked", onunlocked: () => (unlocked = true), onretry: () => {} } });
+    await fireEvent.input(screen.getByLabelText("Passphrase"), { target: { value: "the right one" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Unlock" }));
+    await waitFor(() => expect(unlocked).toBe(true));
+  });
+});
+
+describe("Notes", () => {
+  it("saves a new note with its tags split on commas and lists it", async () => {
+    const saved: unknown[] = [];
+    shell({
+      list_records: () => saved.map((_, i) => ({ id: `${i}`.padStart(32, "0"), type: "note", title: "Checkpoint", date: null, tags: ["security", "roads"], created_ms: 0, updated_ms: 0, score: null })),
+      save_record: (a) => { saved.push(a.record); return "0".repeat(32); },
+    });
+    render(Notes, { props: {} });
+    await fireEvent.input(screen.getByLabelText("Title"), { target: { value: "Checkpoint" } });
+    await fireEvent.input(screen.getByLabelText("Text"), { target: { value: "Use the river road" } });
+    await fireEvent.input(screen.getByLabelText("Tags"), { target: { value: "security, roads," } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    expect(saved).toEqual([{ type: "note", title: "Checkpoint", body: "Use the river road", tags: ["security", "roads"] }]);
+    const save = calls.find((c) => c.cmd === "save_record");
+    expect(save?.args.id).toBeNull();
+    expect(await screen.findByText("1 shown")).toBeTruthy();
+  });
+
+  it("shows the core's refusal as a sentence", async () => {
+    shell({
+      list_records: () => [],
+      save_record: () => { throw { code: "invalid_input", message: "A note needs a title or a body." }; },
+    });
+    render(Notes, { props: {} });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Please check what you typed: A note needs a title or a body.");
+  });
+});
+
+describe("Reprisal form", () => {
+  it("offers the core's vocabulary as pickers and sharing only after consent is given", async () => {
+    shell({ vocabularies: () => vocab, list_records: () => [], save_record: () => "1".repeat(32) });
+    render(Reprisals, { props: {} });
+    await screen.findByLabelText("What happened, in a few words");
+    await fireEvent.click(screen.getByRole("button", { name: "Add an act" }));
+    const actType = screen.getByLabelText("Type of act") as HTMLSelectElement;
+    expect([...actType.options].map((o) => o.value)).toEqual(vocab.act_type);
+    expect([...actType.options].map((o) => o.text)).toEqual(["Arbitrary arrest", "Travel ban"]);
+    const un = screen.getByLabelText("UN mechanisms") as HTMLInputElement;
+    expect(un.disabled).toBe(true);
+    await fireEvent.click(screen.getByLabelText("Given"));
+    expect(un.disabled).toBe(false);
+    await fireEvent.click(un);
+    await fireEvent.input(screen.getByLabelText("What happened, in a few words"), { target: { value: "Travel ban after UPR" } });
+    await fireEvent.change(actType, { target: { value: "travel-ban" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    const rec = calls.find((c) => c.cmd === "save_record")?.args.record as Record<string, any>;
+    expect(rec.type).toBe("reprisal");
+    expect(rec.acts[0].act_type).toBe("travel-ban");
+    expect(rec.consent).toMatchObject({ status: "given", share_with: ["un-mechanism"] });
+  });
+
+  it("withdrawing consent clears the sharing choices", async () => {
+    shell({ vocabularies: () => vocab, list_records: () => [], save_record: () => "1".repeat(32) });
+    render(Reprisals, { props: {} });
+    await screen.findByLabelText("What happened, in a few words");
+    await fireEvent.click(screen.getByLabelText("Given"));
+    await fireEvent.click(screen.getByLabelText("Partner NGOs"));
+    await fireEvent.click(screen.getByLabelText("Refused (nothing may be shared)"));
+    await fireEvent.input(screen.getByLabelText("What happened, in a few words"), { target: { value: "x" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    const rec = calls.find((c) => c.cmd === "save_record")?.args.record as Record<string, any>;
+    expect(rec.consent).toMatchObject({ status: "refused", share_with: [] });
+  });
+});
+
+describe("Sync placeholder", () => {
+  it("says plainly that sync is not available and offers no button", () => {
+    render(Sync, { props: {} });
+    expect(screen.getByText(/not available yet/)).toBeTruthy();
+    expect(screen.queryAllByRole("button")).toEqual([]);
+  });
+});
