@@ -21,7 +21,7 @@ use age::secrecy::SecretString;
 
 pub use records::Draft;
 pub use spaces::{MemberInfo, SpaceSummary};
-pub use sync_items::IngestReport;
+pub use sync_items::{IngestReport, MAX_BATCH_ITEMS};
 pub use tree::TreeNode;
 
 use crate::crypto::SecretKey;
