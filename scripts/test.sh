@@ -25,8 +25,8 @@ cargo build --release -p carenet-desktop || exit 1
 bash scripts/e2e.sh target/release/carenet-desktop 2>&1 | tee -a "$log" || status=1
 
 echo
-awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     /^ +Tests +/ { gsub(/\033\[[0-9;]*m/, ""); for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     /^e2e: / { p += $2; f += $4 }
+awk 'function add(line,   n, a, i) { n = split(line, a, /[ |,;]+/); for (i = 1; i < n; i++) { if (a[i+1] ~ /^passed/) p += a[i]; if (a[i+1] ~ /^failed/) f += a[i] } }
+     { gsub(/\033\[[0-9;]*m/, "") }
+     /^test result:/ || /^ +Tests +[0-9]/ || /^e2e: / { add($0) }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"
