@@ -19,7 +19,8 @@ cargo test --no-fail-fast 2>&1 | tee -a "$log" || status=1
 
 # The shell (release profile, shared with the app the e2e drives): bindings, IPC, security config.
 cargo test --release -p carenet-desktop 2>&1 | tee -a "$log" || status=1
-cargo build --release -p carenet-desktop || exit 1
+# With the examples, so dependency features match the test build and the app links only once.
+cargo build --release -p carenet-desktop --bins --examples || exit 1
 
 # The real app in its real window.
 bash scripts/e2e.sh target/release/carenet-desktop 2>&1 | tee -a "$log" || status=1
