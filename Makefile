@@ -28,6 +28,7 @@ test: setup
 bench: setup
 	$(CARGO) bench --bench vault
 	$(CARGO) bench --bench spaces
+	$(CARGO) bench --bench sync
 
 ## Desktop figures: binary size, cold start, memory and slowest command on 10,000 records.
 bench-desktop: ui

@@ -8,6 +8,8 @@ need_apt=()
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# iproute2: the mDNS sync test makes two network namespaces joined by a veth pair.
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 
 # The desktop app (Tauri 2 on WebKitGTK 4.1) and its end-to-end test (real window under Xvfb,
 # driven through WebKitWebDriver; Noto fonts so Arabic and Latin render the same everywhere).

@@ -91,6 +91,9 @@ pub enum Error {
     /// Encryption or an age file failed in a way other than a wrong passphrase.
     #[error("Encryption failed: {0}")]
     Crypto(String),
+    /// Sync with another device failed (see `SyncError`).
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     /// A batch of sync items (from a peer or a bundle) was refused; nothing from it was stored.
     #[error("{0} Nothing from it was stored.")]
     SyncRefused(crate::sync_item::Refusal),
@@ -124,6 +127,7 @@ impl Error {
             Error::Database(_) => "database",
             Error::DocumentDamaged { .. } => "document_damaged",
             Error::Crypto(_) => "crypto",
+            Error::Sync(e) => e.code(),
             Error::SyncRefused(r) => r.code(),
             Error::Bundle(b) => b.code(),
             Error::UnknownSpace(_) => "unknown_space",

@@ -34,6 +34,7 @@ pub mod export;
 pub mod keyring;
 pub mod model;
 pub mod sealed;
+pub mod sync;
 pub mod space;
 pub mod search;
 pub mod store;

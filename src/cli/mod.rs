@@ -4,6 +4,7 @@
 mod print;
 mod records;
 mod secrets;
+mod sync;
 mod spaces;
 
 use std::path::{Path, PathBuf};
@@ -86,6 +87,10 @@ pub enum Command {
         #[command(subcommand)]
         cmd: spaces::BundleCmd,
     },
+    /// Sync with other devices: --listen, --peer TICKET, --nearby, or `sync status`.
+    Sync(sync::SyncArgs),
+    /// Run a headless, always-on courier or mailbox from a config file.
+    Serve(sync::ServeArgs),
 }
 
 /// `passphrase` subcommands.
@@ -191,10 +196,14 @@ fn passphrase(cli: &Cli, confirm: bool) -> Source<'_> {
 }
 
 fn unlock(cli: &Cli, dir: &Path) -> Result<Vault> {
+    unlock_with(dir, &passphrase(cli, false).read()?)
+}
+
+fn unlock_with(dir: &Path, pass: &carenet::SecretString) -> Result<Vault> {
     if Vault::status(dir)? == LockStatus::NoVault {
         return Err(Error::NoVault(dir.display().to_string()));
     }
-    let vault = Vault::unlock(dir, &passphrase(cli, false).read()?)?;
+    let vault = Vault::unlock(dir, pass)?;
     for (id, e) in vault.damaged() {
         eprintln!("carenet: warning: record {id} cannot be read ({}).", e.code());
     }
@@ -288,6 +297,8 @@ pub fn run(cli: &Cli) -> Result<()> {
             spaces::bundle(cli, &mut vault, cmd)?;
             vault.lock()
         }
+        Command::Sync(args) => sync::sync(cli, &dir, args),
+        Command::Serve(args) => sync::serve(cli, args),
     }
 }
 

@@ -119,10 +119,14 @@ impl Store {
             .optional()?)
     }
 
-    /// True when an item with this id is stored (in any space).
-    pub fn has_item(&self, id: &[u8; 32]) -> Result<bool> {
-        let n: i64 = self.conn.prepare_cached("SELECT (SELECT count(*) FROM changes WHERE id = ?1) + (SELECT count(*) FROM ops WHERE id = ?1)")?
-            .query_row([&id[..]], |r| r.get(0))?;
+    /// True when an item of `space` with this id is stored.
+    pub fn has_item(&self, space: &[u8; 16], id: &[u8; 32]) -> Result<bool> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM changes WHERE id = ?1 AND space = ?2) + (SELECT count(*) FROM ops WHERE id = ?1 AND space = ?2)",
+            )?
+            .query_row(params![&id[..], &space[..]], |r| r.get(0))?;
         Ok(n > 0)
     }
 

@@ -1,0 +1,11 @@
+//! Any bytes as a sealed change: decoding and verifying never panic.
+#![no_main]
+use carenet::sealed::SealedChange;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(c) = SealedChange::decode(data) {
+        let _ = c.verify();
+        let _ = c.id();
+    }
+});

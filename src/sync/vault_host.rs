@@ -1,0 +1,40 @@
+//! Thin glue: the vault as a [`SyncHost`] (its sync item API, unchanged), and the device's
+//! secret key for the iroh endpoint.
+
+use zeroize::Zeroizing;
+
+use super::{ItemId, SyncHost};
+use crate::keyring::KeyringFiles;
+use crate::model::SpaceId;
+use crate::{Result, SecretString, Vault};
+
+impl SyncHost for Vault {
+    fn shared_spaces(&self, peer: &[u8; 32]) -> Result<Vec<SpaceId>> {
+        Vault::shared_spaces(self, peer)
+    }
+
+    fn item_ids(&self, space: SpaceId) -> Result<Vec<ItemId>> {
+        Vault::item_ids(self, space)
+    }
+
+    fn items(&self, space: SpaceId, ids: &[ItemId]) -> Result<Vec<Vec<u8>>> {
+        Vault::items(self, space, ids)
+    }
+
+    fn ingest(&mut self, space: SpaceId, items: Vec<Vec<u8>>) -> Result<usize> {
+        let report = Vault::ingest(self, space, items)?;
+        Ok(report.received - report.duplicates)
+    }
+
+    fn change_counter(&self) -> u64 {
+        self.change_count()
+    }
+}
+
+/// The device's Ed25519 secret key (the iroh endpoint key), read from the vault's keyring.
+///
+/// Costs one more scrypt: the vault does not hand out its device key.
+pub fn device_secret(vault: &Vault, passphrase: &SecretString) -> Result<Zeroizing<[u8; 32]>> {
+    let keyring = KeyringFiles::in_dir(vault.dir()).read(passphrase)?;
+    Ok(Zeroizing::new(keyring.device.to_bytes()))
+}

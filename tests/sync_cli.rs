@@ -1,0 +1,142 @@
+//! Sync through the real `carenet` binary on loopback, as users would script it: three vaults
+//! (A, B and a courier) in one temp folder; `sync --listen` in a background process prints its
+//! ticket, the others run `sync --peer TICKET`; the courier also runs as `carenet serve`. Listeners are killed (as a user would stop
+//! them), which also shows a vault survives being stopped while serving.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+const PASS: &str = "a long enough test passphrase";
+
+fn cmd(dir: &Path, vault: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_carenet"));
+    c.arg("--vault").arg(dir.join(vault)).args(args).env("CARENET_PASSPHRASE", PASS).env_remove("CARENET_VAULT");
+    c
+}
+
+fn run(dir: &Path, vault: &str, args: &[&str]) -> Output {
+    cmd(dir, vault, args).output().expect("run carenet")
+}
+
+fn ok(dir: &Path, vault: &str, args: &[&str]) -> String {
+    let out = run(dir, vault, args);
+    assert!(out.status.success(), "carenet {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn last_line(s: &str) -> String {
+    s.lines().last().unwrap_or_default().trim().to_owned()
+}
+
+fn json(dir: &Path, vault: &str, args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    serde_json::from_str(&last_line(&ok(dir, vault, &a))).expect("json output")
+}
+
+/// Starts `sync --listen` and returns the process and the ticket it printed alone on a line.
+fn listen(dir: &Path, vault: &str) -> (Child, String) {
+    let mut child = cmd(dir, vault, &["sync", "--listen", "--for", "120", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn listener");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ticket line");
+    assert!(line.starts_with("carenet-sync1:"), "ticket: {line}");
+    (child, line.trim().to_owned())
+}
+
+/// Starts the headless courier (`carenet serve --config`) on the courier's vault.
+fn serve(dir: &Path) -> (Child, String) {
+    let pass = dir.join("courier-pass");
+    std::fs::write(&pass, PASS).unwrap();
+    let config = dir.join("serve.json");
+    let body = serde_json::json!({ "vault": dir.join("courier"), "passphrase_file": pass, "bind": "127.0.0.1:0" });
+    std::fs::write(&config, body.to_string()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carenet"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .args(["--for", "120"])
+        .env_remove("CARENET_PASSPHRASE")
+        .env("CARENET_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ticket line");
+    assert!(line.starts_with("carenet-sync1:"), "ticket: {line}");
+    (child, line.trim().to_owned())
+}
+
+fn stop(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn titles(dir: &Path, vault: &str) -> Vec<String> {
+    let list = json(dir, vault, &["note", "list"]);
+    list.as_array().expect("list").iter().map(|n| n["title"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+fn files_contain(dir: &Path, needle: &[u8]) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|e| {
+        let p = e.path();
+        if p.is_dir() {
+            files_contain(&p, needle)
+        } else {
+            std::fs::read(&p).map(|b| b.windows(needle.len()).any(|w| w == needle)).unwrap_or(false)
+        }
+    })
+}
+
+#[test]
+fn three_carenet_processes_sync_by_ticket_and_through_a_courier() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for v in ["a", "b", "courier"] {
+        ok(d, v, &["init"]);
+    }
+    let space = last_line(&ok(d, "a", &["space", "create", "Minsk network"]));
+    let card_b = last_line(&ok(d, "b", &["id", "--name", "Bea"]));
+    let invite = last_line(&ok(d, "a", &["space", "invite", &space, "--member", &card_b]));
+    ok(d, "b", &["space", "join", &invite]);
+    let card_k = last_line(&ok(d, "courier", &["id", "--name", "Box"]));
+    let invite = last_line(&ok(d, "a", &["space", "invite", &space, "--member", &card_k, "--role", "courier"]));
+    ok(d, "courier", &["space", "join", &invite]);
+
+    // A listens; B syncs by ticket and can read A's note; B's note reaches A the same way.
+    ok(d, "a", &["note", "add", "--title", "Checkpoint canary 51aa", "--body", "river road", "--space", &space]);
+    let (a_listening, ticket) = listen(d, "a");
+    let summary = json(d, "b", &["sync", "--peer", &ticket]);
+    assert!(summary["received_items"].as_u64().unwrap() >= 1, "{summary}");
+    assert!(titles(d, "b").contains(&"Checkpoint canary 51aa".to_owned()));
+    ok(d, "b", &["note", "add", "--title", "Reply from B", "--space", &space]);
+    ok(d, "b", &["sync", "--peer", &ticket]);
+    stop(a_listening);
+    assert!(titles(d, "a").contains(&"Reply from B".to_owned()));
+
+    // A -> courier, then courier -> B: A and B are never running at the same time.
+    ok(d, "a", &["note", "add", "--title", "Courier canary 7f3c", "--space", &space]);
+    let (k, ticket_k) = serve(d);
+    ok(d, "a", &["sync", "--peer", &ticket_k]);
+    stop(k);
+    let (k, ticket_k) = listen(d, "courier");
+    ok(d, "b", &["sync", "--peer", &ticket_k]);
+    stop(k);
+    assert!(titles(d, "b").contains(&"Courier canary 7f3c".to_owned()));
+    assert!(!files_contain(&d.join("courier"), b"Courier canary 7f3c"), "the courier holds no plaintext");
+    let status = json(d, "courier", &["sync", "status"]);
+    assert!(status[0]["items"].as_u64().unwrap() > 0, "{status}");
+
+    // A bad ticket is a clear error, not a crash.
+    let out = run(d, "b", &["sync", "--peer", "carenet-sync1:nonsense", "--json"]);
+    assert!(!out.status.success());
+    let err: Value = serde_json::from_slice(last_line(&String::from_utf8_lossy(&out.stderr)).as_bytes()).unwrap();
+    assert_eq!(err["error"]["code"], "sync_ticket");
+}
