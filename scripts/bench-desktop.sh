@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${COUNT:-10000}"
-cargo build --release -p carenet-desktop --example seed_vault
+cargo build --release -p carenet-desktop --bins --example seed_vault
 APP="$(realpath target/release/carenet-desktop)"
 echo "release binary: $(stat -c %s "$APP") bytes ($(du -h "$APP" | cut -f1))"
 HOME_DIR="$(mktemp -d)"

@@ -19,14 +19,15 @@ cargo test --no-fail-fast 2>&1 | tee -a "$log" || status=1
 
 # The shell (release profile, shared with the app the e2e drives): bindings, IPC, security config.
 cargo test --release -p carenet-desktop 2>&1 | tee -a "$log" || status=1
-cargo build --release -p carenet-desktop || exit 1
+# With the examples, so dependency features match the test build and the app links only once.
+cargo build --release -p carenet-desktop --bins --examples || exit 1
 
 # The real app in its real window.
 bash scripts/e2e.sh target/release/carenet-desktop 2>&1 | tee -a "$log" || status=1
 
 echo
-awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     /^ +Tests +/ { gsub(/\033\[[0-9;]*m/, ""); for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     /^e2e: / { p += $2; f += $4 }
+awk 'function add(line,   n, a, i) { n = split(line, a, /[ |,;]+/); for (i = 1; i < n; i++) { if (a[i+1] ~ /^passed/) p += a[i]; if (a[i+1] ~ /^failed/) f += a[i] } }
+     { gsub(/\033\[[0-9;]*m/, "") }
+     /^test result:/ || /^ +Tests +[0-9]/ || /^e2e: / { add($0) }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

@@ -37,8 +37,11 @@ function appTree() {
 
 // Times one interaction inside the page: from the click to the frame after `ready()` holds.
 const TIMED = `
-  const [selector, readyJs, done] = arguments;
-  const ready = new Function(readyJs);
+  const [selector, want, done] = arguments;
+  // The CSP forbids eval, so readiness is data: an element, optionally rows, optionally a value.
+  const ready = () => !!document.querySelector(want.el)
+    && (!want.rows || document.querySelectorAll(".rows li").length > 0)
+    && (!want.value || document.querySelector(want.value).value.length > 0);
   const t0 = performance.now();
   document.querySelector(selector).click();
   (function poll() {
@@ -46,9 +49,9 @@ const TIMED = `
     else setTimeout(poll, 1);
   })();`;
 
-async function timed(s, selector, readyJs) {
+async function timed(s, selector, want) {
   await sleep(300);
-  return s.cmd("POST", "/execute/async", { script: TIMED, args: [selector, readyJs] });
+  return s.cmd("POST", "/execute/async", { script: TIMED, args: [selector, want] });
 }
 
 const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], { stdio: "ignore" });
@@ -67,13 +70,13 @@ await s.click("#welcome-submit");
 await s.waitFor("#nav-notes", "main screen", async () => true, 120_000);
 const unlock = performance.now() - tu;
 await s.waitFor(".rows li", "note rows", async () => true, 60_000);
-const rows = (n) => `return document.querySelectorAll(".rows li").length > 0 && !!document.querySelector("${n}")`;
+const rows = (el) => ({ el, rows: true });
 const figures = {
   "open notes list": await timed(s, "#nav-contacts", rows("#contact-tree")) && await timed(s, "#nav-notes", rows("#note-form")),
-  "open one note": await timed(s, ".rows li button", `return document.querySelector("#note-title").value.length > 0`),
+  "open one note": await timed(s, ".rows li button", { el: "#note-title", value: "#note-title" }),
   "open contacts (list + tree)": await timed(s, "#nav-contacts", rows("#contact-tree")),
   "open reprisals list": await timed(s, "#nav-reprisals", rows("#rep-form")),
-  "open one reprisal record": await timed(s, ".rows li button", `return document.querySelector("#rep-title").value.length > 0`),
+  "open one reprisal record": await timed(s, ".rows li button", { el: "#rep-title", value: "#rep-title" }),
 };
 await s.click("#nav-search");
 await s.type("#search-text", "border");
