@@ -166,13 +166,7 @@ pub fn sync(cli: &Cli, dir: &Path, args: &SyncArgs) -> Result<()> {
                     eprintln!("{qr}");
                 }
             }
-            if cli.json {
-                println!("{}", json!({ "ticket": t.to_string() }));
-            } else {
-                println!("{t}");
-            }
-            use std::io::Write;
-            let _ = std::io::stdout().flush();
+            print_ticket(cli.json, &t);
             until_stopped(args.duration).await;
             Ok(())
         } else {
@@ -249,13 +243,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         let _serving = node.serve();
         let t = node.ticket().await;
         tracing::warn!("serving");
-        if cli.json {
-            println!("{}", json!({ "ticket": t.to_string() }));
-        } else {
-            println!("{t}");
-        }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
+        print_ticket(cli.json, &t);
         until_stopped(args.duration).await;
         node.close().await;
         reporter.abort();
@@ -264,4 +252,16 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     drop(rt);
     finish(host)?;
     res
+}
+
+/// Prints a ticket alone on its line (or as JSON) and flushes, so a script reading our output
+/// gets it while we keep serving.
+fn print_ticket(json: bool, t: &impl std::fmt::Display) {
+    if json {
+        println!("{}", json!({ "ticket": t.to_string() }));
+    } else {
+        println!("{t}");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
 }
