@@ -13,12 +13,12 @@ ui: setup
 ## Runs the Carenet desktop app (builds the UI and the release binary first).
 run: ui
 	$(CARGO) build --release -p carenet-desktop
-	./target/release/carenet-desktop
+	"$${CARGO_TARGET_DIR:-target}/release/carenet-desktop"
 
 ## A guided CLI demo on a throw-away vault.
 demo: setup
 	$(CARGO) build --release --bin carenet
-	bash scripts/demo.sh target/release/carenet
+	bash scripts/demo.sh "$${CARGO_TARGET_DIR:-target}/release/carenet"
 
 ## Runs every test: unit, integration, CLI end to end, crash cycles, UI components, app end to end.
 test: setup

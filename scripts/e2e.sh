@@ -4,7 +4,7 @@
 # Usage: scripts/e2e.sh [path/to/carenet-desktop]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APP="$(realpath "${1:-target/release/carenet-desktop}")"
+APP="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release/carenet-desktop}")"
 ARTIFACTS="$PWD/target/e2e-artifacts"
 rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"

@@ -23,7 +23,7 @@ cargo test --release -p carenet-desktop 2>&1 | tee -a "$log" || status=1
 cargo build --release -p carenet-desktop --bins --examples || exit 1
 
 # The real app in its real window.
-bash scripts/e2e.sh target/release/carenet-desktop 2>&1 | tee -a "$log" || status=1
+bash scripts/e2e.sh "${CARGO_TARGET_DIR:-target}/release/carenet-desktop" 2>&1 | tee -a "$log" || status=1
 
 echo
 awk 'function add(line,   n, a, i) { n = split(line, a, /[ |,;]+/); for (i = 1; i < n; i++) { if (a[i+1] ~ /^passed/) p += a[i]; if (a[i+1] ~ /^failed/) f += a[i] } }
