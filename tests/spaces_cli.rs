@@ -29,13 +29,7 @@ fn run(dir: &Path, vault: &str, args: &[&str]) -> Output {
 }
 
 fn ok(dir: &Path, vault: &str, args: &[&str]) -> String {
-    let out = run(dir, vault, args);
-    assert!(out.status.success(), "carenet {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn last_line(s: &str) -> String {
-    s.lines().last().unwrap_or_default().trim().to_owned()
+    success_stdout(run(dir, vault, args), args)
 }
 
 fn json(dir: &Path, vault: &str, args: &[&str]) -> Value {

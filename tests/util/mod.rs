@@ -291,3 +291,16 @@ pub fn age_stanzas(file: &[u8]) -> Vec<Vec<String>> {
     assert_eq!(lines.next(), Some("age-encryption.org/v1"), "not an age v1 file");
     lines.filter_map(|l| l.strip_prefix("-> ")).map(|l| l.split(' ').map(str::to_owned).collect()).collect()
 }
+
+/// The standard output of a `carenet` run that had to succeed; a failure names the command and
+/// shows its error output.
+pub fn success_stdout(out: std::process::Output, args: &[&str]) -> String {
+    assert!(out.status.success(), "carenet {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The last line of a command's output, trimmed: where `add`, `create` and `invite` print what
+/// they made.
+pub fn last_line(s: &str) -> String {
+    s.lines().last().unwrap_or_default().trim().to_owned()
+}
