@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::SpaceId;
 use crate::sealed::SealedChange;
 use crate::space::{evaluate, Role, SpaceOp};
+use crate::sync_item::Refusal;
 
 use super::{item_id, ItemId, SyncHost};
 
@@ -68,30 +69,30 @@ impl SyncHost for MemoryHost {
     }
 
     fn ingest(&mut self, space: SpaceId, items: Vec<Vec<u8>>) -> Result<usize> {
-        let held = self.spaces.get(&space).ok_or_else(|| Error::invalid("This space is not held here."))?;
+        let held = self.spaces.get(&space).ok_or_else(|| Error::UnknownSpace(space.to_string()))?;
         let mut ops = ops_of(held.values());
         let mut changes = Vec::new();
         for b in &items {
             if let Ok(op) = SpaceOp::decode(b) {
                 if op.space != space {
-                    return Err(Error::invalid("An operation belongs to another space."));
+                    return Err(Error::SyncRefused(Refusal::WrongSpace));
                 }
                 ops.push(op);
                 continue;
             }
-            let c = SealedChange::decode(b).map_err(|e| Error::Crypto(e.to_string()))?;
-            c.verify().map_err(|e| Error::Crypto(e.to_string()))?;
+            let c = SealedChange::decode(b).map_err(|_| Error::SyncRefused(Refusal::Malformed))?;
+            c.verify().map_err(|_| Error::SyncRefused(Refusal::BadSignature))?;
             if c.space != space {
-                return Err(Error::invalid("A change belongs to another space."));
+                return Err(Error::SyncRefused(Refusal::WrongSpace));
             }
             changes.push(c);
         }
-        let state = evaluate(space, &ops).ok_or_else(|| Error::invalid("The space has no valid creation."))?;
+        let state = evaluate(space, &ops).ok_or_else(|| Error::SyncRefused(Refusal::NoSpaceLog))?;
         for c in &changes {
             // A seized device's later changes are refused once it is removed; couriers never write.
             match state.role(&c.author) {
                 Some(Role::Coordinator | Role::Member) => {}
-                _ => return Err(Error::invalid("A change's author is not a member who may write.")),
+                _ => return Err(Error::SyncRefused(Refusal::NoWriteRights)),
             }
         }
         let m = self.spaces.entry(space).or_default();

@@ -56,6 +56,9 @@ pub mod close {
     pub const REFUSED_ITEM: u32 = 5;
     /// This side failed (its store could not be read or written).
     pub const LOCAL: u32 = 6;
+    /// This side verified a batch but could not store it (disk full, I/O error); nothing of it
+    /// was kept, and the sending side did nothing wrong.
+    pub const STORAGE: u32 = 7;
 }
 
 /// Why a sync did not complete.
@@ -76,6 +79,12 @@ pub enum SyncError {
     /// An item failed verification.
     #[error("The other device sent data that failed verification ({0}); the connection was closed and that batch was not stored.")]
     RefusedItem(&'static str),
+    /// A verified batch could not be stored here (disk full, I/O error); nothing of it was kept.
+    #[error("This device could not store what the other device sent ({0}); nothing from that batch was kept. Free some disk space or check the vault folder, then sync again.")]
+    Storage(&'static str),
+    /// The other device could not store what this one sent (its disk may be full).
+    #[error("The other device could not store what this one sent (its disk may be full or failing); nothing was lost here. Sync again once it has room.")]
+    PeerStorage,
     /// The peer closed the connection with a code.
     #[error("The other device ended the sync (reason code {0}).")]
     Closed(u32),
@@ -99,6 +108,8 @@ impl SyncError {
             SyncError::Oversize => "sync_oversize",
             SyncError::Protocol(_) => "sync_protocol",
             SyncError::RefusedItem(_) => "sync_refused_item",
+            SyncError::Storage(_) => "sync_storage",
+            SyncError::PeerStorage => "sync_peer_storage",
             SyncError::Closed(_) => "sync_closed",
             SyncError::Network(_) => "sync_network",
             SyncError::Ticket(_) => "sync_ticket",
@@ -114,7 +125,8 @@ impl SyncError {
             SyncError::Oversize => close::OVERSIZE,
             SyncError::Protocol(_) => close::PROTOCOL,
             SyncError::RefusedItem(_) => close::REFUSED_ITEM,
-            SyncError::Closed(_) | SyncError::Network(_) | SyncError::Ticket(_) => close::DONE,
+            SyncError::Storage(_) => close::STORAGE,
+            SyncError::PeerStorage | SyncError::Closed(_) | SyncError::Network(_) | SyncError::Ticket(_) => close::DONE,
             SyncError::Local(_) => close::LOCAL,
         }
     }

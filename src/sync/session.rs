@@ -48,6 +48,22 @@ pub(crate) async fn with_host<H: SyncHost, R: Send + 'static>(
     .map_err(|_| SyncError::Local("a sync task failed".into()))?
 }
 
+/// Stores a batch through the host: a refused item (verification) and a failed write (storage)
+/// end the connection with different codes, so the peer learns which side is at fault.
+async fn ingest<H: SyncHost>(host: &Arc<Mutex<H>>, space: SpaceId, items: Vec<Vec<u8>>) -> Result<usize, SyncError> {
+    let host = host.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut h = host.lock().map_err(|_| SyncError::Local("the vault lock was poisoned".into()))?;
+        Ok::<_, SyncError>(h.ingest(space, items))
+    })
+    .await
+    .map_err(|_| SyncError::Local("a sync task failed".into()))??;
+    outcome.map_err(|e| match e {
+        crate::Error::SyncRefused(_) => SyncError::RefusedItem("signature, membership or format"),
+        other => SyncError::Storage(other.code()),
+    })
+}
+
 /// How often a live connection looks for new local items (the host's change counter).
 const LIVE_POLL: Duration = Duration::from_millis(25);
 
@@ -108,6 +124,7 @@ pub(crate) async fn run<H: SyncHost>(
     let result = match (result, conn.close_reason()) {
         (Err(SyncError::Network(_)), Some(ConnectionError::ApplicationClosed(c))) => match c.error_code.into_inner() {
             code if code == u64::from(super::close::NOT_MEMBER) => Err(SyncError::NotMember),
+            code if code == u64::from(super::close::STORAGE) => Err(SyncError::PeerStorage),
             code => Err(SyncError::Closed(code as u32)),
         },
         (r, _) => r,
@@ -484,9 +501,7 @@ impl<H: SyncHost> Session<H> {
         let count = items.len() as u64;
         let bytes: u64 = items.iter().map(|i| i.len() as u64).sum();
         if !items.is_empty() {
-            with_host(&self.host, move |h| h.ingest(space, items))
-                .await
-                .map_err(|_| SyncError::RefusedItem("signature, membership or format"))?;
+            ingest(&self.host, space, items).await?;
         }
         self.known.entry(space).or_default().extend(ids);
         self.summary.received_items += count;

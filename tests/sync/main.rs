@@ -3,6 +3,7 @@
 mod convergence;
 mod malformed;
 mod nearby;
+mod storage;
 mod support;
 
 use std::time::Duration;
