@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use carenet::model::{RecordId, SpaceId};
 use carenet::space::Role;
-use carenet::sync::vault_host::device_secret;
 use carenet::sync::{Node, NodeOptions, Ticket};
 use carenet::{Note, Vault};
 use rand::{Rng, SeedableRng};
@@ -20,7 +19,7 @@ use util::*;
 type Host = Arc<Mutex<Vault>>;
 
 async fn node(host: &Host) -> Node<Vault> {
-    let secret = device_secret(&host.lock().unwrap(), &passphrase()).unwrap();
+    let secret = host.lock().unwrap().endpoint_secret();
     let opts = NodeOptions { bind: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
     Node::start(host.clone(), &secret, opts).await.unwrap()
 }

@@ -10,7 +10,6 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use carenet::sync::vault_host::device_secret;
 use carenet::sync::{Node, NodeOptions, SyncEvent, SyncSummary, Ticket};
 use carenet::{Error, Result, SecretString, Vault};
 
@@ -150,7 +149,7 @@ pub fn sync(cli: &Cli, dir: &Path, args: &SyncArgs) -> Result<()> {
         return Err(Error::invalid("Say how to sync: --listen, --peer TICKET or --nearby (or `sync status`)."));
     }
     let ticket: Option<Ticket> = args.peer.as_deref().map(str::parse).transpose()?;
-    let secret = device_secret(&vault, &pass)?;
+    let secret = vault.endpoint_secret();
     let host = Arc::new(Mutex::new(vault));
     let rt = runtime()?;
     let res = rt.block_on(async {
@@ -234,7 +233,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     }
     .read()?;
     let vault = super::unlock_with(&config.vault, &pass)?;
-    let secret = device_secret(&vault, &pass)?;
+    let secret = vault.endpoint_secret();
     let host = Arc::new(Mutex::new(vault));
     let rt = runtime()?;
     let res = rt.block_on(async {

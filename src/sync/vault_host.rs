@@ -1,10 +1,9 @@
 //! Thin glue: the vault as a [`SyncHost`] (its sync item API, unchanged), and the device's
-//! secret key for the iroh endpoint.
+//! secret key for the iroh endpoint (handed out by the open vault, without a second scrypt).
 
 use zeroize::Zeroizing;
 
 use super::{ItemId, SyncHost};
-use crate::keyring::KeyringFiles;
 use crate::model::SpaceId;
 use crate::{Result, SecretString, Vault};
 
@@ -31,10 +30,10 @@ impl SyncHost for Vault {
     }
 }
 
-/// The device's Ed25519 secret key (the iroh endpoint key), read from the vault's keyring.
+/// The device's Ed25519 secret key (the iroh endpoint key), from the open vault.
 ///
-/// Costs one more scrypt: the vault does not hand out its device key.
-pub fn device_secret(vault: &Vault, passphrase: &SecretString) -> Result<Zeroizing<[u8; 32]>> {
-    let keyring = KeyringFiles::in_dir(vault.dir()).read(passphrase)?;
-    Ok(Zeroizing::new(keyring.device.to_bytes()))
+/// Kept for existing callers: the passphrase is no longer used (no second scrypt); prefer
+/// [`Vault::endpoint_secret`].
+pub fn device_secret(vault: &Vault, _passphrase: &SecretString) -> Result<Zeroizing<[u8; 32]>> {
+    Ok(vault.endpoint_secret())
 }
