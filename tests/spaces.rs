@@ -468,3 +468,21 @@ fn a_shared_contact_whose_links_were_not_shared_can_still_be_edited() {
     assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alias, "Mid (edited by B)");
     assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alerts, vec![leaf]);
 }
+
+#[test]
+fn the_card_display_name_is_kept_encrypted_and_survives_a_reopen() {
+    let (dir, mut v) = new_vault();
+    assert_eq!(v.card_name(), carenet::vault::DEFAULT_CARD_NAME);
+    let name = format!("Night owl {}", random_hex(6));
+    v.set_card_name(&name).unwrap();
+    let bad = expect_err(v.set_card_name("   "), "an empty display name");
+    assert_eq!(bad.code(), "invalid_input", "{bad}");
+    assert_eq!(v.card_name(), name, "a refused name changes nothing");
+    let v = reopen(v);
+    assert_eq!(v.card_name(), name);
+    let (card, _) = v.card().unwrap();
+    assert_eq!(card.name, name);
+    assert!(v.spaces().is_empty(), "the kept name is not listed as a space");
+    lock(v);
+    assert_nowhere(dir.path(), &name, "the kept display name");
+}

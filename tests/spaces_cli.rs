@@ -49,7 +49,9 @@ fn spaces_and_bundles_through_the_cli() {
     assert_eq!(space.len(), 32);
     let card_b = last_line(&ok(d, "b", &["id", "--name", "Bea"]));
     assert!(card_b.starts_with("carenet-card1:"));
-    let qr = ok(d, "b", &["id", "--name", "Bea", "--qr"]);
+    // The chosen name is kept: a later `id` without --name gives the same card.
+    assert_eq!(last_line(&ok(d, "b", &["id"])), card_b);
+    let qr = ok(d, "b", &["id", "--qr"]);
     assert!(qr.contains('█') || qr.contains('▀'), "a QR code is drawn");
     let ticket = last_line(&ok(d, "a", &["space", "invite", &space[..8], "--member", &card_b]));
     assert!(ticket.starts_with("carenet-invite1:"));

@@ -282,8 +282,8 @@ pub fn run(cli: &Cli) -> Result<()> {
             Ok(())
         }
         Command::Id(args) => {
-            let vault = unlock(cli, &dir)?;
-            let res = spaces::id(cli, &vault, args);
+            let mut vault = unlock(cli, &dir)?;
+            let res = spaces::id(cli, &mut vault, args);
             vault.lock()?;
             res
         }

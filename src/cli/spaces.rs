@@ -19,9 +19,10 @@ use super::Cli;
 /// `id` arguments.
 #[derive(Args, Debug)]
 pub struct IdArgs {
-    /// The display name others see on your card (it need not be your real name).
-    #[arg(long, default_value = "Carenet member")]
-    pub name: String,
+    /// Set the display name others see on your card (it need not be your real name); it is
+    /// kept for later cards. Without it, the kept name (or "Carenet member").
+    #[arg(long)]
+    pub name: Option<String>,
     /// Also draw the card as a QR code (drawn by default on a terminal).
     #[arg(long)]
     pub qr: bool,
@@ -152,8 +153,11 @@ fn role_word(r: Option<Role>) -> &'static str {
 }
 
 /// `carenet id`: the card as text (last line), with a QR code on a terminal or on request.
-pub fn id(cli: &Cli, vault: &Vault, args: &IdArgs) -> Result<()> {
-    let (card, text) = vault.member_card(&args.name)?;
+pub fn id(cli: &Cli, vault: &mut Vault, args: &IdArgs) -> Result<()> {
+    if let Some(name) = &args.name {
+        vault.set_card_name(name)?;
+    }
+    let (card, text) = vault.card()?;
     if cli.json {
         println!("{}", json!({ "card": text, "device": hex::encode(card.device), "recipient": card.recipient, "name": card.name, "fingerprint": card.fingerprint() }));
         return Ok(());

@@ -7,6 +7,7 @@
 //!
 //! Must never: write a plaintext byte to the folder, or change anything when unlock fails.
 
+mod card;
 mod records;
 mod snapshot;
 mod spaces;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
 
+pub use card::DEFAULT_CARD_NAME;
 pub use records::Draft;
 pub use spaces::{MemberInfo, SpaceSummary};
 pub use sync_items::{IngestReport, MAX_BATCH_ITEMS};

@@ -37,6 +37,8 @@ pub(crate) struct SpaceBook {
     pub entries: BTreeMap<SpaceId, SpaceEntry>,
     /// Records in a shared space (records not listed are in the personal space).
     pub record_space: HashMap<RecordId, SpaceId>,
+    /// The display name kept for this device's card (see `card`).
+    pub card_name: Option<String>,
 }
 
 /// A space as `carenet space list` shows it.
@@ -133,6 +135,10 @@ impl Vault {
         let me = self.keys.device_public();
         for (id, body) in self.store.all_spaces()? {
             let space = SpaceId(id);
+            if space == self.keys.personal_space {
+                self.load_card_name(&body)?;
+                continue;
+            }
             let plain = self.row_key.open(&space_aad(&space), &body).ok_or_else(|| Error::DatabaseDamaged("a space row does not decrypt".into()))?;
             let carried = plain.get(1).copied() == Some(1);
             self.spaces.entries.insert(space, SpaceEntry::new(carried));
