@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use carenet::bundle::{self, BundleLock};
 use carenet::sealed::SealedChange;
 use carenet::sync::message::{frame_len, Message};
 
@@ -36,6 +37,32 @@ fn sealed_change_regressions_do_not_panic() {
     for data in inputs("sealed_change") {
         if let Ok(c) = SealedChange::decode(&data) {
             let _ = c.verify();
+        }
+    }
+}
+
+/// As the `bundle_reader` target: the first byte says whether the rest is a whole file (even) or
+/// a plaintext to encrypt to this device first (odd); what reads must write and read back.
+#[test]
+fn bundle_reader_regressions_do_not_panic() {
+    let identity = age::x25519::Identity::generate();
+    for data in inputs("bundle_reader") {
+        let Some((&mode, rest)) = data.split_first() else { continue };
+        let file = if mode % 2 == 0 {
+            rest.to_vec()
+        } else {
+            let r = identity.to_public();
+            let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
+            let mut out = Vec::new();
+            let mut w = enc.wrap_output(&mut out).unwrap();
+            std::io::Write::write_all(&mut w, rest).unwrap();
+            w.finish().unwrap();
+            out
+        };
+        if let Ok(b) = bundle::read(&file, &identity, None) {
+            let again = bundle::write(b.space, &b.items, &BundleLock::Recipients(vec![identity.to_public()])).unwrap();
+            let back = bundle::read(&again, &identity, None).unwrap();
+            assert_eq!((back.space, back.items), (b.space, b.items));
         }
     }
 }
