@@ -3,8 +3,8 @@
 //! Real `carenet` processes on loopback, real vault files in temporary folders: A runs
 //! `sync --listen`, B runs `sync --peer TICKET`, and at a random moment (once connected, after a
 //! random number of stored batches, plus a random delay) the test SIGKILLs one of them. Several
-//! cycles, each with new notes written on both sides first (CARENET_KILL_CYCLES sets how many; default 4). After every
-//! kill, on both vault files:
+//! cycles, each with new notes written on both sides first (CARENET_KILL_CYCLES sets how many;
+//! default 4). After every kill, on both vault files:
 //! - SQLite's `PRAGMA integrity_check` says ok;
 //! - every item held before the sync is still held (the vault's own notes among them), and at
 //!   least as many new items are held as the processes had reported stored ("received N item(s)"
