@@ -72,6 +72,8 @@ const errorKeys: Record<string, Key> = {
   sync_protocol: "err.sync_refused",
   sync_oversize: "err.sync_refused",
   unknown_space: "err.unknown_space",
+  sync_closed: "err.sync_closed",
+  sync_local: "err.sync_local",
 };
 
 /** An error as a sentence the user can act on, in their language. */

@@ -337,6 +337,8 @@ export const en = {
   "err.sync_unknown_version": "The other device runs a Carenet version that cannot sync with this one. Update both to the same version.",
   "err.sync_refused": "The other device sent data that failed verification; the connection was closed and nothing from it was kept.",
   "err.unknown_space": "This device does not hold that space. Refresh the list of spaces.",
+  "err.sync_closed": "The other device ended the sync before it finished. Try again: what already arrived was verified and is kept.",
+  "err.sync_local": "This device's vault could not be used for sync. Lock and unlock it, then try again.",
 } as const;
 
 export type Key = keyof typeof en;

@@ -337,4 +337,6 @@ export const es: Table = {
   "err.sync_unknown_version": "El otro dispositivo usa una versión de Carenet que no puede sincronizar con esta. Actualice ambos a la misma versión.",
   "err.sync_refused": "El otro dispositivo envió datos que no superaron la verificación; se cerró la conexión y no se guardó nada.",
   "err.unknown_space": "Este dispositivo no tiene ese espacio. Actualice la lista de espacios.",
+  "err.sync_closed": "El otro dispositivo terminó la sincronización antes de acabar. Inténtelo de nuevo: lo que ya llegó se verificó y se conserva.",
+  "err.sync_local": "No se pudo usar la bóveda de este dispositivo para sincronizar. Bloquéela y desbloquéela, y vuelva a intentarlo.",
 };

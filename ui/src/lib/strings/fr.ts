@@ -337,4 +337,6 @@ export const fr: Table = {
   "err.sync_unknown_version": "L’autre appareil utilise une version de Carenet qui ne peut pas se synchroniser avec celle-ci. Mettez les deux à la même version.",
   "err.sync_refused": "L’autre appareil a envoyé des données qui n’ont pas passé la vérification ; la connexion a été fermée et rien n’a été gardé.",
   "err.unknown_space": "Cet appareil ne détient pas cet espace. Actualisez la liste des espaces.",
+  "err.sync_closed": "L’autre appareil a mis fin à la synchronisation avant la fin. Réessayez : ce qui est déjà arrivé a été vérifié et est gardé.",
+  "err.sync_local": "Le coffre de cet appareil n’a pas pu servir à la synchronisation. Verrouillez-le puis déverrouillez-le, et réessayez.",
 };

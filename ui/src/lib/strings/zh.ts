@@ -337,4 +337,6 @@ export const zh: Table = {
   "err.sync_unknown_version": "另一台设备的 Carenet 版本无法与此版本同步。请把两台设备更新到相同版本。",
   "err.sync_refused": "另一台设备发来的数据未通过验证；连接已关闭，未保存任何内容。",
   "err.unknown_space": "本设备没有该空间。请刷新空间列表。",
+  "err.sync_closed": "另一台设备在完成前结束了同步。请重试：已收到的内容已通过验证并保留。",
+  "err.sync_local": "本设备的保险库无法用于同步。请先锁定再解锁，然后重试。",
 };
