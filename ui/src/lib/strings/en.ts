@@ -303,7 +303,7 @@ export const en = {
   "sync.listen": "Show my ticket",
   "sync.my_ticket_qr": "QR code of your sync ticket",
   "sync.my_ticket_text": "Your sync ticket as text",
-  "sync.ticket_hint": "Give this ticket to the other device; it stays valid while this screen shows it.",
+  "sync.ticket_hint": "Give this ticket to the other device; it works until you press Stop or lock the vault, even if you leave this screen.",
   "sync.peer_ticket": "Ticket shown on the other device",
   "sync.sync_now": "Sync now",
   "sync.syncing": "Syncing…",

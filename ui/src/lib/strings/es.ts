@@ -303,7 +303,7 @@ export const es: Table = {
   "sync.listen": "Mostrar mi ticket",
   "sync.my_ticket_qr": "Código QR de su ticket de sincronización",
   "sync.my_ticket_text": "Su ticket de sincronización como texto",
-  "sync.ticket_hint": "Entregue este ticket al otro dispositivo; sigue valiendo mientras esta pantalla lo muestre.",
+  "sync.ticket_hint": "Entregue este ticket al otro dispositivo; funciona hasta que pulse Detener o bloquee la bóveda, aunque salga de esta pantalla.",
   "sync.peer_ticket": "Ticket que muestra el otro dispositivo",
   "sync.sync_now": "Sincronizar ahora",
   "sync.syncing": "Sincronizando…",

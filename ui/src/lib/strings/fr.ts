@@ -303,7 +303,7 @@ export const fr: Table = {
   "sync.listen": "Afficher mon ticket",
   "sync.my_ticket_qr": "Code QR de votre ticket de synchronisation",
   "sync.my_ticket_text": "Votre ticket de synchronisation en texte",
-  "sync.ticket_hint": "Donnez ce ticket à l’autre appareil ; il reste valable tant que cet écran l’affiche.",
+  "sync.ticket_hint": "Donnez ce ticket à l’autre appareil ; il fonctionne jusqu’à ce que vous appuyiez sur Arrêter ou verrouilliez le coffre, même si vous quittez cet écran.",
   "sync.peer_ticket": "Ticket affiché sur l’autre appareil",
   "sync.sync_now": "Synchroniser maintenant",
   "sync.syncing": "Synchronisation…",

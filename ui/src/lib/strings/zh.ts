@@ -303,7 +303,7 @@ export const zh: Table = {
   "sync.listen": "显示我的票据",
   "sync.my_ticket_qr": "您的同步票据二维码",
   "sync.my_ticket_text": "您的同步票据文本",
-  "sync.ticket_hint": "把这张票据交给另一台设备；只要此屏幕仍显示它，它就有效。",
+  "sync.ticket_hint": "把这张票据交给另一台设备；在您按“停止”或锁定保险库之前它一直有效，即使您离开此页面。",
   "sync.peer_ticket": "另一台设备上显示的票据",
   "sync.sync_now": "立即同步",
   "sync.syncing": "正在同步…",
