@@ -19,6 +19,20 @@ const COMMANDS: &[&str] = &[
     "vocabularies",
     "load_settings",
     "save_settings",
+    "member_card",
+    "create_space",
+    "list_spaces",
+    "space_members",
+    "invite_member",
+    "join_space",
+    "remove_member",
+    "share_into_space",
+    "space_records",
+    "sync_listen",
+    "sync_with_ticket",
+    "sync_nearby",
+    "sync_stop",
+    "sync_status",
 ];
 
 fn main() {

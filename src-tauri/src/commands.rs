@@ -30,9 +30,11 @@ pub struct AppState {
     pub dir: PathBuf,
     /// Where the preferences file lives.
     pub settings_path: PathBuf,
+    /// The sync node, when the user started one.
+    pub sync: Arc<crate::sync::Sync>,
 }
 
-type State<'a> = tauri::State<'a, AppState>;
+pub(crate) type State<'a> = tauri::State<'a, AppState>;
 
 /// Runs `f` on a blocking thread.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> IpcResult<T> + Send + 'static) -> IpcResult<T> {
@@ -40,7 +42,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> IpcResult<T> + Send + '
 }
 
 /// Runs `f` on the unlocked vault, on a blocking thread.
-async fn with_vault<T: Send + 'static>(
+pub(crate) async fn with_vault<T: Send + 'static>(
     state: State<'_>,
     f: impl FnOnce(&mut Vault) -> IpcResult<T> + Send + 'static,
 ) -> IpcResult<T> {
@@ -59,7 +61,7 @@ fn secret(field: &str, text: String) -> IpcResult<SecretString> {
     Ok(SecretString::from(text))
 }
 
-fn id(text: &str) -> IpcResult<RecordId> {
+pub(crate) fn id(text: &str) -> IpcResult<RecordId> {
     Ok(text.parse::<RecordId>()?)
 }
 
@@ -142,6 +144,8 @@ pub async fn unlock_vault(state: State<'_>, passphrase: String) -> IpcResult<()>
 /// Locks the vault: keys and decrypted records leave memory.
 #[tauri::command]
 pub async fn lock_vault(state: State<'_>) -> IpcResult<()> {
+    state.sync.stop().await;
+    state.sync.forget();
     let slot = state.vault.clone();
     blocking(move || {
         let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -160,7 +164,7 @@ pub async fn change_passphrase(state: State<'_>, current: String, new: String) -
     with_vault(state, move |v| Ok(v.change_passphrase(&current, &new)?)).await
 }
 
-fn summary(s: &carenet::model::Summary, score: Option<u32>) -> IpcResult<ipc::Summary> {
+pub(crate) fn summary(s: &carenet::model::Summary, score: Option<u32>) -> IpcResult<ipc::Summary> {
     let mut out: ipc::Summary = convert(s)?;
     out.score = score;
     Ok(out)

@@ -572,7 +572,9 @@ pub fn typescript() -> String {
         TreeNode::decl(),
         Vocabularies::decl(),
         Settings::decl(),
-    ];
+    ]
+    .into_iter()
+    .chain(crate::ipc_spaces::declarations());
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc.rs by `cargo test -p carenet-desktop bindings`.\n// Do not edit: run `UPDATE_BINDINGS=1 cargo test --release -p carenet-desktop bindings` instead.\n\n",
     );

@@ -7,9 +7,15 @@
 
 mod commands;
 mod ipc;
+mod ipc_spaces;
+mod qr;
 mod settings;
+mod spaces;
+mod sync;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_spaces;
 
 use std::sync::{Arc, Mutex};
 
@@ -41,8 +47,10 @@ fn main() {
         .setup(|app| {
             let data = app.path().app_data_dir()?;
             let config = app.path().app_config_dir()?;
+            let vault = Arc::new(Mutex::new(None));
             app.manage(commands::AppState {
-                vault: Arc::new(Mutex::new(None)),
+                sync: Arc::new(sync::Sync::new(vault.clone(), None)),
+                vault,
                 dir: data.join("vault"),
                 settings_path: config.join("settings.json"),
             });
@@ -72,6 +80,20 @@ fn main() {
             commands::vocabularies,
             commands::load_settings,
             commands::save_settings,
+            spaces::member_card,
+            spaces::create_space,
+            spaces::list_spaces,
+            spaces::space_members,
+            spaces::invite_member,
+            spaces::join_space,
+            spaces::remove_member,
+            spaces::share_into_space,
+            spaces::space_records,
+            sync::sync_listen,
+            sync::sync_with_ticket,
+            sync::sync_nearby,
+            sync::sync_stop,
+            sync::sync_status,
         ])
         .build(tauri::generate_context!());
     let app = match result {
@@ -85,6 +107,7 @@ fn main() {
         // Closing the window locks the vault: keys leave memory before the process ends.
         if let tauri::RunEvent::Exit = event {
             if let Some(state) = handle.try_state::<commands::AppState>() {
+                tauri::async_runtime::block_on(state.sync.stop());
                 let taken = state.vault.lock().unwrap_or_else(|p| p.into_inner()).take();
                 if let Some(v) = taken {
                     let _ = v.lock();

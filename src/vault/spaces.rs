@@ -238,6 +238,12 @@ impl Vault {
         MemberCard::sign(&self.keys.device, self.keys.age_recipient(), name)
     }
 
+    /// This device's Ed25519 secret key (the sync endpoint key), for an app that stays unlocked
+    /// and goes online without asking for the passphrase again. Wiped when dropped.
+    pub fn device_secret(&self) -> zeroize::Zeroizing<[u8; 32]> {
+        zeroize::Zeroizing::new(self.keys.device.to_bytes())
+    }
+
     /// Creates a space with this device as its first coordinator; returns its id.
     pub fn create_space(&mut self, name: &str) -> Result<SpaceId> {
         let (space, op, _key) = space::create(&self.keys.device, &self.keys.age_recipient(), name)?;

@@ -172,8 +172,8 @@ async function run(s) {
   await shot(s, "07-search");
   step("search finds the note (case ignored)", true);
   await s.click("#nav-sync");
-  await s.waitFor("#sync-unavailable");
-  await shot(s, "08-sync-placeholder");
+  await s.waitForText("#sync-mode", "Offline");
+  await shot(s, "08-sync-offline");
 
   // 7. Arabic, right to left.
   await s.click("#nav-settings");

@@ -2,7 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   IpcError, QueryInput, Record as VaultRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
-  Vocabularies,
+  Vocabularies, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus,
 } from "./bindings";
 
 /** Every command's failure: a stable code and an English sentence. */
@@ -48,3 +48,21 @@ export function itemId(): string {
   crypto.getRandomValues(b);
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
+
+/** Spaces and sync (src-tauri/src/spaces.rs and sync.rs). */
+export const net = {
+  memberCard: (displayName: string) => call<MemberCardView>("member_card", { displayName }),
+  createSpace: (name: string) => call<string>("create_space", { name }),
+  spaces: () => call<SpaceView[]>("list_spaces"),
+  members: (space: string) => call<MemberView[]>("space_members", { space }),
+  invite: (space: string, card: string, role: Role) => call<Shown>("invite_member", { space, card, role }),
+  join: (ticket: string) => call<string>("join_space", { ticket }),
+  removeMember: (space: string, device: string) => call<null>("remove_member", { space, device }),
+  share: (space: string, record: string, branch: boolean) => call<string[]>("share_into_space", { space, record, branch }),
+  spaceRecords: (space: string) => call<Summary[]>("space_records", { space }),
+  listen: () => call<Shown>("sync_listen"),
+  syncWith: (ticket: string) => call<SyncResult>("sync_with_ticket", { ticket }),
+  nearby: (minutes: number) => call<SyncStatus>("sync_nearby", { minutes }),
+  stop: () => call<null>("sync_stop"),
+  status: () => call<SyncStatus>("sync_status"),
+};

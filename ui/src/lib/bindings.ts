@@ -467,3 +467,171 @@ language: string,
  */
 auto_lock_minutes: number, };
 
+export type QrCode = { 
+/**
+ * Width and height in modules, margin included (the SVG viewBox).
+ */
+size: number, 
+/**
+ * The path's `d` attribute.
+ */
+path: string, };
+
+export type Shown = { 
+/**
+ * The text.
+ */
+text: string, 
+/**
+ * Its QR code (absent when the text is too long for one).
+ */
+qr: QrCode | null, };
+
+export type MemberCardView = { 
+/**
+ * The card (`carenet-card1:...`) and its QR code.
+ */
+card: Shown, 
+/**
+ * Short fingerprint to compare aloud.
+ */
+fingerprint: string, };
+
+export type Role = "coordinator" | "member" | "courier";
+
+export type SpaceView = { 
+/**
+ * Space id (32 hex digits).
+ */
+id: string, 
+/**
+ * Its name (absent when this device only carries it and cannot read it).
+ */
+name: string | null, 
+/**
+ * This device's role (absent for a carried space).
+ */
+role: Role | null, 
+/**
+ * Current key epoch.
+ */
+epoch: number, 
+/**
+ * Active members and couriers.
+ */
+members: number, 
+/**
+ * True when this device carries it without reading it.
+ */
+carried: boolean, 
+/**
+ * Records of the space held here.
+ */
+records: number, };
+
+export type MemberView = { 
+/**
+ * Device key (64 hex digits).
+ */
+device: string, 
+/**
+ * Display name, when readable here.
+ */
+name: string | null, 
+/**
+ * Role.
+ */
+role: Role, 
+/**
+ * True once removed.
+ */
+removed: boolean, 
+/**
+ * True for this device.
+ */
+this_device: boolean, };
+
+export type SyncMode = "idle" | "listening" | "nearby";
+
+export type PeerSeen = { 
+/**
+ * Device key (64 hex digits).
+ */
+device: string, 
+/**
+ * Its display name, when it is a member of a space held here.
+ */
+name: string | null, 
+/**
+ * Spaces both hold.
+ */
+spaces: number, 
+/**
+ * Items received from it.
+ */
+received_items: number, 
+/**
+ * True while connected.
+ */
+connected: boolean, 
+/**
+ * Error code of its last connection, if it failed.
+ */
+error: string | null, 
+/**
+ * Last contact, ms since the epoch.
+ */
+last_ms: number, };
+
+export type SyncStatus = { 
+/**
+ * What the node is doing.
+ */
+mode: SyncMode, 
+/**
+ * This device's sync ticket while listening or nearby.
+ */
+ticket: Shown | null, 
+/**
+ * When "sync nearby" stops by itself, ms since the epoch.
+ */
+ends_ms: number | null, 
+/**
+ * This machine's clock when the status was read (the countdown is `ends_ms - now_ms`).
+ */
+now_ms: number, 
+/**
+ * Devices met since unlock.
+ */
+peers: Array<PeerSeen>, 
+/**
+ * Items still to receive in the current exchange.
+ */
+items_to_go: number, 
+/**
+ * Bytes still to receive in the current exchange.
+ */
+bytes_to_go: number, 
+/**
+ * Items received in the current exchange so far.
+ */
+items_done: number, 
+/**
+ * Bytes received in the current exchange so far.
+ */
+bytes_done: number, 
+/**
+ * The last completed exchange since unlock, ms since the epoch.
+ */
+last_sync_ms: number | null, };
+
+export type SyncResult = { 
+/**
+ * Items received and stored.
+ */
+received_items: number, 
+/**
+ * Items sent.
+ */
+sent_items: number, };
+

@@ -64,6 +64,16 @@ const errorKeys: Record<string, Key> = {
   database_damaged: "err.database_damaged",
   newer_version: "err.newer_version",
   io: "err.io",
+  sync_ticket: "err.sync_ticket",
+  sync_network: "err.sync_network",
+  sync_not_member: "err.sync_not_member",
+  sync_unknown_version: "err.sync_unknown_version",
+  sync_refused_item: "err.sync_refused",
+  sync_protocol: "err.sync_refused",
+  sync_oversize: "err.sync_refused",
+  unknown_space: "err.unknown_space",
+  sync_closed: "err.sync_closed",
+  sync_local: "err.sync_local",
 };
 
 /** An error as a sentence the user can act on, in their language. */

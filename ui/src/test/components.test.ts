@@ -6,7 +6,6 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Welcome from "../screens/Welcome.svelte";
 import Notes from "../screens/Notes.svelte";
 import Reprisals from "../screens/Reprisals.svelte";
-import Sync from "../screens/Sync.svelte";
 import { setLang } from "../lib/locale.svelte";
 
 type Call = { cmd: string; args: Record<string, unknown> };
@@ -136,13 +135,5 @@ describe("Reprisal form", () => {
     await screen.findByText("Saved.");
     const rec = calls.find((c) => c.cmd === "save_record")?.args.record as Record<string, any>;
     expect(rec.consent).toMatchObject({ status: "refused", share_with: [] });
-  });
-});
-
-describe("Sync placeholder", () => {
-  it("says plainly that sync is not available and offers no button", () => {
-    render(Sync, { props: {} });
-    expect(screen.getByText(/not available yet/)).toBeTruthy();
-    expect(screen.queryAllByRole("button")).toEqual([]);
   });
 });

@@ -1,0 +1,79 @@
+//! The save loop that `perf` profiles: edits notes of a vault over and over, then does the same
+//! saves as plain SQLite rows, and prints per save both the wall time and the time this thread
+//! spent on the CPU (from /proc/thread-self/schedstat), so that a busy machine, which stretches
+//! wall time, does not hide where the CPU goes.
+//!
+//! Usage: `cargo run --release --example save_loop -- [FOLDER] [NOTES] [SAVES]`. FOLDER must be on
+//! the disk being measured (not a tmpfs); default under target/.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use carenet::{Note, RecordId, SecretString, Vault, VaultOptions};
+
+fn on_cpu() -> Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = text.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    Duration::from_nanos(ns)
+}
+
+fn body(n: usize) -> String {
+    let words = ["police", "lawyer", "threat", "court", "travel", "border", "summons", "visit", "family", "office"];
+    (0..120).map(|i| words[(i * 7 + n) % words.len()]).collect::<Vec<_>>().join(" ")
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let parent = args.next().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/save-loop"));
+    let notes: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let saves: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3000);
+    std::fs::create_dir_all(&parent).expect("create the folder");
+    let root = tempfile::tempdir_in(&parent).expect("temp folder");
+    let pass = SecretString::from("correct horse battery staple".to_string());
+    let mut vault = Vault::create_with(&root.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).expect("create");
+    let ids: Vec<RecordId> = (0..notes)
+        .map(|n| vault.add(&Note { title: format!("Note {n}"), body: body(n), tags: vec!["field".into()] }).expect("add"))
+        .collect();
+    let step = (notes / 64).max(1);
+    let edited: Vec<(RecordId, String)> = ids.iter().enumerate().step_by(step).map(|(i, id)| (*id, body(i))).collect();
+
+    let plain = rusqlite::Connection::open(root.path().join("plain.db")).expect("plain db");
+    plain.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).expect("wal");
+    plain
+        .execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
+             CREATE TABLE records (id BLOB PRIMARY KEY, body BLOB NOT NULL);",
+        )
+        .expect("configure");
+    for id in &ids {
+        let v = serde_json::to_vec(&vault.get::<Note>(id).expect("get").value).expect("json");
+        plain.execute("INSERT INTO records (id, body) VALUES (?1, ?2)", rusqlite::params![&id.0[..], v]).expect("insert");
+    }
+
+    let (wall, cpu) = (Instant::now(), on_cpu());
+    for n in 0..saves {
+        let (id, base) = &edited[n % edited.len()];
+        vault.update::<Note>(id, |note| note.body = format!("{base} [rev {n}]")).expect("update");
+    }
+    let (ours_wall, ours_cpu) = (wall.elapsed() / saves as u32, (on_cpu() - cpu) / saves as u32);
+
+    let mut plain_notes: Vec<Note> = edited.iter().map(|(id, _)| vault.get::<Note>(id).expect("get").value).collect();
+    let (wall, cpu) = (Instant::now(), on_cpu());
+    for n in 0..saves {
+        let (id, base) = &edited[n % edited.len()];
+        let note = &mut plain_notes[n % edited.len()];
+        note.body = format!("{base} [rev {n}]");
+        let v = serde_json::to_vec(note).expect("json");
+        plain
+            .execute(
+                "INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                rusqlite::params![&id.0[..], v],
+            )
+            .expect("upsert");
+    }
+    let (floor_wall, floor_cpu) = (wall.elapsed() / saves as u32, (on_cpu() - cpu) / saves as u32);
+    println!("per save, {saves} saves of {} notes in a {notes}-note vault:", edited.len());
+    println!("  vault: wall {:>7.1} us   on CPU {:>7.1} us", ours_wall.as_secs_f64() * 1e6, ours_cpu.as_secs_f64() * 1e6);
+    println!("  plain: wall {:>7.1} us   on CPU {:>7.1} us", floor_wall.as_secs_f64() * 1e6, floor_cpu.as_secs_f64() * 1e6);
+    println!("  ratio: wall {:.2}x", ours_wall.as_secs_f64() / floor_wall.as_secs_f64());
+}

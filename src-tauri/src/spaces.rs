@@ -1,0 +1,186 @@
+//! The spaces commands: this device's member card, create, list, members, invite by card, join
+//! by ticket, remove a member, share a record or a branch of the contact tree, and a space's
+//! records. Each `#[tauri::command]` is a one-line adapter over a plain function on `&mut Vault`
+//! (tested without a window in `tests_spaces.rs`).
+//!
+//! Must never: hold business logic (it is in the core's `vault::spaces`), log names or ids.
+
+use carenet::model::SpaceId;
+use carenet::space::{self, MemberCard};
+use carenet::Vault;
+
+use crate::commands::{with_vault, State, MAX_ROWS};
+use crate::ipc::{IpcError, IpcResult, Summary};
+use crate::ipc_spaces::{MemberCardView, MemberView, Role, Shown, SpaceView};
+
+/// Longest space or display name accepted across IPC, in characters.
+pub const MAX_NAME: usize = 100;
+/// Longest member card accepted across IPC, in bytes.
+pub const MAX_CARD: usize = 2048;
+/// Longest invite ticket accepted across IPC, in bytes (it carries the space's signed log).
+pub const MAX_INVITE: usize = 256 * 1024;
+
+fn name(field: &str, text: &str) -> IpcResult<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(IpcError::new("invalid_input", &format!("Give a {field}.")));
+    }
+    if t.chars().count() > MAX_NAME {
+        return Err(IpcError::too_long(field, MAX_NAME));
+    }
+    Ok(t.to_owned())
+}
+
+fn bounded(field: &str, text: &str, max: usize) -> IpcResult<String> {
+    let t = text.trim();
+    if t.len() > max {
+        return Err(IpcError::too_long(field, max));
+    }
+    Ok(t.to_owned())
+}
+
+pub(crate) fn space_id(text: &str) -> IpcResult<SpaceId> {
+    let mut b = [0u8; 16];
+    hex::decode_to_slice(text.trim(), &mut b)
+        .map_err(|_| IpcError::new("invalid_input", "That space id is not valid: choose the space again from the list."))?;
+    Ok(SpaceId(b))
+}
+
+fn device(text: &str) -> IpcResult<[u8; 32]> {
+    let mut b = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut b)
+        .map_err(|_| IpcError::new("invalid_input", "That device key is not valid: choose the member again from the list."))?;
+    Ok(b)
+}
+
+/// Text with its QR code.
+pub fn shown(text: String) -> Shown {
+    let qr = crate::qr::encode(&text);
+    Shown { text, qr }
+}
+
+fn role_out(r: space::Role) -> Role {
+    match r {
+        space::Role::Coordinator => Role::Coordinator,
+        space::Role::Member => Role::Member,
+        space::Role::Courier => Role::Courier,
+    }
+}
+
+fn role_in(r: Role) -> space::Role {
+    match r {
+        Role::Coordinator => space::Role::Coordinator,
+        Role::Member => space::Role::Member,
+        Role::Courier => space::Role::Courier,
+    }
+}
+
+/// This device's card under `display_name`.
+pub fn card(v: &Vault, display_name: &str) -> IpcResult<MemberCardView> {
+    let (card, text) = v.member_card(&name("display name", display_name)?)?;
+    Ok(MemberCardView { card: shown(text), fingerprint: card.fingerprint() })
+}
+
+/// Every space held here.
+pub fn list(v: &Vault) -> Vec<SpaceView> {
+    v.spaces()
+        .into_iter()
+        .map(|s| SpaceView {
+            id: s.id.to_string(),
+            name: s.name,
+            role: s.role.map(role_out),
+            epoch: s.epoch,
+            members: s.members as u32,
+            carried: s.carried,
+            records: s.records as u32,
+        })
+        .collect()
+}
+
+/// A space's members, active and removed.
+pub fn members(v: &Vault, space: &str) -> IpcResult<Vec<MemberView>> {
+    Ok(v.space_members(&space_id(space)?)?
+        .into_iter()
+        .map(|m| MemberView {
+            device: hex::encode(m.device),
+            name: m.name,
+            role: role_out(m.role),
+            removed: m.removed,
+            this_device: m.this_device,
+        })
+        .collect())
+}
+
+/// Adds the device of `card` with `role`; returns the invite ticket to give them.
+pub fn invite(v: &mut Vault, space: &str, card: &str, role: Role) -> IpcResult<Shown> {
+    let card = MemberCard::from_text(&bounded("member card", card, MAX_CARD)?)?;
+    Ok(shown(v.invite(&space_id(space)?, &card, role_in(role))?))
+}
+
+/// The records of a space held here, newest first.
+pub fn records(v: &Vault, space: &str) -> IpcResult<Vec<Summary>> {
+    let space = space_id(space)?;
+    v.list(&carenet::Query::default())
+        .iter()
+        .filter(|s| v.space_of(&s.id) == Some(space))
+        .take(MAX_ROWS)
+        .map(|s| crate::commands::summary(s, None))
+        .collect()
+}
+
+/// This device's member card (text and QR) under the name others will see.
+#[tauri::command]
+pub async fn member_card(state: State<'_>, display_name: String) -> IpcResult<MemberCardView> {
+    with_vault(state, move |v| card(v, &display_name)).await
+}
+
+/// Creates a space with this device as its coordinator; returns its id.
+#[tauri::command]
+pub async fn create_space(state: State<'_>, name: String) -> IpcResult<String> {
+    with_vault(state, move |v| Ok(v.create_space(&self::name("space name", &name)?)?.to_string())).await
+}
+
+/// The spaces this device holds.
+#[tauri::command]
+pub async fn list_spaces(state: State<'_>) -> IpcResult<Vec<SpaceView>> {
+    with_vault(state, |v| Ok(list(v))).await
+}
+
+/// A space's members with their roles.
+#[tauri::command]
+pub async fn space_members(state: State<'_>, space: String) -> IpcResult<Vec<MemberView>> {
+    with_vault(state, move |v| members(v, &space)).await
+}
+
+/// Adds a member by card; returns the invite ticket (text and QR).
+#[tauri::command]
+pub async fn invite_member(state: State<'_>, space: String, card: String, role: Role) -> IpcResult<Shown> {
+    with_vault(state, move |v| invite(v, &space, &card, role)).await
+}
+
+/// Joins a space from an invite ticket made for this device; returns the space id.
+#[tauri::command]
+pub async fn join_space(state: State<'_>, ticket: String) -> IpcResult<String> {
+    with_vault(state, move |v| Ok(v.join(&bounded("invite ticket", &ticket, MAX_INVITE)?)?.to_string())).await
+}
+
+/// Removes a member: a new key epoch starts that their device never receives.
+#[tauri::command]
+pub async fn remove_member(state: State<'_>, space: String, device: String) -> IpcResult<()> {
+    with_vault(state, move |v| Ok(v.remove_member(&space_id(&space)?, &self::device(&device)?)?)).await
+}
+
+/// Moves a record (or a contact and everyone below it) into a space; returns the ids moved.
+#[tauri::command]
+pub async fn share_into_space(state: State<'_>, space: String, record: String, branch: bool) -> IpcResult<Vec<String>> {
+    with_vault(state, move |v| {
+        Ok(v.share(&space_id(&space)?, &crate::commands::id(&record)?, branch)?.iter().map(|r| r.to_string()).collect())
+    })
+    .await
+}
+
+/// The records of a space held here.
+#[tauri::command]
+pub async fn space_records(state: State<'_>, space: String) -> IpcResult<Vec<Summary>> {
+    with_vault(state, move |v| records(v, &space)).await
+}

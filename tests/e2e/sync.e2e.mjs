@@ -1,0 +1,256 @@
+// End to end, two devices: two release apps, each in its own WebKit window with its own
+// throw-away HOME and its own tauri-driver, sync by ticket on loopback. A creates a vault and a
+// space; B creates a vault and shows its member card; A invites B's card; B joins with the
+// ticket; each adds a note and shares it into the space; B syncs with A's ticket; each window
+// then shows the other's note. Screenshots of the spaces and sync screens go to the artifacts
+// folder. With both apps closed, no canary typed into either appears under either HOME.
+//
+// Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Session, sleep } from "./webdriver.mjs";
+
+const app = resolve(process.argv[2] || "target/release/carenet-desktop");
+const artifacts = resolve(process.argv[3] || "target/e2e-artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+const devices = ["A", "B"].map((name) => ({
+  name,
+  home: process.env[`HOME_${name}`],
+  port: Number(process.env[`DRIVER_PORT_${name}`]),
+  nativePort: Number(process.env[`NATIVE_PORT_${name}`]),
+}));
+const CANARY = {
+  passA: "canary passphrase A lantern Wq52",
+  passB: "canary passphrase B orchard Zt93",
+  space: "CanarySpace Lawyers Hx21",
+  nameB: "CanaryBea Ny47",
+  noteA: "CanarySyncNoteA Rp15",
+  noteB: "CanarySyncNoteB Lm68",
+};
+
+const results = [];
+function step(name, ok, detail = "") {
+  results.push({ name, ok });
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` (${detail})` : ""}`);
+  if (!ok) throw new Error(`${name} failed${detail ? `: ${detail}` : ""}`);
+}
+
+async function shot(s, name) {
+  writeFileSync(join(artifacts, `${name}.png`), await s.screenshot());
+}
+
+const valueOf = (s, css) => s.run(`return document.querySelector(arguments[0]).value`, css);
+
+// Pastes a ticket or card into a field, as a user does: WebDriver's typing sends a multi-kilobyte
+// ticket one key at a time, which tests the driver rather than the app.
+async function paste(s, css, text) {
+  await s.waitFor(css);
+  await s.run(
+    `const el = document.querySelector(arguments[0]); el.focus(); el.value = arguments[1];
+     el.dispatchEvent(new Event("input", { bubbles: true }));`,
+    css,
+    text,
+  );
+}
+
+async function pick(s, select, label) {
+  const value = await s.run(
+    `const o = [...document.querySelectorAll(arguments[0] + " option")].find((o) => o.textContent.trim().startsWith(arguments[1]));
+     return o ? o.value : null;`,
+    select,
+    label,
+  );
+  if (value === null) throw new Error(`no option "${label}" in ${select}`);
+  await s.run(
+    `const el = document.querySelector(arguments[0]); el.focus(); el.value = arguments[1];
+     el.dispatchEvent(new Event("change", { bubbles: true }));`,
+    select,
+    value,
+  );
+}
+
+async function createVault(s, pass) {
+  await s.waitFor("#passphrase", "the create-vault screen");
+  await s.type("#passphrase", pass);
+  await s.type("#confirm", pass);
+  await s.click("#welcome-submit");
+  await s.waitFor("#nav-notes", "the main screen after creating the vault");
+}
+
+async function addNote(s, title) {
+  await s.click("#nav-notes");
+  await s.click("#note-new");
+  await s.type("#note-title", title);
+  await s.click("#note-save");
+  await s.waitForText("#note-form [role=status]", "Saved");
+}
+
+async function shareIntoSpace(s, title) {
+  await s.click("#nav-spaces");
+  await s.waitFor("#share-record", "the share form");
+  await s.waitFor("#share-record", `${title} offered for sharing`, async () =>
+    s.run(`return [...document.querySelectorAll("#share-record option")].some((o) => o.textContent.includes(arguments[0]))`, title),
+  );
+  await pick(s, "#share-record", title);
+  await s.click("#share-form button[type=submit]");
+  await s.waitForText("#spaces-status", "moved into the space");
+  await s.waitForText("#space-records", title);
+}
+
+async function run(a, b) {
+  await createVault(a, CANARY.passA);
+  await createVault(b, CANARY.passB);
+  step("two vaults in two HOMEs", true);
+
+  await a.click("#nav-spaces");
+  await a.type("#space-name", CANARY.space);
+  await a.click("#space-create button[type=submit]");
+  await a.waitForText("#spaces-status", "coordinator");
+  step("A creates a space", true);
+
+  await b.click("#nav-spaces");
+  await b.type("#card-name", CANARY.nameB);
+  await b.click("#card-form button[type=submit]");
+  await b.waitFor("#card-qr", "B's card as a QR code");
+  const card = await valueOf(b, "#card-text");
+  await shot(b, "sync-01-B-member-card");
+  step("B shows its member card as QR and text", card.startsWith("carenet-card1:"));
+
+  await paste(a, "#invite-card", card);
+  await a.click("#invite-form button[type=submit]");
+  await a.waitFor("#invite-ticket", "the invite ticket");
+  const invite = await valueOf(a, "#invite-ticket");
+  await a.waitForText("#members", CANARY.nameB);
+  await shot(a, "sync-02-A-invite");
+  step("A invites B's card and gets a ticket", invite.startsWith("carenet-invite1:"));
+
+  await paste(b, "#join-ticket", invite);
+  await b.click("#space-join button[type=submit]");
+  await b.waitForText("#spaces-status", "joined");
+  await b.waitForText("#space-list", CANARY.space);
+  step("B joins with the ticket", true);
+
+  await addNote(a, CANARY.noteA);
+  await shareIntoSpace(a, CANARY.noteA);
+  await addNote(b, CANARY.noteB);
+  await shareIntoSpace(b, CANARY.noteB);
+  step("each adds a note into the space", true);
+
+  await a.click("#nav-sync");
+  await a.click("#sync-listen");
+  await a.waitFor("#my-ticket-qr", "A's sync ticket as a QR code");
+  const ticket = await valueOf(a, "#my-ticket");
+  await shot(a, "sync-03-A-listening");
+  step("A shows its sync ticket", ticket.startsWith("carenet-sync1:"));
+
+  await b.click("#nav-sync");
+  await paste(b, "#peer-ticket", ticket);
+  await b.click("#sync-now");
+  const done = await b.waitFor("#sync-result, #sync-error", "the end of B's sync", async () => true, 60_000);
+  const said = await b.text(done);
+  await b.waitForText("#sync-last", "Last sync");
+  await b.waitForText("#sync-peers", "1 shared spaces");
+  await shot(b, "sync-04-B-synced");
+  step("B syncs with A's ticket", said.startsWith("Synced"), said);
+  await a.waitForText("#sync-peers", CANARY.nameB);
+  await a.waitForText("#sync-last", "Last sync");
+  await shot(a, "sync-05-A-peer-seen");
+  step("A sees B by name, and its last sync time", true);
+
+  for (const [s, other, who] of [[a, CANARY.noteB, "A"], [b, CANARY.noteA, "B"]]) {
+    await s.click("#nav-spaces");
+    await s.waitForText("#space-records", other);
+    await shot(s, `sync-06-${who}-space-records`);
+    await s.click("#nav-notes");
+    await s.waitForText(".list-pane .rows", other);
+    step(`${who}'s window shows the other's note`, true);
+  }
+  await a.click("#nav-sync");
+  await a.click("#sync-stop");
+  await a.waitForText("#sync-mode", "Offline");
+  step("A stops listening", true);
+  for (const s of [a, b]) {
+    await s.click("#lock");
+    await s.waitFor("#passphrase", "the unlock screen");
+  }
+}
+
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) yield* files(p);
+    else if (st.isFile()) yield p;
+  }
+}
+
+function scan(home) {
+  const needles = Object.values(CANARY).flatMap((c) => [Buffer.from(c, "utf8"), Buffer.from(c, "utf16le"), Buffer.from(c.toLowerCase(), "utf8")]);
+  let count = 0;
+  const found = [];
+  for (const f of files(home)) {
+    count++;
+    const bytes = readFileSync(f);
+    for (const n of needles) if (bytes.includes(n)) found.push(`${f}: ${n.toString("utf8").replace(/\0/g, "")}`);
+  }
+  return { count, found };
+}
+
+async function driverFor(d) {
+  const env = {
+    ...process.env, HOME: d.home, XDG_CONFIG_HOME: `${d.home}/.config`, XDG_DATA_HOME: `${d.home}/.local/share`,
+    XDG_CACHE_HOME: `${d.home}/.cache`, XDG_RUNTIME_DIR: `${d.home}/runtime`,
+  };
+  const proc = spawn("tauri-driver", ["--port", String(d.port), "--native-port", String(d.nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env,
+  });
+  const base = `http://127.0.0.1:${d.port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(`${base}/status`);
+      break;
+    } catch {
+      if (i > 100) throw new Error(`tauri-driver ${d.name} did not start`);
+      await sleep(100);
+    }
+  }
+  return { proc, base };
+}
+
+let failed = false;
+const drivers = [];
+const sessions = [];
+try {
+  for (const d of devices) drivers.push(await driverFor(d));
+  for (const d of drivers) sessions.push(await Session.create(d.base, app));
+  await run(sessions[0], sessions[1]);
+} catch (e) {
+  failed = true;
+  console.error(`FAIL ${e.message}`);
+  for (const [i, s] of sessions.entries()) await shot(s, `sync-failure-${devices[i].name}`).catch(() => {});
+} finally {
+  for (const s of sessions) await s.close().catch(() => {});
+  for (const d of drivers) d.proc.kill();
+}
+
+await sleep(1000);
+for (const d of devices) {
+  const { count, found } = scan(d.home);
+  const clean = found.length === 0 && count > 0;
+  results.push({ name: `no canary at rest in ${d.name}'s HOME`, ok: clean });
+  console.log(`${clean ? "ok  " : "FAIL"} no canary in any of the ${count} files under ${d.name}'s throw-away HOME`);
+  for (const f of found) console.error(`  canary found: ${f}`);
+  failed = failed || !clean;
+}
+const passed = results.filter((r) => r.ok).length;
+const failures = results.filter((r) => !r.ok).length + (failed && results.every((r) => r.ok) ? 1 : 0);
+console.log(`e2e: ${passed} passed, ${failures} failed (two devices); screenshots in ${artifacts}`);
+process.exit(failed ? 1 : 0);
