@@ -49,7 +49,7 @@ fn member(root: &Path, a: &mut Vault, space: SpaceId, n: usize) -> Arc<Mutex<Vau
 }
 
 async fn start(host: &Arc<Mutex<Vault>>) -> Node<Vault> {
-    let secret = host.lock().expect("vault").endpoint_secret();
+    let secret = host.lock().expect("vault").device_secret();
     let opts = NodeOptions { bind: Some("127.0.0.1:0".parse().expect("address")), ..Default::default() };
     Node::start(host.clone(), &secret, opts).await.expect("node")
 }

@@ -484,7 +484,7 @@ fn the_card_display_name_is_kept_encrypted_and_survives_a_reopen() {
     assert_eq!(card.name, name);
     assert!(v.spaces().is_empty(), "the kept name is not listed as a space");
     // The iroh endpoint key handed out without a second scrypt is the card's device key.
-    let secret = v.endpoint_secret();
+    let secret = v.device_secret();
     assert_eq!(SigningKey::from_bytes(&secret).verifying_key().to_bytes(), card.device);
     lock(v);
     assert_nowhere(dir.path(), &name, "the kept display name");

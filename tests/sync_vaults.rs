@@ -19,7 +19,7 @@ use util::*;
 type Host = Arc<Mutex<Vault>>;
 
 async fn node(host: &Host) -> Node<Vault> {
-    let secret = host.lock().unwrap().endpoint_secret();
+    let secret = host.lock().unwrap().device_secret();
     let opts = NodeOptions { bind: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
     Node::start(host.clone(), &secret, opts).await.unwrap()
 }

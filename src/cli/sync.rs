@@ -149,7 +149,7 @@ pub fn sync(cli: &Cli, dir: &Path, args: &SyncArgs) -> Result<()> {
         return Err(Error::invalid("Say how to sync: --listen, --peer TICKET or --nearby (or `sync status`)."));
     }
     let ticket: Option<Ticket> = args.peer.as_deref().map(str::parse).transpose()?;
-    let secret = vault.endpoint_secret();
+    let secret = vault.device_secret();
     let host = Arc::new(Mutex::new(vault));
     let rt = runtime()?;
     let res = rt.block_on(async {
@@ -233,7 +233,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     }
     .read()?;
     let vault = super::unlock_with(&config.vault, &pass)?;
-    let secret = vault.endpoint_secret();
+    let secret = vault.device_secret();
     let host = Arc::new(Mutex::new(vault));
     let rt = runtime()?;
     let res = rt.block_on(async {

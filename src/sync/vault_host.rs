@@ -33,7 +33,7 @@ impl SyncHost for Vault {
 /// The device's Ed25519 secret key (the iroh endpoint key), from the open vault.
 ///
 /// Kept for existing callers: the passphrase is no longer used (no second scrypt); prefer
-/// [`Vault::endpoint_secret`].
+/// [`Vault::device_secret`].
 pub fn device_secret(vault: &Vault, _passphrase: &SecretString) -> Result<Zeroizing<[u8; 32]>> {
-    Ok(vault.endpoint_secret())
+    Ok(vault.device_secret())
 }

@@ -137,13 +137,6 @@ impl Vault {
         self.changes_made
     }
 
-    /// The device's Ed25519 secret key, for the iroh endpoint (its public half is the id peers
-    /// check against members). Read from the open keyring: no second scrypt. Wiped when dropped;
-    /// give it to nothing but `Node::start`.
-    pub fn endpoint_secret(&self) -> zeroize::Zeroizing<[u8; 32]> {
-        zeroize::Zeroizing::new(self.keys.device.to_bytes())
-    }
-
     /// Verifies a batch of items of `space`, then stores all the new ones durably in one
     /// transaction and applies their changes; refuses the whole batch (storing nothing) if any
     /// item fails. Idempotent: items already held count as duplicates.
