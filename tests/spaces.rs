@@ -441,7 +441,12 @@ fn a_schema_one_vault_gains_spaces_on_open() {
     let id = v.add(&note("Old", "kept")).unwrap();
     lock(v);
     let conn = open_db(dir.path());
-    conn.execute_batch("DROP TABLE spaces; DROP TABLE ops; PRAGMA user_version = 1;").unwrap();
+    // As a schema-1 build left it: no spaces, and the changes indexed by space alone.
+    conn.execute_batch(
+        "DROP TABLE spaces; DROP TABLE ops; DROP INDEX changes_space_id; \
+         CREATE INDEX changes_space ON changes(space); PRAGMA user_version = 1;",
+    )
+    .unwrap();
     close_db(conn);
     let mut v = unlock(dir.path());
     assert_eq!(v.get::<Note>(&id).unwrap().value.body, "kept");
@@ -451,6 +456,18 @@ fn a_schema_one_vault_gains_spaces_on_open() {
     let conn = open_db(dir.path());
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, carenet::store::SCHEMA_VERSION);
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'changes' AND sql IS NOT NULL ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(indexes, ["changes_doc", "changes_space_id"], "the space index became the covering one");
+    let plan: String = conn
+        .query_row("EXPLAIN QUERY PLAN SELECT id FROM changes WHERE space = x'00'", [], |r| r.get(3))
+        .unwrap();
+    assert!(plan.contains("COVERING INDEX changes_space_id"), "item ids come from the index alone: {plan}");
 }
 
 #[test]
