@@ -234,4 +234,9 @@ export const ar: Table = {
   "term.in-progress": "قيد المعالجة",
   "term.awaiting-response": "بانتظار الرد",
   "term.closed": "مغلق",
+  // lists
+  "lists.expand": "إظهار من ينبّههم {name}",
+  "lists.collapse": "إخفاء من ينبّههم {name}",
+  "lists.more": "إظهار {n} أخرى (من {total})",
+  "lists.pick_hint": "تعرض القوائم أول {n} جهة اتصال تطابق عامل التصفية أعلاه: استخدم التصفية للعثور على شخص آخر.",
 };

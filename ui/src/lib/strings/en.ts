@@ -1,5 +1,5 @@
 // English: the reference table. Every other language must have exactly these keys
-// (strings.test.ts checks it). Placeholders: {n}, {detail}.
+// (strings.test.ts checks it). Placeholders: {n}, {detail}, {name}, {total}.
 export const en = {
   "app.name": "Carenet",
   "app.loading": "Loading…",
@@ -234,6 +234,11 @@ export const en = {
   "term.in-progress": "In progress",
   "term.awaiting-response": "Awaiting a response",
   "term.closed": "Closed",
+  // lists
+  "lists.expand": "Show who {name} alerts",
+  "lists.collapse": "Hide who {name} alerts",
+  "lists.more": "Show {n} more (of {total})",
+  "lists.pick_hint": "The lists offer the first {n} contacts that match the filter above: filter to find someone else.",
 } as const;
 
 export type Key = keyof typeof en;

@@ -234,4 +234,9 @@ export const es: Table = {
   "term.in-progress": "En trámite",
   "term.awaiting-response": "Esperando respuesta",
   "term.closed": "Cerrado",
+  // lists
+  "lists.expand": "Mostrar a quién alerta {name}",
+  "lists.collapse": "Ocultar a quién alerta {name}",
+  "lists.more": "Mostrar {n} más (de {total})",
+  "lists.pick_hint": "Las listas ofrecen los primeros {n} contactos que coinciden con el filtro de arriba: filtre para encontrar a otra persona.",
 };

@@ -234,4 +234,9 @@ export const fr: Table = {
   "term.in-progress": "En cours de traitement",
   "term.awaiting-response": "En attente de réponse",
   "term.closed": "Clos",
+  // lists
+  "lists.expand": "Afficher qui {name} alerte",
+  "lists.collapse": "Masquer qui {name} alerte",
+  "lists.more": "Afficher {n} de plus (sur {total})",
+  "lists.pick_hint": "Les listes proposent les {n} premiers contacts qui correspondent au filtre ci-dessus : filtrez pour trouver quelqu’un d’autre.",
 };

@@ -234,4 +234,9 @@ export const ru: Table = {
   "term.in-progress": "В работе",
   "term.awaiting-response": "Ожидается ответ",
   "term.closed": "Закрыто",
+  // lists
+  "lists.expand": "Показать, кого оповещает {name}",
+  "lists.collapse": "Скрыть, кого оповещает {name}",
+  "lists.more": "Показать ещё {n} (из {total})",
+  "lists.pick_hint": "В списках первые {n} контактов, подходящих под фильтр выше: измените фильтр, чтобы найти другого человека.",
 };

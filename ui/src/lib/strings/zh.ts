@@ -234,4 +234,9 @@ export const zh: Table = {
   "term.in-progress": "处理中",
   "term.awaiting-response": "等待回复",
   "term.closed": "已结案",
+  // lists
+  "lists.expand": "显示 {name} 通知的人",
+  "lists.collapse": "隐藏 {name} 通知的人",
+  "lists.more": "再显示 {n} 个（共 {total} 个）",
+  "lists.pick_hint": "列表只列出符合上方筛选条件的前 {n} 个联系人：请用筛选查找其他人。",
 };
