@@ -26,6 +26,19 @@ function processes() {
   return out;
 }
 
+// Where a process's memory is: resident total, the part private to it (anonymous: heaps, JS,
+// DOM, caches) and the part mapped from files (shared libraries, shared with other processes).
+function smaps(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(text)?.[1] || 0);
+    const mb = (v) => (v / 1024).toFixed(1);
+    return `Rss ${mb(kb("Rss"))} MB = anonymous ${mb(kb("Anonymous"))} + file-backed ${mb(kb("Rss") - kb("Anonymous"))}; Pss ${mb(kb("Pss"))} MB`;
+  } catch {
+    return "smaps_rollup unreadable";
+  }
+}
+
 function appTree() {
   const all = processes();
   const root = all.find((p) => p.comm.startsWith("carenet-deskto"));
@@ -63,6 +76,8 @@ const t0 = performance.now();
 const s = await Session.create(base, app);
 await s.waitFor("#passphrase", "unlock screen", async () => true, 60_000);
 const coldStart = performance.now() - t0;
+await sleep(1000);
+const locked = appTree().map((p) => `${p.comm}: ${smaps(p.pid)}`);
 await s.cmd("POST", "/timeouts", { script: 120_000 });
 await s.type("#passphrase", PASS);
 const tu = performance.now();
@@ -97,7 +112,8 @@ const rss = tree.reduce((a, p) => a + p.rssKb, 0);
 console.log(`cold start to unlock screen (spawn via WebDriver, upper bound): ${coldStart.toFixed(0)} ms`);
 console.log(`unlock (scrypt 2^18 + decrypt every record): ${unlock.toFixed(0)} ms`);
 for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${Number(v).toFixed(1)} ms`);
-for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB`);
+for (const line of locked) console.log(`at the unlock screen, ${line}`);
+for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB; ${smaps(p.pid)}`);
 console.log(`RSS total of the app's processes: ${(rss / 1024).toFixed(1)} MB`);
 await s.click("#lock").catch(() => {});
 await s.close().catch(() => {});
