@@ -2,6 +2,7 @@
 # Measures the desktop targets on a vault of 10,000 records: release binary size, cold start to
 # the unlock screen, resident memory with the records open, the slowest interaction. Prints
 # figures only (no assertion); the numbers are recorded in ARCHITECTURE.md.
+# CARENET_WEBVIEW_DEFAULTS=1 measures the app with wry's WebKit defaults (see src-tauri/src/webview.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${COUNT:-10000}"
@@ -20,4 +21,4 @@ env -i PATH="$PATH" HOME="$HOME_DIR" XDG_CONFIG_HOME="$HOME_DIR/.config" XDG_DAT
   XDG_CACHE_HOME="$HOME_DIR/.cache" XDG_RUNTIME_DIR="$HOME_DIR/runtime" LANG=C.UTF-8 \
   WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_AT_BRIDGE=1 \
   TAURI_DRIVER_PORT="$(free_port)" TAURI_NATIVE_PORT="$(free_port)" CARENET_PASSPHRASE="$CARENET_PASSPHRASE" \
-  timeout 900 xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- node tests/e2e/bench.mjs "$APP"
+  CARENET_WEBVIEW_DEFAULTS="${CARENET_WEBVIEW_DEFAULTS:-0}" timeout 900 xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- node tests/e2e/bench.mjs "$APP"

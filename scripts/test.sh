@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test and ends with one summary line ("tests: N passed, N failed") over all of
-# cargo's test binaries (core, then the desktop shell), the UI's component tests (Vitest) and the
-# end-to-end run of the release app in WebKit under Xvfb.
+# cargo's test binaries (core, then the desktop shell), the UI's type check and component tests
+# (Vitest) and the end-to-end run of the release app in WebKit under Xvfb.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -13,7 +13,9 @@ status=0
 cargo build --all-targets || exit 1
 cargo test --no-fail-fast 2>&1 | tee -a "$log" || status=1
 
-# The UI: component tests over Tauri's IPC mocks, then the bundle the shell embeds.
+# The UI: types and Svelte checks (svelte-check; warnings fail too), component tests over
+# Tauri's IPC mocks, then the bundle the shell embeds.
+(cd ui && npm run --silent check) || status=1
 (cd ui && npx vitest run) 2>&1 | tee -a "$log" || status=1
 (cd ui && npx vite build --logLevel warn) || exit 1
 

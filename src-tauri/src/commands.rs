@@ -19,8 +19,9 @@ use crate::ipc::{self, convert, IpcError, IpcResult};
 pub const MAX_PASSPHRASE: usize = 1024;
 /// Longest search text accepted across IPC, in characters.
 pub const MAX_QUERY: usize = 500;
-/// Most list or search rows sent to the window at once.
-pub const MAX_ROWS: usize = 2000;
+/// Most list or search rows sent to the window at once: a whole 10,000-record vault, since
+/// the window draws only the rows in view and a row carries only what it shows.
+pub const MAX_ROWS: usize = 10_000;
 
 /// What the shell keeps between commands.
 pub struct AppState {

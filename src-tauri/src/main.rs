@@ -16,6 +16,7 @@ mod sync;
 mod tests;
 #[cfg(test)]
 mod tests_spaces;
+mod webview;
 
 use std::sync::{Arc, Mutex};
 
@@ -54,13 +55,14 @@ fn main() {
                 dir: data.join("vault"),
                 settings_path: config.join("settings.json"),
             });
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+            let window = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Carenet")
                 .inner_size(1100.0, 760.0)
                 .min_inner_size(640.0, 480.0)
                 .incognito(!driven_by_webdriver())
                 .on_navigation(is_bundled_ui)
                 .build()?;
+            webview::tune(&window)?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -112,7 +112,7 @@ async function run(s) {
   }
   const shape = await s.run(`
     const roots = [...document.querySelectorAll("#contact-tree > li")];
-    return roots.map((r) => ({ name: r.querySelector("button").textContent.trim(), children: r.querySelectorAll(":scope > ul > li").length }));`);
+    return roots.map((r) => ({ name: r.querySelector("button.node").textContent.trim(), children: r.querySelectorAll(":scope > ul > li").length }));`);
   step("contact tree of three, drawn as a tree", shape.length === 1 && shape[0].name.startsWith(CANARY.dana) && shape[0].children === 2, JSON.stringify(shape));
   // A loop is refused with a sentence, and changes nothing.
   await pick(s, "#link-from", CANARY.mira);

@@ -26,6 +26,19 @@ function processes() {
   return out;
 }
 
+// Where a process's memory is: resident total, the part private to it (anonymous: heaps, JS,
+// DOM, caches) and the part mapped from files (shared libraries, shared with other processes).
+function smaps(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(text)?.[1] || 0);
+    const mb = (v) => (v / 1024).toFixed(1);
+    return `Rss ${mb(kb("Rss"))} MB = anonymous ${mb(kb("Anonymous"))} + file-backed ${mb(kb("Rss") - kb("Anonymous"))}; Pss ${mb(kb("Pss"))} MB`;
+  } catch {
+    return "smaps_rollup unreadable";
+  }
+}
+
 function appTree() {
   const all = processes();
   const root = all.find((p) => p.comm.startsWith("carenet-deskto"));
@@ -60,9 +73,16 @@ for (let i = 0; i < 100; i++) {
   try { await fetch(`${base}/status`); break; } catch { await sleep(100); }
 }
 const t0 = performance.now();
+const spawnedAt = Date.now();
 const s = await Session.create(base, app);
 await s.waitFor("#passphrase", "unlock screen", async () => true, 60_000);
 const coldStart = performance.now() - t0;
+// Where the cold start goes, on the page's own clock (timeOrigin: when WebKit began loading it).
+const page = await s.run(`const n = performance.getEntriesByType("navigation")[0];
+  const m = performance.getEntriesByName("unlock-screen")[0];
+  return { origin: performance.timeOrigin, dcl: n ? n.domContentLoadedEventEnd : null, shown: m ? m.startTime : null };`);
+await sleep(1000);
+const locked = appTree().map((p) => `${p.comm}: ${smaps(p.pid)}`);
 await s.cmd("POST", "/timeouts", { script: 120_000 });
 await s.type("#passphrase", PASS);
 const tu = performance.now();
@@ -91,13 +111,26 @@ figures["search 'border' (every record, typed)"] = await (async () => {
       if (c && document.querySelectorAll("#search-results li").length > 0) requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
       else setTimeout(poll, 1); })();`, args: [] });
 })();
+// Where "open contacts" goes: the two commands alone (request, core, JSON both ways), no drawing.
+const IPC = `
+  const [cmd, args, done] = arguments;
+  const t0 = performance.now();
+  window.__TAURI_INTERNALS__.invoke(cmd, args).then((r) => done([performance.now() - t0, Array.isArray(r) ? r.length : 0]), (e) => done([-1, String(e.code || e)]));`;
+const everyContact = { query: { text: "", kind: "contact", tag: null, from: null, to: null, limit: 0 } };
+const ipc = {
+  "list_records (every contact)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_records", everyContact] }),
+  "contact_tree": await s.cmd("POST", "/execute/async", { script: IPC, args: ["contact_tree", {}] }),
+};
 await sleep(1000);
 const tree = appTree();
 const rss = tree.reduce((a, p) => a + p.rssKb, 0);
 console.log(`cold start to unlock screen (spawn via WebDriver, upper bound): ${coldStart.toFixed(0)} ms`);
+console.log(`  of which: spawn to the page starting to load ${(page.origin - spawnedAt).toFixed(0)} ms (tauri-driver, WebKitWebDriver, the app, GTK, WebKit's processes); page start to script ready ${Number(page.dcl).toFixed(0)} ms; page start to unlock screen drawn ${Number(page.shown).toFixed(0)} ms`);
 console.log(`unlock (scrypt 2^18 + decrypt every record): ${unlock.toFixed(0)} ms`);
 for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${Number(v).toFixed(1)} ms`);
-for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB`);
+for (const [k, [ms, n]] of Object.entries(ipc)) console.log(`  command alone, ${k}: ${Number(ms).toFixed(1)} ms for ${n} rows`);
+for (const line of locked) console.log(`at the unlock screen, ${line}`);
+for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB; ${smaps(p.pid)}`);
 console.log(`RSS total of the app's processes: ${(rss / 1024).toFixed(1)} MB`);
 await s.click("#lock").catch(() => {});
 await s.close().catch(() => {});

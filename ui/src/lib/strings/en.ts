@@ -1,5 +1,5 @@
 // English: the reference table. Every other language must have exactly these keys
-// (strings.test.ts checks it). Placeholders: {n}, {detail}.
+// (strings.test.ts checks it). Placeholders: {n}, {detail}, {name}, {total}.
 export const en = {
   "app.name": "Carenet",
   "app.loading": "Loading…",
@@ -339,6 +339,11 @@ export const en = {
   "err.unknown_space": "This device does not hold that space. Refresh the list of spaces.",
   "err.sync_closed": "The other device ended the sync before it finished. Try again: what already arrived was verified and is kept.",
   "err.sync_local": "This device's vault could not be used for sync. Lock and unlock it, then try again.",
+  // lists
+  "lists.expand": "Show who {name} alerts",
+  "lists.collapse": "Hide who {name} alerts",
+  "lists.more": "Show {n} more (of {total})",
+  "lists.pick_hint": "The lists offer the first {n} contacts that match the filter above: filter to find someone else.",
 } as const;
 
 export type Key = keyof typeof en;

@@ -339,4 +339,9 @@ export const es: Table = {
   "err.unknown_space": "Este dispositivo no tiene ese espacio. Actualice la lista de espacios.",
   "err.sync_closed": "El otro dispositivo terminó la sincronización antes de acabar. Inténtelo de nuevo: lo que ya llegó se verificó y se conserva.",
   "err.sync_local": "No se pudo usar la bóveda de este dispositivo para sincronizar. Bloquéela y desbloquéela, y vuelva a intentarlo.",
+  // lists
+  "lists.expand": "Mostrar a quién alerta {name}",
+  "lists.collapse": "Ocultar a quién alerta {name}",
+  "lists.more": "Mostrar {n} más (de {total})",
+  "lists.pick_hint": "Las listas ofrecen los primeros {n} contactos que coinciden con el filtro de arriba: filtre para encontrar a otra persona.",
 };

@@ -339,4 +339,9 @@ export const fr: Table = {
   "err.unknown_space": "Cet appareil ne détient pas cet espace. Actualisez la liste des espaces.",
   "err.sync_closed": "L’autre appareil a mis fin à la synchronisation avant la fin. Réessayez : ce qui est déjà arrivé a été vérifié et est gardé.",
   "err.sync_local": "Le coffre de cet appareil n’a pas pu servir à la synchronisation. Verrouillez-le puis déverrouillez-le, et réessayez.",
+  // lists
+  "lists.expand": "Afficher qui {name} alerte",
+  "lists.collapse": "Masquer qui {name} alerte",
+  "lists.more": "Afficher {n} de plus (sur {total})",
+  "lists.pick_hint": "Les listes proposent les {n} premiers contacts qui correspondent au filtre ci-dessus : filtrez pour trouver quelqu’un d’autre.",
 };

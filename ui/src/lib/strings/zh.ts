@@ -339,4 +339,9 @@ export const zh: Table = {
   "err.unknown_space": "本设备没有该空间。请刷新空间列表。",
   "err.sync_closed": "另一台设备在完成前结束了同步。请重试：已收到的内容已通过验证并保留。",
   "err.sync_local": "本设备的保险库无法用于同步。请先锁定再解锁，然后重试。",
+  // lists
+  "lists.expand": "显示 {name} 通知的人",
+  "lists.collapse": "隐藏 {name} 通知的人",
+  "lists.more": "再显示 {n} 个（共 {total} 个）",
+  "lists.pick_hint": "列表只列出符合上方筛选条件的前 {n} 个联系人：请用筛选查找其他人。",
 };

@@ -1,0 +1,152 @@
+// The windowed list and the on-demand tree: with 10,000 rows the page draws a bounded number of
+// them, scrolling draws the right ones, the keyboard moves focus row by row (scrolling as it
+// goes), and a screen reader is told each drawn row's place in the whole list.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { createRawSnippet, tick } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import WindowedList from "../parts/WindowedList.svelte";
+import Notes from "../screens/Notes.svelte";
+import Contacts from "../screens/Contacts.svelte";
+import { setLang } from "../lib/locale.svelte";
+
+type Item = { id: string; title: string };
+const N = 10_000;
+const items: Item[] = Array.from({ length: N }, (_, i) => ({ id: `id-${i}`, title: `row ${i}` }));
+const row = createRawSnippet((item: () => Item) => ({ render: () => `<button type="button">${item().title}</button>` }));
+
+// jsdom has no layout: the list assumes a 600 px box, so 40 px rows show 15, plus 8 above and below.
+const MOST_DRAWN = 15 + 2 * 8 + 1;
+
+function list(props: Record<string, unknown> = {}) {
+  const { container } = render(WindowedList<Item>, { props: { items, key: (x: Item) => x.id, row, rowHeight: 40, label: "Rows", ...props } });
+  const box = container.querySelector(".window") as HTMLDivElement;
+  const drawn = () => [...container.querySelectorAll<HTMLLIElement>(".rows > li")];
+  return { box, drawn };
+}
+
+async function scrollTo(box: HTMLDivElement, px: number) {
+  Object.defineProperty(box, "scrollTop", { value: px, writable: true, configurable: true });
+  await fireEvent.scroll(box);
+}
+
+beforeEach(() => setLang("en"));
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe("WindowedList", () => {
+  it("draws a bounded window of 10,000 rows and tells their place in the whole list", () => {
+    const { drawn } = list();
+    const rows = drawn();
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.length).toBeLessThanOrEqual(MOST_DRAWN);
+    expect(rows[0].textContent).toBe("row 0");
+    expect(rows[0].getAttribute("aria-posinset")).toBe("1");
+    expect(rows[0].getAttribute("aria-setsize")).toBe(String(N));
+    expect(screen.getByRole("list", { name: "Rows" })).toBeTruthy();
+  });
+
+  it("draws the rows under the scroll position, at their offsets", async () => {
+    const { box, drawn } = list();
+    await scrollTo(box, 5000 * 40);
+    const rows = drawn();
+    expect(rows.length).toBeLessThanOrEqual(MOST_DRAWN);
+    const shown = rows.map((r) => Number(r.dataset.index));
+    expect(shown).toContain(5000);
+    expect(shown).toContain(5014);
+    expect(shown).not.toContain(100);
+    const r5000 = rows.find((r) => r.dataset.index === "5000")!;
+    expect(r5000.textContent).toBe("row 5000");
+    expect(r5000.getAttribute("aria-posinset")).toBe("5001");
+    expect(r5000.style.insetBlockStart).toBe(`${5000 * 40}px`);
+  });
+
+  it("keeps one row in the tab order and moves focus with the arrows, End and Home", async () => {
+    const { box, drawn } = list();
+    await tick();
+    const tabbable = drawn().flatMap((li) => [...li.querySelectorAll("button")]).filter((b) => b.tabIndex === 0);
+    expect(tabbable.map((b) => b.textContent)).toEqual(["row 0"]);
+    tabbable[0].focus();
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowDown" });
+    await waitFor(() => expect(document.activeElement?.textContent).toBe("row 1"));
+    await fireEvent.keyDown(document.activeElement!, { key: "End" });
+    await waitFor(() => expect(document.activeElement?.textContent).toBe(`row ${N - 1}`));
+    expect(box.scrollTop).toBe(N * 40 - 600);
+    expect(drawn().length).toBeLessThanOrEqual(MOST_DRAWN);
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowUp" });
+    await waitFor(() => expect(document.activeElement?.textContent).toBe(`row ${N - 2}`));
+    await fireEvent.keyDown(document.activeElement!, { key: "Home" });
+    await waitFor(() => expect(document.activeElement?.textContent).toBe("row 0"));
+    expect(box.scrollTop).toBe(0);
+  });
+
+  it("keeps the focused row drawn when the mouse scrolls it away", async () => {
+    const { box, drawn } = list();
+    await tick();
+    (drawn()[0].querySelector("button") as HTMLButtonElement).focus();
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowDown" });
+    await waitFor(() => expect(document.activeElement?.textContent).toBe("row 1"));
+    await scrollTo(box, 8000 * 40);
+    const shown = drawn().map((r) => Number(r.dataset.index));
+    expect(shown).toContain(8000);
+    expect(shown).toContain(1);
+    expect(document.activeElement?.textContent).toBe("row 1");
+    await fireEvent.keyDown(document.activeElement!, { key: "PageDown" });
+    await waitFor(() => expect(document.activeElement?.textContent).toBe("row 15"));
+  });
+});
+
+function summary(i: number, type = "note") {
+  return { id: i.toString(16).padStart(32, "0"), type, title: `${type} ${i}`, date: null, tags: [], created_ms: 0, updated_ms: 0, score: null };
+}
+
+describe("Screens on 10,000 records", () => {
+  it("the notes list says how many there are and draws only a window of them", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "list_records") return Array.from({ length: N }, (_, i) => summary(i));
+      throw { code: "internal", message: cmd };
+    });
+    const { container } = render(Notes, { props: {} });
+    await screen.findByText("10,000 shown");
+    const rows = container.querySelectorAll(".rows > li");
+    expect(rows.length).toBeLessThanOrEqual(MOST_DRAWN);
+    expect(rows[0].textContent).toContain("note 0");
+  });
+
+  it("the contact tree draws roots in steps and opens a branch on demand", async () => {
+    const leaf = (i: number) => ({ id: `c${i}`, alias: `person ${i}`, risk: "low", repeated: false, children: [] });
+    const roots = Array.from({ length: 250 }, (_, i) => ({ ...leaf(i), children: i === 0 ? [leaf(1000), leaf(1001)] : [] }));
+    mockIPC((cmd) => {
+      if (cmd === "list_records") return Array.from({ length: 2000 }, (_, i) => summary(i, "contact"));
+      if (cmd === "contact_tree") return roots;
+      throw { code: "internal", message: cmd };
+    });
+    const { container } = render(Contacts, { props: {} });
+    // Queries stay inside the tree: role queries over the whole screen are slow in jsdom.
+    const tree = await waitFor(() => {
+      const el = container.querySelector("#contact-tree");
+      if (!el) throw new Error("no tree yet");
+      return el;
+    });
+    const text = (s: string) => [...tree.querySelectorAll("button")].find((b) => b.textContent?.trim().startsWith(s));
+    expect(tree.querySelectorAll(":scope > li").length).toBe(50);
+    expect(text("person 1000")).toBeUndefined();
+    const first = tree.querySelector(":scope > li") as HTMLElement;
+    expect(first.getAttribute("aria-expanded")).toBe("false");
+    await fireEvent.click(tree.querySelector('button[aria-label="Show who person 0 alerts"]')!);
+    expect(first.getAttribute("aria-expanded")).toBe("true");
+    expect(text("person 1000")).toBeTruthy();
+    await fireEvent.keyDown(text("person 0")!, { key: "ArrowLeft" });
+    expect(text("person 1000")).toBeUndefined();
+    await fireEvent.keyDown(text("person 0")!, { key: "ArrowRight" });
+    expect(text("person 1001")).toBeTruthy();
+    const more = container.querySelector("#tree-more")!;
+    expect(more.textContent?.trim()).toBe("Show 50 more (of 250)");
+    await fireEvent.click(more);
+    expect(tree.querySelectorAll(":scope > li").length).toBe(100);
+    // The alert picker of the editor is windowed too: far fewer than 2,000 checkboxes.
+    expect(container.querySelectorAll("#contact-form input[type=checkbox]").length).toBeLessThan(40);
+  });
+});
