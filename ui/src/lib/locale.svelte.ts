@@ -74,6 +74,8 @@ const errorKeys: Record<string, Key> = {
   unknown_space: "err.unknown_space",
   sync_closed: "err.sync_closed",
   sync_local: "err.sync_local",
+  sync_storage: "err.sync_storage",
+  sync_peer_storage: "err.sync_peer_storage",
 };
 
 /** An error as a sentence the user can act on, in their language. */

@@ -339,6 +339,8 @@ export const en = {
   "err.unknown_space": "This device does not hold that space. Refresh the list of spaces.",
   "err.sync_closed": "The other device ended the sync before it finished. Try again: what already arrived was verified and is kept.",
   "err.sync_local": "This device's vault could not be used for sync. Lock and unlock it, then try again.",
+  "err.sync_storage": "This device could not store what it received: its disk may be full or failing. Free some space and sync again; nothing already kept was lost.",
+  "err.sync_peer_storage": "The other device could not store what this one sent (its disk may be full or failing). Nothing was lost here; sync again once it has room.",
   // lists
   "lists.expand": "Show who {name} alerts",
   "lists.collapse": "Hide who {name} alerts",

@@ -339,6 +339,8 @@ export const es: Table = {
   "err.unknown_space": "Este dispositivo no tiene ese espacio. Actualice la lista de espacios.",
   "err.sync_closed": "El otro dispositivo terminó la sincronización antes de acabar. Inténtelo de nuevo: lo que ya llegó se verificó y se conserva.",
   "err.sync_local": "No se pudo usar la bóveda de este dispositivo para sincronizar. Bloquéela y desbloquéela, y vuelva a intentarlo.",
+  "err.sync_storage": "Este dispositivo no pudo guardar lo que recibió: puede que su disco esté lleno o fallando. Libere espacio y vuelva a sincronizar; no se perdió nada de lo ya guardado.",
+  "err.sync_peer_storage": "El otro dispositivo no pudo guardar lo que este envió (¿disco lleno o con fallos?). Aquí no se perdió nada; vuelva a sincronizar cuando tenga espacio.",
   // lists
   "lists.expand": "Mostrar a quién alerta {name}",
   "lists.collapse": "Ocultar a quién alerta {name}",

@@ -339,6 +339,8 @@ export const fr: Table = {
   "err.unknown_space": "Cet appareil ne détient pas cet espace. Actualisez la liste des espaces.",
   "err.sync_closed": "L’autre appareil a mis fin à la synchronisation avant la fin. Réessayez : ce qui est déjà arrivé a été vérifié et est gardé.",
   "err.sync_local": "Le coffre de cet appareil n’a pas pu servir à la synchronisation. Verrouillez-le puis déverrouillez-le, et réessayez.",
+  "err.sync_storage": "Cet appareil n’a pas pu enregistrer ce qu’il a reçu : son disque est peut-être plein ou défaillant. Libérez de la place et synchronisez à nouveau ; rien de ce qui était gardé n’est perdu.",
+  "err.sync_peer_storage": "L’autre appareil n’a pas pu enregistrer ce que celui-ci a envoyé (disque plein ou défaillant ?). Rien n’est perdu ici ; synchronisez à nouveau quand il aura de la place.",
   // lists
   "lists.expand": "Afficher qui {name} alerte",
   "lists.collapse": "Masquer qui {name} alerte",

@@ -339,6 +339,8 @@ export const zh: Table = {
   "err.unknown_space": "本设备没有该空间。请刷新空间列表。",
   "err.sync_closed": "另一台设备在完成前结束了同步。请重试：已收到的内容已通过验证并保留。",
   "err.sync_local": "本设备的保险库无法用于同步。请先锁定再解锁，然后重试。",
+  "err.sync_storage": "本设备无法保存收到的内容：磁盘可能已满或出现故障。请释放空间后再次同步；此前保存的内容没有丢失。",
+  "err.sync_peer_storage": "另一台设备无法保存本设备发送的内容（其磁盘可能已满或出现故障）。此处没有丢失任何内容；待其有空间后再次同步。",
   // lists
   "lists.expand": "显示 {name} 通知的人",
   "lists.collapse": "隐藏 {name} 通知的人",
