@@ -76,8 +76,13 @@ fn role_in(r: Role) -> space::Role {
 }
 
 /// This device's card under `display_name`.
-pub fn card(v: &Vault, display_name: &str) -> IpcResult<MemberCardView> {
-    let (card, text) = v.member_card(&name("display name", display_name)?)?;
+pub fn card(v: &mut Vault, display_name: &str) -> IpcResult<MemberCardView> {
+    let chosen = name("display name", display_name)?;
+    // Kept (encrypted, in the vault), so the card shows the same name next time and in the CLI.
+    if v.card_name() != chosen {
+        v.set_card_name(&chosen)?;
+    }
+    let (card, text) = v.member_card(&chosen)?;
     Ok(MemberCardView { card: shown(text), fingerprint: card.fingerprint() })
 }
 

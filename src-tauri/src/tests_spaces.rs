@@ -30,6 +30,7 @@ fn space_of_two(a: &Slot, b: &Slot) -> String {
     let space = on(a, |v| v.create_space("Lawyers").unwrap().to_string());
     let card = on(b, |v| spaces::card(v, "Bea").unwrap());
     assert!(card.card.text.starts_with("carenet-card1:"));
+    assert_eq!(on(b, |v| v.card_name().to_owned()), "Bea", "the chosen name is kept");
     let invite = on(a, |v| spaces::invite(v, &space, &card.card.text, Role::Member).unwrap());
     let joined = on(b, |v| v.join(&invite.text).unwrap().to_string());
     assert_eq!(joined, space);
