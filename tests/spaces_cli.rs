@@ -111,6 +111,16 @@ fn spaces_and_bundles_through_the_cli() {
     let b_device = members.as_array().unwrap().iter().find(|m| m["this_device"] == true).unwrap()["device"].as_str().unwrap().to_owned();
     ok(d, "a", &["space", "remove", &space, &b_device[..8]]);
     assert_eq!(json(d, "a", &["space", "list"])[0]["epoch"], 1);
+
+    // Deleting a shared record says plainly that it is deleted on this device only; a personal
+    // record's delete says nothing of the kind.
+    let out = run(d, "b", &["note", "rm", &note]);
+    assert!(out.status.success(), "rm: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("on this device only") && err.contains("brings it back"), "no warning: {err}");
+    let out = run(d, "a", &["note", "rm", &personal]);
+    assert!(out.status.success(), "rm: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("on this device only"));
 }
 
 /// A small real bundle from a member, and a fresh vault of the same space to import it into.

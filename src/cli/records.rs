@@ -568,7 +568,15 @@ fn show(cli: &Cli, vault: &mut Vault, a: &ShowArgs, kind: RecordKind) -> Result<
 
 fn remove(cli: &Cli, vault: &mut Vault, text: &str, kind: RecordKind) -> Result<()> {
     let id = resolve_kind(vault, text, kind)?;
+    let shared = vault.space_of(&id).is_some();
     vault.delete(&id)?;
     print::done(cli.json, &format!("Deleted {kind} {id}."), &id.to_string(), "deleted");
+    if shared {
+        // A delete does not travel yet (ARCHITECTURE.md, "delete across a space"): say so.
+        eprintln!(
+            "carenet: it was shared in a space, so it is deleted on this device only: the other \
+             members keep their copies, and the next sync brings it back here."
+        );
+    }
     Ok(())
 }

@@ -32,7 +32,7 @@ export const ar: Table = {
   "common.delete": "حذف",
   "common.cancel": "إلغاء",
   "common.remove": "إزالة",
-  "common.confirm_delete": "هل تريد حذف هذا السجل نهائيًا؟",
+  "common.confirm_delete": "هل تريد حذف هذا السجل من هذا الجهاز؟ إن كان مشتركًا في مساحة، فسيحتفظ الأعضاء الآخرون بنسخهم وستعيده المزامنة التالية إلى هنا.",
   "common.filter": "تصفية بالكلمات",
   "common.filters": "عوامل التصفية",
   "common.tag": "وسم",

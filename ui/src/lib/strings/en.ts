@@ -32,7 +32,7 @@ export const en = {
   "common.delete": "Delete",
   "common.cancel": "Cancel",
   "common.remove": "Remove",
-  "common.confirm_delete": "Delete this record for good?",
+  "common.confirm_delete": "Delete this record from this device? If it is shared in a space, the other members keep their copies and the next sync brings it back here.",
   "common.filter": "Filter by words",
   "common.filters": "Filters",
   "common.tag": "Tag",

@@ -32,7 +32,7 @@ export const es: Table = {
   "common.delete": "Eliminar",
   "common.cancel": "Cancelar",
   "common.remove": "Quitar",
-  "common.confirm_delete": "¿Eliminar este registro para siempre?",
+  "common.confirm_delete": "¿Eliminar este registro de este dispositivo? Si está compartido en un espacio, los demás miembros conservan su copia y la próxima sincronización lo traerá de vuelta.",
   "common.filter": "Filtrar por palabras",
   "common.filters": "Filtros",
   "common.tag": "Etiqueta",

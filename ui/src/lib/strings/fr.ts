@@ -32,7 +32,7 @@ export const fr: Table = {
   "common.delete": "Supprimer",
   "common.cancel": "Annuler",
   "common.remove": "Retirer",
-  "common.confirm_delete": "Supprimer définitivement cette fiche ?",
+  "common.confirm_delete": "Supprimer cette fiche de cet appareil ? Si elle est partagée dans un espace, les autres membres gardent leur copie et la prochaine synchronisation la ramène ici.",
   "common.filter": "Filtrer par mots",
   "common.filters": "Filtres",
   "common.tag": "Étiquette",

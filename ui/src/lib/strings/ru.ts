@@ -32,7 +32,7 @@ export const ru: Table = {
   "common.delete": "Удалить",
   "common.cancel": "Отмена",
   "common.remove": "Убрать",
-  "common.confirm_delete": "Удалить эту запись навсегда?",
+  "common.confirm_delete": "Удалить эту запись с этого устройства? Если она общая в пространстве, у других участников останутся копии, и следующая синхронизация вернёт её сюда.",
   "common.filter": "Фильтр по словам",
   "common.filters": "Фильтры",
   "common.tag": "Метка",

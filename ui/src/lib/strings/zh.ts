@@ -32,7 +32,7 @@ export const zh: Table = {
   "common.delete": "删除",
   "common.cancel": "取消",
   "common.remove": "移除",
-  "common.confirm_delete": "要永久删除这条记录吗？",
+  "common.confirm_delete": "要从本设备删除这条记录吗？如果它在某个空间中共享，其他成员会保留各自的副本，下次同步时它会回到这里。",
   "common.filter": "按词语筛选",
   "common.filters": "筛选条件",
   "common.tag": "标签",
