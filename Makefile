@@ -10,10 +10,10 @@ setup:
 ui: setup
 	cd ui && npm run build
 
-## Runs the Carenet desktop app (builds the UI and the release binary first).
+## Runs the Carenet desktop app (builds the UI and the app, size-optimised `dist` profile, first).
 run: ui
-	$(CARGO) build --release -p carenet-desktop
-	"$${CARGO_TARGET_DIR:-target}/release/carenet-desktop"
+	$(CARGO) build --profile dist -p carenet-desktop
+	"$${CARGO_TARGET_DIR:-target}/dist/carenet-desktop"
 
 ## A guided CLI demo on a throw-away vault.
 demo: setup
