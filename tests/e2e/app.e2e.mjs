@@ -6,9 +6,10 @@
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session and the environment.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CTRL, Session, sleep } from "./webdriver.mjs";
+import { reporter, scanForCanaries } from "./report.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
 const artifacts = resolve(process.argv[3] || "target/e2e-artifacts");
@@ -31,16 +32,7 @@ const CANARY = {
   addressee: "CanaryAddressee Fs75",
 };
 
-const results = [];
-function step(name, ok, detail = "") {
-  results.push({ name, ok });
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` (${detail})` : ""}`);
-  if (!ok) throw new Error(`${name} failed${detail ? `: ${detail}` : ""}`);
-}
-
-async function shot(s, name) {
-  writeFileSync(join(artifacts, `${name}.png`), await s.screenshot());
-}
+const { results, step, shot } = reporter(artifacts);
 
 async function optionValue(s, select, label) {
   return s.run(
@@ -191,35 +183,7 @@ async function run(s) {
   await s.waitFor("#passphrase", "the unlock screen");
 }
 
-function* files(dir) {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) yield* files(p);
-    else if (st.isFile()) yield p;
-  }
-}
 
-function scanForCanaries() {
-  const needles = [PASS, ...Object.values(CANARY)].flatMap((c) => [
-    Buffer.from(c, "utf8"),
-    Buffer.from(c, "utf16le"),
-    Buffer.from(c.toLowerCase(), "utf8"),
-  ]);
-  let count = 0;
-  const found = [];
-  for (const f of files(home)) {
-    count++;
-    const bytes = readFileSync(f);
-    for (const n of needles) if (bytes.includes(n)) found.push(`${f}: ${n.toString("utf8").replace(/\0/g, "")}`);
-  }
-  return { count, found };
-}
 
 const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
   stdio: ["ignore", "inherit", "inherit"],
@@ -254,7 +218,7 @@ try {
 }
 
 await sleep(1000);
-const { count, found } = scanForCanaries();
+const { count, found } = scanForCanaries(home, [PASS, ...Object.values(CANARY)]);
 const clean = found.length === 0 && count > 0;
 results.push({ name: "no canary at rest", ok: clean });
 console.log(`${clean ? "ok  " : "FAIL"} no canary in any of the ${count} files under the throw-away HOME`);

@@ -7,9 +7,10 @@
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Session, sleep } from "./webdriver.mjs";
+import { reporter, scanForCanaries } from "./report.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
 const artifacts = resolve(process.argv[3] || "target/e2e-artifacts");
@@ -30,16 +31,7 @@ const CANARY = {
   noteB: "CanarySyncNoteB Lm68",
 };
 
-const results = [];
-function step(name, ok, detail = "") {
-  results.push({ name, ok });
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` (${detail})` : ""}`);
-  if (!ok) throw new Error(`${name} failed${detail ? `: ${detail}` : ""}`);
-}
-
-async function shot(s, name) {
-  writeFileSync(join(artifacts, `${name}.png`), await s.screenshot());
-}
+const { results, step, shot } = reporter(artifacts);
 
 const valueOf = (s, css) => s.run(`return document.querySelector(arguments[0]).value`, css);
 
@@ -177,31 +169,7 @@ async function run(a, b) {
   }
 }
 
-function* files(dir) {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) yield* files(p);
-    else if (st.isFile()) yield p;
-  }
-}
 
-function scan(home) {
-  const needles = Object.values(CANARY).flatMap((c) => [Buffer.from(c, "utf8"), Buffer.from(c, "utf16le"), Buffer.from(c.toLowerCase(), "utf8")]);
-  let count = 0;
-  const found = [];
-  for (const f of files(home)) {
-    count++;
-    const bytes = readFileSync(f);
-    for (const n of needles) if (bytes.includes(n)) found.push(`${f}: ${n.toString("utf8").replace(/\0/g, "")}`);
-  }
-  return { count, found };
-}
 
 async function driverFor(d) {
   const env = {
@@ -243,7 +211,7 @@ try {
 
 await sleep(1000);
 for (const d of devices) {
-  const { count, found } = scan(d.home);
+  const { count, found } = scanForCanaries(d.home, Object.values(CANARY));
   const clean = found.length === 0 && count > 0;
   results.push({ name: `no canary at rest in ${d.name}'s HOME`, ok: clean });
   console.log(`${clean ? "ok  " : "FAIL"} no canary in any of the ${count} files under ${d.name}'s throw-away HOME`);
