@@ -39,6 +39,7 @@ pub mod space;
 pub mod search;
 pub mod store;
 pub mod sync_item;
+pub mod tombstone;
 pub mod bundle;
 pub mod vault;
 mod wire;

@@ -12,7 +12,10 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::model::RecordId;
 
+mod erased;
 mod items;
+pub use erased::Erasure;
+use erased::ERASED_TABLE;
 pub use items::{OpRow, RecordWrite};
 
 /// Schema version this build writes (`PRAGMA user_version`).
@@ -88,7 +91,7 @@ impl Store {
         let store = Store { conn };
         store.configure()?;
         store.conn.execute_batch(&format!(
-            "BEGIN; {SCHEMA_V1} {SCHEMA_V2} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {ERASED_TABLE} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
         ))?;
         Ok(store)
     }
@@ -117,7 +120,7 @@ impl Store {
         if version < 2 {
             store.conn.execute_batch(&format!("BEGIN; {SCHEMA_V2} PRAGMA user_version = 2; COMMIT;"))?;
         }
-        store.conn.execute_batch(&format!("BEGIN; {COVERING_INDEX} COMMIT;"))?;
+        store.conn.execute_batch(&format!("BEGIN; {COVERING_INDEX} {ERASED_TABLE} COMMIT;"))?;
         Ok(store)
     }
 

@@ -112,15 +112,22 @@ fn spaces_and_bundles_through_the_cli() {
     ok(d, "a", &["space", "remove", &space, &b_device[..8]]);
     assert_eq!(json(d, "a", &["space", "list"])[0]["epoch"], 1);
 
-    // Deleting a shared record says plainly that it is deleted on this device only; a personal
+    // A removed member's delete of a shared record stays on its device, and it says so; the
+    // coordinator's delete goes to the space, and it says what that cannot reach; a personal
     // record's delete says nothing of the kind.
     let out = run(d, "b", &["note", "rm", &note]);
     assert!(out.status.success(), "rm: {}", String::from_utf8_lossy(&out.stderr));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("on this device only") && err.contains("brings it back"), "no warning: {err}");
+    assert!(err.contains("on this device only") && err.contains("bring it back"), "no warning: {err}");
+    let out = run(d, "a", &["note", "rm", &note]);
+    assert!(out.status.success(), "rm: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("deleted for the space") && err.contains("already read, exported"), "no warning: {err}");
+    assert!(!err.contains("on this device only"), "wrong warning: {err}");
     let out = run(d, "a", &["note", "rm", &personal]);
     assert!(out.status.success(), "rm: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("on this device only"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("on this device only") && !err.contains("for the space"), "warning for a personal record: {err}");
 }
 
 /// A small real bundle from a member, and a fresh vault of the same space to import it into.

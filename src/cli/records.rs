@@ -7,6 +7,7 @@ use carenet::model::{
     item_id, Act, Channel, ChannelKind, ConsentStatus, Engagement, Identification, Intervention, Party, PartialDate,
     Perpetrator, RecordId, RecordKind, RiskLevel, ShareScope, Source,
 };
+use carenet::vault::DeleteScope;
 use carenet::{Contact, Error, Note, ReprisalRecord, Result, Vault};
 
 use super::{print, Cli, FilterArgs};
@@ -569,14 +570,27 @@ fn show(cli: &Cli, vault: &mut Vault, a: &ShowArgs, kind: RecordKind) -> Result<
 fn remove(cli: &Cli, vault: &mut Vault, text: &str, kind: RecordKind) -> Result<()> {
     let id = resolve_kind(vault, text, kind)?;
     let shared = vault.space_of(&id).is_some();
+    let scope = vault.delete_scope(&id);
     vault.delete(&id)?;
     print::done(cli.json, &format!("Deleted {kind} {id}."), &id.to_string(), "deleted");
-    if shared {
-        // A delete does not travel yet (ARCHITECTURE.md, "delete across a space"): say so.
-        eprintln!(
-            "carenet: it was shared in a space, so it is deleted on this device only: the other \
-             members keep their copies, and the next sync brings it back here."
-        );
+    match scope {
+        // What a tombstone does and does not do (ARCHITECTURE.md, "Deleting a record of a
+        // shared space"): say it where the user deletes.
+        DeleteScope::Space(_) => eprintln!(
+            "carenet: it was shared in a space, so it is deleted for the space: each member's \
+             device deletes its copy when it next syncs with this one (or with a device that has \
+             synced since), and refuses later edits of it. A delete cannot reach a copy already \
+             read, exported or copied, nor a device that never syncs again (lost, seized or \
+             removed from the space); couriers keep the encrypted copy they carry. This device \
+             and the members keep a small encrypted note of the delete (the record's id, who \
+             deleted it and when)."
+        ),
+        DeleteScope::ThisDevice if shared => eprintln!(
+            "carenet: it was shared in a space this device may no longer write to, so it is \
+             deleted on this device only: the other members keep their copies, and a sync may \
+             bring it back here."
+        ),
+        DeleteScope::ThisDevice => {}
     }
     Ok(())
 }

@@ -134,17 +134,7 @@ impl Store {
     /// operation, every change (with its record id when it was applied, without when it is only
     /// carried), every record's view and document rows; all on disk when this returns, or none.
     pub fn save_items(&mut self, ops: &[OpRow], changes: &[(ChangeRow<'_>, Option<RecordId>)], records: &[RecordWrite<'_>]) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        insert_ops(&tx, ops)?;
-        {
-            let mut ins = tx.prepare_cached("INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING")?;
-            for (c, doc) in changes {
-                ins.execute(params![&c.id[..], &c.space[..], doc.as_ref().map(|d| d.0.to_vec()), c.body])?;
-            }
-        }
-        write_records(&tx, records)?;
-        tx.commit()?;
-        Ok(())
+        self.save_items_erasing(ops, changes, records, &super::Erasure::default())
     }
 
     /// Moves records into a space: each record's stored changes are replaced by `changes` (the
@@ -167,7 +157,7 @@ impl Store {
     }
 }
 
-fn insert_ops(tx: &rusqlite::Transaction<'_>, ops: &[OpRow]) -> Result<()> {
+pub(super) fn insert_ops(tx: &rusqlite::Transaction<'_>, ops: &[OpRow]) -> Result<()> {
     let mut ins = tx.prepare_cached("INSERT INTO ops (id, space, body) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO NOTHING")?;
     for o in ops {
         ins.execute(params![&o.id[..], &o.space[..], &o.body])?;
@@ -175,7 +165,7 @@ fn insert_ops(tx: &rusqlite::Transaction<'_>, ops: &[OpRow]) -> Result<()> {
     Ok(())
 }
 
-fn write_records(tx: &rusqlite::Transaction<'_>, records: &[RecordWrite<'_>]) -> Result<()> {
+pub(super) fn write_records(tx: &rusqlite::Transaction<'_>, records: &[RecordWrite<'_>]) -> Result<()> {
     for r in records {
         if let Some(view) = &r.view {
             tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?

@@ -12,6 +12,7 @@ mod records;
 mod snapshot;
 mod spaces;
 mod sync_items;
+mod tombstones;
 mod tree;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ pub use card::DEFAULT_CARD_NAME;
 pub use records::Draft;
 pub use spaces::{MemberInfo, SpaceSummary};
 pub use sync_items::{IngestReport, MAX_BATCH_ITEMS};
+pub use tombstones::DeleteScope;
 pub use tree::TreeNode;
 
 use crate::crypto::SecretKey;
@@ -84,6 +86,8 @@ pub struct Vault {
     index: SearchIndex,
     damaged: Vec<(RecordId, Error)>,
     spaces: spaces::SpaceBook,
+    /// What deletions across spaces erased (ids kept so that sync does not bring them back).
+    erased: tombstones::Erased,
     /// Items (sealed changes and membership operations) written since unlock: sync polls it.
     changes_made: u64,
 }
@@ -174,6 +178,7 @@ impl Vault {
         let mut vault = Self::assemble(dir, lock, keys, store);
         vault.load_all()?;
         vault.load_spaces()?;
+        vault.load_erased()?;
         tracing::info!(records = vault.records.len(), damaged = vault.damaged.len(), "vault unlocked");
         Ok(vault)
     }
@@ -193,6 +198,7 @@ impl Vault {
             index: SearchIndex::default(),
             damaged: Vec::new(),
             spaces: spaces::SpaceBook::default(),
+            erased: tombstones::Erased::default(),
             changes_made: 0,
         }
     }

@@ -348,20 +348,25 @@ impl Vault {
     }
 
     /// Deletes a record, its document and every sealed change of it, and removes it from the
-    /// alert and check lists of other contacts.
+    /// alert and check lists of other contacts. A record of a shared space this device may write
+    /// to is deleted for the whole space: a signed tombstone goes with the next sync (see
+    /// [`Vault::delete_scope`]).
     pub fn delete(&mut self, id: &RecordId) -> Result<()> {
         let known = self.records.contains_key(id) || self.damaged.iter().any(|(d, _)| d == id);
         if !known {
             return Err(Error::NotFound(id.to_string()));
         }
+        let scope = self.delete_scope(id);
         if matches!(self.records.get(id), Some(c) if c.kind == RecordKind::Contact) {
             self.unlink_everywhere(id)?;
         }
-        self.store.delete_record(id)?;
-        self.records.remove(id);
-        self.docs.remove(id);
-        self.index.remove(id);
-        self.damaged.retain(|(d, _)| d != id);
+        match scope {
+            super::DeleteScope::Space(space) => self.delete_across_space(id, space)?,
+            super::DeleteScope::ThisDevice => {
+                self.store.delete_record(id)?;
+            }
+        }
+        self.forget_record(id);
         Ok(())
     }
 

@@ -186,7 +186,7 @@ impl Vault {
     }
 
     /// The current epoch and key of a space this device may write to.
-    fn writable(&self, space: &SpaceId) -> Result<(u32, &SecretKey)> {
+    pub(super) fn writable(&self, space: &SpaceId) -> Result<(u32, &SecretKey)> {
         let entry = self.spaces.entries.get(space).ok_or_else(|| Error::UnknownSpace(space.to_string()))?;
         let st = entry.state.as_ref().ok_or_else(|| Error::invalid("This space's membership log has not arrived yet: sync first."))?;
         match st.role(&self.keys.device_public()) {

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::records::{row_aad, OpenDoc};
 use super::snapshot::{DocRow, ViewRow};
 use super::spaces::may_write;
+use super::tombstones::DeletionPlan;
 use super::{now_ms, Cached, Vault};
 use crate::document::{actor_for, RecordDoc};
 use crate::error::{Error, Result};
@@ -48,6 +49,10 @@ pub struct IngestReport {
     pub carried: usize,
     /// Records created or changed, sorted.
     pub changed_records: Vec<RecordId>,
+    /// Changes dropped because a tombstone deleted their record (not stored; ids kept).
+    pub dropped: usize,
+    /// Records deleted here by a tombstone in this batch, sorted.
+    pub deleted_records: Vec<RecordId>,
 }
 
 fn refuse(r: Refusal) -> Error {
@@ -103,10 +108,13 @@ impl Vault {
         Ok(())
     }
 
-    /// Ids of every item (operation or sealed change) of a space held here.
+    /// Ids of every item (operation or sealed change) of a space held here, and of the changes
+    /// a tombstone erased (their bytes are gone; listing them keeps sync from bringing them back).
     pub fn item_ids(&self, space: SpaceId) -> Result<Vec<[u8; 32]>> {
         self.check_held(&space)?;
-        self.store.item_ids(&space.0)
+        let mut ids = self.store.item_ids(&space.0)?;
+        ids.extend(self.erased_ids(&space));
+        Ok(ids)
     }
 
     /// The bytes of the items of `space` with these ids; ids not held are skipped.
@@ -150,7 +158,7 @@ impl Vault {
         // was verified when it was stored: it is counted, not verified again. Large batches (a
         // first sync, a bundle) check against one read of the space's ids; small ones (a live
         // change) ask per item.
-        let held: Option<HashSet<[u8; 32]>> = if items.len() > 64 { Some(self.store.item_ids(&space.0)?.into_iter().collect()) } else { None };
+        let held: Option<HashSet<[u8; 32]>> = if items.len() > 64 { Some(self.item_ids(space)?.into_iter().collect()) } else { None };
         let mut seen = HashSet::new();
         let mut fresh = Vec::new();
         for bytes in items {
@@ -160,7 +168,7 @@ impl Vault {
             let id = *blake3::hash(&bytes).as_bytes();
             let known = match &held {
                 Some(h) => h.contains(&id),
-                None => self.store.has_item(&space.0, &id)?,
+                None => self.is_erased(&space, &id) || self.store.has_item(&space.0, &id)?,
             };
             if known || !seen.insert(id) {
                 report.duplicates += 1;
@@ -212,7 +220,11 @@ impl Vault {
         }
         let mut change_doc: HashMap<usize, RecordId> = HashMap::new();
         let mut prepared: Vec<Prepared> = Vec::new();
+        let mut deletions = DeletionPlan::default();
         for (doc_id, list) in by_doc {
+            if self.plan_deletion(space, doc_id, &list, &new_changes, &mut deletions)? {
+                continue;
+            }
             // A record this device keeps in another space (or cannot read) is not touched.
             let exists = self.records.contains_key(&doc_id);
             if (exists && self.space_of(&doc_id) != Some(space)) || self.damaged.iter().any(|(d, _)| *d == doc_id) {
@@ -231,6 +243,7 @@ impl Vault {
         let change_rows: Vec<(ChangeRow<'_>, Option<RecordId>)> = new_changes
             .iter()
             .enumerate()
+            .filter(|(i, _)| !deletions.dropped.contains(i))
             .map(|(i, c)| (ChangeRow { id: c.id(), space: space.0, body: c.as_bytes() }, change_doc.get(&i).copied()))
             .collect();
         let row_key = &self.row_key;
@@ -247,13 +260,16 @@ impl Vault {
             .zip(&makers)
             .map(|(p, make)| RecordWrite { id: p.id, view: Some(p.view_body.clone()), doc: make.as_ref(), complete: p.complete })
             .collect();
-        self.store.save_items(&op_rows, &change_rows, &writes)?;
+        self.store.save_items_erasing(&op_rows, &change_rows, &writes, &deletions.erase)?;
         drop(writes);
         drop(makers);
         report.ops = new_ops.len();
         report.applied = change_doc.len();
-        report.carried = new_changes.len() - change_doc.len();
-        self.changes_made += (new_ops.len() + new_changes.len()) as u64;
+        report.dropped = deletions.dropped.len();
+        report.carried = new_changes.len() - change_doc.len() - report.dropped;
+        report.deleted_records = deletions.deleted.clone();
+        report.deleted_records.sort();
+        self.changes_made += (new_ops.len() + new_changes.len() - report.dropped) as u64;
         let had_ops = !new_ops.is_empty();
         let entry = self.spaces.entries.get_mut(&space).ok_or_else(|| Error::UnknownSpace(space.to_string()))?;
         entry.ops.extend(new_ops);
@@ -268,7 +284,16 @@ impl Vault {
             report.changed_records.push(id);
         }
         report.changed_records.sort();
-        tracing::info!(ops = report.ops, applied = report.applied, carried = report.carried, duplicates = report.duplicates, "items ingested");
+        self.finish_deletion(space, deletions)?;
+        tracing::info!(
+            ops = report.ops,
+            applied = report.applied,
+            carried = report.carried,
+            duplicates = report.duplicates,
+            dropped = report.dropped,
+            deleted = report.deleted_records.len(),
+            "items ingested"
+        );
         if had_ops {
             self.reissue_rejected(space)?;
         }
