@@ -32,7 +32,7 @@ export const en = {
   "common.delete": "Delete",
   "common.cancel": "Cancel",
   "common.remove": "Remove",
-  "common.confirm_delete": "Delete this record from this device? If it is shared in a space, the other members keep their copies and the next sync brings it back here.",
+  "common.confirm_delete": "Delete this record? If it is shared in a space, it is deleted for the whole space: each member's device deletes its copy when it next syncs. No delete reaches a copy already read, exported or copied, or a device that never syncs again (lost, seized or removed from the space); couriers keep the encrypted copy they carry. A small encrypted note of the delete (which record, who, when) stays on the devices.",
   "common.filter": "Filter by words",
   "common.filters": "Filters",
   "common.tag": "Tag",

@@ -32,7 +32,7 @@ export const es: Table = {
   "common.delete": "Eliminar",
   "common.cancel": "Cancelar",
   "common.remove": "Quitar",
-  "common.confirm_delete": "¿Eliminar este registro de este dispositivo? Si está compartido en un espacio, los demás miembros conservan su copia y la próxima sincronización lo traerá de vuelta.",
+  "common.confirm_delete": "¿Eliminar este registro? Si está compartido en un espacio, se elimina para todo el espacio: el dispositivo de cada miembro elimina su copia en su próxima sincronización. Ninguna eliminación alcanza una copia ya leída, exportada o copiada, ni un dispositivo que no vuelva a sincronizarse (perdido, incautado o retirado del espacio); los mensajeros conservan la copia cifrada que transportan. Una pequeña nota cifrada de la eliminación (qué registro, quién, cuándo) queda en los dispositivos.",
   "common.filter": "Filtrar por palabras",
   "common.filters": "Filtros",
   "common.tag": "Etiqueta",

@@ -32,7 +32,7 @@ export const fr: Table = {
   "common.delete": "Supprimer",
   "common.cancel": "Annuler",
   "common.remove": "Retirer",
-  "common.confirm_delete": "Supprimer cette fiche de cet appareil ? Si elle est partagée dans un espace, les autres membres gardent leur copie et la prochaine synchronisation la ramène ici.",
+  "common.confirm_delete": "Supprimer cette fiche ? Si elle est partagée dans un espace, elle est supprimée pour tout l'espace : l'appareil de chaque membre supprime sa copie à sa prochaine synchronisation. Aucune suppression n'atteint une copie déjà lue, exportée ou copiée, ni un appareil qui ne se synchronise plus (perdu, saisi ou retiré de l'espace) ; les messagers gardent la copie chiffrée qu'ils transportent. Une petite trace chiffrée de la suppression (quelle fiche, qui, quand) reste sur les appareils.",
   "common.filter": "Filtrer par mots",
   "common.filters": "Filtres",
   "common.tag": "Étiquette",

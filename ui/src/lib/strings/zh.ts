@@ -32,7 +32,7 @@ export const zh: Table = {
   "common.delete": "删除",
   "common.cancel": "取消",
   "common.remove": "移除",
-  "common.confirm_delete": "要从本设备删除这条记录吗？如果它在某个空间中共享，其他成员会保留各自的副本，下次同步时它会回到这里。",
+  "common.confirm_delete": "要删除这条记录吗？如果它在某个空间中共享，就会在整个空间中删除：每位成员的设备在下次同步时删除自己的副本。删除无法触及已被阅读、导出或复制的副本，也无法触及再也不同步的设备（丢失、被没收或已被移出空间）；信使设备会保留其携带的加密副本。设备上会留下一条小的加密删除记录（哪条记录、谁、何时）。",
   "common.filter": "按词语筛选",
   "common.filters": "筛选条件",
   "common.tag": "标签",
