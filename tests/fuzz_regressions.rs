@@ -35,6 +35,7 @@ fn sync_message_regressions_do_not_panic() {
 #[test]
 fn sealed_change_regressions_do_not_panic() {
     for data in inputs("sealed_change") {
+        let _ = carenet::tombstone::Tombstone::decode(&data);
         if let Ok(c) = SealedChange::decode(&data) {
             let _ = c.verify();
         }

@@ -322,6 +322,10 @@ pub fn bundle(cli: &Cli, vault: &mut Vault, cmd: &BundleCmd) -> Result<()> {
                     report.changed_records.len(),
                     if report.changed_records.len() == 1 { "" } else { "s" }
                 );
+                if !report.deleted_records.is_empty() {
+                    let n = report.deleted_records.len();
+                    println!("{n} record{} deleted for the space by a member.", if n == 1 { " was" } else { "s were" });
+                }
             }
         }
         BundleCmd::Have { space } => {
