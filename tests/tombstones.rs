@@ -332,3 +332,21 @@ fn a_couriers_or_a_removed_members_tombstone_is_refused_and_a_malformed_one_too(
     assert_eq!(m.ingest(space, vec![good.as_bytes().to_vec()]).unwrap().deleted_records, vec![id]);
     assert!(m.get::<Note>(&id).is_err());
 }
+
+#[test]
+fn a_member_that_knows_it_was_removed_deletes_only_its_own_copy() {
+    let (_dirs, [mut a, mut b, _c], space) = three();
+    let id = a.add_to_space(&space, &note("Kept by the space")).unwrap();
+    both_ways(&mut a, &mut b, space);
+    assert_eq!(b.delete_scope(&id), DeleteScope::Space(space));
+    let b_device = b.member_card("B").unwrap().0.device;
+    a.remove_member(&space, &b_device).unwrap();
+    exchange(&a, &mut b, space);
+    assert_eq!(b.delete_scope(&id), DeleteScope::ThisDevice, "a removed member cannot delete for the space");
+    let before = ids(&b, space);
+    b.delete(&id).unwrap();
+    assert!(b.get::<Note>(&id).is_err());
+    assert!(!b.is_deleted_by_tombstone(&id));
+    assert!(ids(&b, space).is_subset(&before), "no tombstone was written");
+    assert!(a.get::<Note>(&id).is_ok());
+}
