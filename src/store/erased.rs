@@ -68,7 +68,7 @@ impl Store {
         records: &[RecordWrite<'_>],
         erase: &Erasure,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_tx()?;
         insert_ops(&tx, ops)?;
         for r in &erase.records {
             tx.prepare_cached("DELETE FROM records WHERE id = ?1")?.execute([&r.0[..]])?;

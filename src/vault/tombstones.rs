@@ -18,6 +18,7 @@
 //! erased change.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
 
 use super::{now_ms, Vault};
 use crate::error::{Error, Result};
@@ -155,7 +156,7 @@ impl Vault {
         rows.push(self.erased_row(space, KIND_RECORD, &id.0));
         let change = ChangeRow { id: sealed.id(), space: space.0, body: sealed.as_bytes() };
         self.store.save_items_erasing(&[], &[(change, None)], &[], &Erasure { records: vec![*id], rows })?;
-        self.changes_made += 1;
+        self.changes_made.fetch_add(1, Ordering::Relaxed);
         self.erased.items.entry(space).or_default().extend(held);
         self.erased.records.insert(*id, space);
         self.spaces.record_space.remove(id);
@@ -255,14 +256,14 @@ impl Vault {
             .collect();
         let rows: Vec<_> = sealed.iter().map(|s| (ChangeRow { id: s.id(), space: space.0, body: s.as_bytes() }, None)).collect();
         self.store.save_items_erasing(&[], &rows, &[], &Erasure::default())?;
-        self.changes_made += rows.len() as u64;
+        self.changes_made.fetch_add(rows.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
     /// Drops a record from memory (view, document, index, damaged list, space).
     pub(super) fn forget_record(&mut self, id: &RecordId) {
         self.records.remove(id);
-        self.docs.remove(id);
+        super::journal::lock(&self.docs).remove(id);
         self.index.remove(id);
         self.damaged.retain(|(d, _)| d != id);
         self.spaces.record_space.remove(id);
