@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "load_settings",
     "save_settings",
     "member_card",
+    "card_name",
     "create_space",
     "list_spaces",
     "space_members",

@@ -83,6 +83,7 @@ fn main() {
             commands::load_settings,
             commands::save_settings,
             spaces::member_card,
+            spaces::card_name,
             spaces::create_space,
             spaces::list_spaces,
             spaces::space_members,

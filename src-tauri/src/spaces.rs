@@ -86,6 +86,12 @@ pub fn card(v: &mut Vault, display_name: &str) -> IpcResult<MemberCardView> {
     Ok(MemberCardView { card: shown(text), fingerprint: card.fingerprint() })
 }
 
+/// The display name kept for this device's card, or none while the user has never chosen one.
+pub fn kept_name(v: &Vault) -> Option<String> {
+    let name = v.card_name();
+    (name != carenet::vault::DEFAULT_CARD_NAME).then(|| name.to_owned())
+}
+
 /// Every space held here.
 pub fn list(v: &Vault) -> Vec<SpaceView> {
     v.spaces()
@@ -137,6 +143,12 @@ pub fn records(v: &Vault, space: &str) -> IpcResult<Vec<Summary>> {
 #[tauri::command]
 pub async fn member_card(state: State<'_>, display_name: String) -> IpcResult<MemberCardView> {
     with_vault(state, move |v| card(v, &display_name)).await
+}
+
+/// The display name kept for this device's card (none until one is chosen), to prefill the form.
+#[tauri::command]
+pub async fn card_name(state: State<'_>) -> IpcResult<Option<String>> {
+    with_vault(state, |v| Ok(kept_name(v))).await
 }
 
 /// Creates a space with this device as its coordinator; returns its id.

@@ -28,7 +28,9 @@ fn note(title: &str) -> Note {
 /// A coordinates a space that B joined by the ticket A made from B's card.
 fn space_of_two(a: &Slot, b: &Slot) -> String {
     let space = on(a, |v| v.create_space("Lawyers").unwrap().to_string());
+    assert_eq!(on(b, |v| spaces::kept_name(v)), None, "no name kept before one is chosen");
     let card = on(b, |v| spaces::card(v, "Bea").unwrap());
+    assert_eq!(on(b, |v| spaces::kept_name(v)).as_deref(), Some("Bea"), "the form is prefilled with it");
     assert!(card.card.text.starts_with("carenet-card1:"));
     assert_eq!(on(b, |v| v.card_name().to_owned()), "Bea", "the chosen name is kept");
     let invite = on(a, |v| spaces::invite(v, &space, &card.card.text, Role::Member).unwrap());

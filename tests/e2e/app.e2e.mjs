@@ -34,9 +34,11 @@ const CANARY = {
 
 const { results, step, shot } = reporter(artifacts);
 
+// The contact pickers draw their options once focused, as when a user tabs or clicks to them.
 async function optionValue(s, select, label) {
   return s.run(
-    `const o = [...document.querySelectorAll(arguments[0] + " option")].find((o) => o.textContent.trim() === arguments[1]);
+    `const el = document.querySelector(arguments[0]); el.focus(); el.dispatchEvent(new FocusEvent("focus"));
+     const o = [...el.querySelectorAll("option")].find((o) => o.textContent.trim() === arguments[1]);
      return o ? o.value : null;`,
     select,
     label,

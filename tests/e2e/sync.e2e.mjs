@@ -2,7 +2,9 @@
 // throw-away HOME and its own tauri-driver, sync by ticket on loopback. A creates a vault and a
 // space; B creates a vault and shows its member card; A invites B's card; B joins with the
 // ticket; each adds a note and shares it into the space; B syncs with A's ticket; each window
-// then shows the other's note. Screenshots of the spaces and sync screens go to the artifacts
+// then shows the other's note. Then both unlock again and press "sync nearby": they find each
+// other by mDNS (no namespaces needed: multicast works between two processes here) and each
+// shows the other's new note. Screenshots of the spaces and sync screens go to the artifacts
 // folder. With both apps closed, no canary typed into either appears under either HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
@@ -29,6 +31,8 @@ const CANARY = {
   nameB: "CanaryBea Ny47",
   noteA: "CanarySyncNoteA Rp15",
   noteB: "CanarySyncNoteB Lm68",
+  nearbyA: "CanaryNearbyNoteA Jc30",
+  nearbyB: "CanaryNearbyNoteB Vu81",
 };
 
 const { results, step, shot } = reporter(artifacts);
@@ -169,6 +173,50 @@ async function run(a, b) {
   }
 }
 
+// "Sync nearby" between the two windows: mDNS on this machine's network (both apps announce and
+// look up on every interface; they find each other without a ticket). Locking forgot the peers
+// of the ticket sync, so a peer listed now was found by mDNS.
+async function nearby(a, b) {
+  for (const [s, pass] of [[a, CANARY.passA], [b, CANARY.passB]]) {
+    await s.type("#passphrase", pass);
+    await s.click("#welcome-submit");
+    await s.waitFor("#nav-notes", "the main screen after unlocking");
+  }
+  await b.click("#nav-spaces");
+  await b.waitFor("#card-name", "B's card form", async () => (await valueOf(b, "#card-name")) === CANARY.nameB);
+  step("B's card form shows the name kept in its vault", true);
+  await addNote(a, CANARY.nearbyA);
+  await shareIntoSpace(a, CANARY.nearbyA);
+  await addNote(b, CANARY.nearbyB);
+  await shareIntoSpace(b, CANARY.nearbyB);
+  for (const s of [a, b]) {
+    await s.click("#nav-sync");
+    await s.waitFor("#nearby-start");
+    await s.waitForText("#sync-last", "No sync since");
+  }
+  for (const s of [a, b]) await s.click("#nearby-start");
+  for (const s of [a, b]) await s.waitFor("#sync-countdown", "the nearby countdown");
+  step("both press sync nearby and see a countdown", true);
+  await a.waitForText("#sync-peers", CANARY.nameB, 60_000);
+  await b.waitForText("#sync-peers", "1 shared spaces", 60_000);
+  for (const s of [a, b]) await s.waitForText("#sync-last", "Last sync", 60_000);
+  await shot(a, "sync-07-A-nearby");
+  await shot(b, "sync-07-B-nearby");
+  step("each finds the other nearby by mDNS and syncs", true);
+  for (const [s, other, who] of [[a, CANARY.nearbyB, "A"], [b, CANARY.nearbyA, "B"]]) {
+    await s.click("#nav-notes");
+    await s.waitForText(".list-pane .rows", other, 60_000);
+    step(`${who}'s window shows the other's note shared nearby`, true);
+  }
+  for (const s of [a, b]) {
+    await s.click("#nav-sync");
+    await s.click("#sync-stop");
+    await s.waitForText("#sync-mode", "Offline");
+    await s.click("#lock");
+    await s.waitFor("#passphrase", "the unlock screen");
+  }
+}
+
 
 
 async function driverFor(d) {
@@ -200,6 +248,7 @@ try {
   for (const d of devices) drivers.push(await driverFor(d));
   for (const d of drivers) sessions.push(await Session.create(d.base, app));
   await run(sessions[0], sessions[1]);
+  await nearby(sessions[0], sessions[1]);
 } catch (e) {
   failed = true;
   console.error(`FAIL ${e.message}`);

@@ -52,6 +52,7 @@ export function itemId(): string {
 /** Spaces and sync (src-tauri/src/spaces.rs and sync.rs). */
 export const net = {
   memberCard: (displayName: string) => call<MemberCardView>("member_card", { displayName }),
+  cardName: () => call<string | null>("card_name"),
   createSpace: (name: string) => call<string>("create_space", { name }),
   spaces: () => call<SpaceView[]>("list_spaces"),
   members: (space: string) => call<MemberView[]>("space_members", { space }),

@@ -8,6 +8,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import WindowedList from "../parts/WindowedList.svelte";
 import Notes from "../screens/Notes.svelte";
 import Contacts from "../screens/Contacts.svelte";
+import Reprisals from "../screens/Reprisals.svelte";
 import { setLang } from "../lib/locale.svelte";
 
 type Item = { id: string; title: string };
@@ -148,5 +149,62 @@ describe("Screens on 10,000 records", () => {
     expect(tree.querySelectorAll(":scope > li").length).toBe(100);
     // The alert picker of the editor is windowed too: far fewer than 2,000 checkboxes.
     expect(container.querySelectorAll("#contact-form input[type=checkbox]").length).toBeLessThan(40);
+  });
+
+  it("contacts draws the list first, then the tree; the tree pickers draw options once used", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "list_records") return Array.from({ length: 2000 }, (_, i) => summary(i, "contact"));
+      if (cmd === "contact_tree") return [{ id: "c1", alias: "person 1", risk: "low", repeated: false, children: [] }];
+      throw { code: "internal", message: cmd };
+    });
+    // Which batch of DOM changes first holds the list's rows, and which the tree: never the same.
+    let batch = 0;
+    let rowsAt = -1;
+    let treeAt = -1;
+    const watch = new MutationObserver(() => {
+      batch++;
+      if (rowsAt < 0 && document.querySelector(".rows > li")) rowsAt = batch;
+      if (treeAt < 0 && document.querySelector("#contact-tree > li")) treeAt = batch;
+    });
+    watch.observe(document.body, { childList: true, subtree: true });
+    const { container } = render(Contacts, { props: {} });
+    await screen.findByText("2,000 shown");
+    expect(container.querySelector(".rows > li")?.textContent).toContain("contact 0");
+    await waitFor(() => expect(container.querySelector("#contact-tree > li")).toBeTruthy(), { timeout: 3000 });
+    watch.disconnect();
+    expect(rowsAt).toBeGreaterThan(0);
+    expect(treeAt).toBeGreaterThan(rowsAt);
+    const from = container.querySelector("#link-from") as HTMLSelectElement;
+    const to = container.querySelector("#link-to") as HTMLSelectElement;
+    expect(from.options.length).toBe(1);
+    expect(to.options.length).toBe(1);
+    from.focus();
+    expect(from.options.length).toBe(201);
+    expect(from.options[1].textContent).toBe("contact 0");
+    expect(to.options.length).toBe(1);
+    await fireEvent.pointerDown(to);
+    expect(to.options.length).toBe(201);
+    expect(container.querySelector("#link-hint")?.textContent).toContain("200");
+  });
+
+  it("the shared list screen sends each screen's own filters with its kind", async () => {
+    const queries: Record<string, unknown>[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_records") return queries.push((args as { query: Record<string, unknown> }).query), [];
+      if (cmd === "vocabularies") return { act_type: [], mechanism: [], engagement_form: [], intervention_kind: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] };
+      throw { code: "internal", message: cmd };
+    });
+    render(Reprisals, { props: {} });
+    const filters = await screen.findByRole("group", { name: "Filters" });
+    expect([...filters.querySelectorAll("label")].map((l) => l.textContent)).toEqual(["Filter by words", "Tag", "From date", "To date"]);
+    await fireEvent.input(screen.getByLabelText("From date"), { target: { value: "2026-05" } });
+    await fireEvent.input(screen.getByLabelText("Tag"), { target: { value: "travel" } });
+    await waitFor(() => expect(queries.at(-1)).toMatchObject({ kind: "reprisal", tag: "travel", from: "2026-05", to: null }));
+    cleanup();
+    render(Notes, { props: {} });
+    const noteFilters = await screen.findByRole("group", { name: "Filters" });
+    expect([...noteFilters.querySelectorAll("label")].map((l) => l.textContent)).toEqual(["Filter by words", "Tag"]);
+    await fireEvent.input(screen.getByLabelText("Filter by words"), { target: { value: "river" } });
+    await waitFor(() => expect(queries.at(-1)).toMatchObject({ kind: "note", text: "river", tag: null }));
   });
 });

@@ -11,7 +11,9 @@ import type { MemberView, SpaceView, SyncStatus } from "../lib/bindings";
 type Call = { cmd: string; args: Record<string, unknown> };
 let calls: Call[] = [];
 
+/** Every test answers `card_name` (no name kept yet) unless it says otherwise. */
 function shell(answers: Record<string, (args: Record<string, unknown>) => unknown>) {
+  answers = { card_name: () => null, ...answers };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
     const answer = answers[cmd];
@@ -53,6 +55,29 @@ describe("Spaces", () => {
     expect((screen.getByLabelText("Your member card as text") as HTMLTextAreaElement).value).toBe("carenet-card1:xyz");
     expect(screen.getByText(/ab12 cd34/)).toBeTruthy();
     expect(calls.find((c) => c.cmd === "member_card")?.args).toEqual({ displayName: "Ana" });
+  });
+
+  it("prefills the card's name with the one kept in the vault, and shows the card under it", async () => {
+    shell({ list_spaces: () => [], card_name: () => "Ana K.", member_card: () => ({ card: { text: "carenet-card1:xyz", qr }, fingerprint: "ab12 cd34" }) });
+    render(Spaces);
+    const field = screen.getByLabelText("Name others will see") as HTMLInputElement;
+    await waitFor(() => expect(field.value).toBe("Ana K."));
+    await fireEvent.click(screen.getByRole("button", { name: "Show my card" }));
+    await screen.findByRole("img", { name: "QR code of your member card" });
+    expect(calls.find((c) => c.cmd === "member_card")?.args).toEqual({ displayName: "Ana K." });
+  });
+
+  it("leaves the card's name empty while none is kept, and says so when it cannot be read", async () => {
+    shell({ list_spaces: () => [] });
+    render(Spaces);
+    await screen.findByText(/No spaces yet/);
+    expect((screen.getByLabelText("Name others will see") as HTMLInputElement).value).toBe("");
+    expect(calls.some((c) => c.cmd === "card_name")).toBe(true);
+    cleanup();
+    shell({ list_spaces: () => [], card_name: () => { throw { code: "locked", message: "The vault is locked." }; } });
+    render(Spaces);
+    expect((await screen.findByRole("alert")).textContent?.length).toBeGreaterThan(0);
+    expect((screen.getByLabelText("Name others will see") as HTMLInputElement).value).toBe("");
   });
 
   it("creates a space, adds a member by card with a role and shows the invite ticket as QR and text", async () => {
