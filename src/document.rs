@@ -394,6 +394,34 @@ fn item_id(v: &Json) -> Option<&str> {
     v.as_object()?.get("id")?.as_str()
 }
 
+/// Rewrites `value` the way `RecordDoc::reconcile` stores it, without a document: every list loses
+/// its later duplicates (items of a keyed list with the same id keep the first one's place and
+/// the last one's fields). After `reconcile(v)`, `to_json()` equals `normalized(v)`, so a value
+/// can be shown as stored before automerge has run.
+pub fn normalized(value: &Json) -> Json {
+    match value {
+        Json::Object(m) => Json::Object(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), normalized(v))).collect()),
+        Json::Array(items) => {
+            let keyed = !items.is_empty() && items.iter().all(|v| item_id(v).is_some());
+            let mut out: Vec<Json> = Vec::with_capacity(items.len());
+            for item in items.iter().filter(|v| !v.is_null()) {
+                let item = normalized(item);
+                let at = if keyed {
+                    out.iter().position(|o| item_id(o) == item_id(&item))
+                } else {
+                    out.iter().position(|o| *o == item)
+                };
+                match at {
+                    Some(i) => out[i] = item,
+                    None => out.push(item),
+                }
+            }
+            Json::Array(out)
+        }
+        other => other.clone(),
+    }
+}
+
 fn reconcile_list(
     doc: &mut AutoCommit,
     list: &ObjId,
@@ -498,6 +526,14 @@ mod tests {
         assert_eq!(changed.into_iter().collect::<Vec<_>>(), vec!["acts", "body", "tags"]);
         assert_eq!(d.to_json(), v2);
         assert!(d.reconcile(&v2).unwrap().is_empty(), "an unchanged value writes nothing");
+        // Duplicates: what the document holds is what `normalized` predicts.
+        let v3 = json!({"title": "t", "body": "b", "tags": ["c", "b", "c", "b", "d"],
+            "acts": [{"id": "x", "n": 3}, {"id": "y", "n": 1}, {"id": "x", "n": 4, "m": [1, 1, 2]}]});
+        let changed = d.reconcile(&v3).unwrap();
+        d.commit(&changed, 3).unwrap();
+        assert_eq!(d.to_json(), normalized(&v3));
+        assert_eq!(normalized(&v3)["tags"], json!(["c", "b", "d"]));
+        assert_eq!(normalized(&v3)["acts"], json!([{"id": "x", "n": 4, "m": [1, 2]}, {"id": "y", "n": 1}]));
     }
 
     #[test]

@@ -13,10 +13,11 @@ use crate::error::{Error, Result};
 use crate::model::RecordId;
 
 mod items;
+mod journal;
 pub use items::{OpRow, RecordWrite};
 
 /// Schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 /// Marks the file as a Carenet vault (`PRAGMA application_id`, "CNET").
 const APPLICATION_ID: i32 = 0x434E_4554;
 /// File name of the database inside the vault folder.
@@ -63,6 +64,15 @@ CREATE TABLE ops (
 CREATE INDEX ops_space ON ops(space);
 ";
 
+/// Version 3: the edit journal (see `store/journal.rs`). A build of schema 2 would not replay it,
+/// so it must refuse such a vault rather than show records without their latest edits.
+const SCHEMA_V3: &str = "
+CREATE TABLE journal (
+    seq  INTEGER PRIMARY KEY, -- order of acknowledgement
+    body BLOB NOT NULL        -- XChaCha20-Poly1305(padded journal entry), bound to seq
+);
+";
+
 /// A sealed change ready to be stored beside a record snapshot.
 pub struct ChangeRow<'a> {
     /// Its id (hash).
@@ -88,7 +98,7 @@ impl Store {
         let store = Store { conn };
         store.configure()?;
         store.conn.execute_batch(&format!(
-            "BEGIN; {SCHEMA_V1} {SCHEMA_V2} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
         ))?;
         Ok(store)
     }
@@ -117,11 +127,24 @@ impl Store {
         if version < 2 {
             store.conn.execute_batch(&format!("BEGIN; {SCHEMA_V2} PRAGMA user_version = 2; COMMIT;"))?;
         }
+        if version < 3 {
+            store.conn.execute_batch(&format!("BEGIN; {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"))?;
+        }
         store.conn.execute_batch(&format!("BEGIN; {COVERING_INDEX} COMMIT;"))?;
         Ok(store)
     }
 
+    /// A write transaction that takes SQLite's write lock at once (waiting for the journal
+    /// writer's connection if it holds it), so that it never fails half way on a stale snapshot.
+    fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
     fn configure(&self) -> Result<()> {
+        self.configure_with("FULL")
+    }
+
+    fn configure_with(&self, synchronous: &str) -> Result<()> {
         // WAL with FULL sync: a commit is durable when it returns. secure_delete zeroes freed
         // content; temp_store keeps sorts and temp tables off the disk.
         let mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -129,8 +152,10 @@ impl Store {
             return Err(Error::Database(format!("could not enable write-ahead logging (got {mode})")));
         }
         self.conn.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
-             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 0;",
+            &format!(
+                "PRAGMA synchronous = {synchronous}; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+            ),
         )?;
         Ok(())
     }
@@ -170,7 +195,8 @@ impl Store {
 
     /// Writes a record's view row, the sealed changes that produced it and, when `doc` is given,
     /// a new document row, in one durable transaction: all are on disk when this returns, or none
-    /// is. `doc` receives the local sequence number (rowid) of the last change written, which the
+    /// is. `journal` names the journal entry these rows apply, deleted in the same transaction.
+    /// `doc` receives the local sequence number (rowid) of the last change written, which the
     /// document row records as the point it includes changes up to.
     pub fn save_record(
         &mut self,
@@ -178,8 +204,12 @@ impl Store {
         view: &[u8],
         doc: Option<&dyn Fn(i64) -> Vec<u8>>,
         changes: &[ChangeRow<'_>],
+        journal: Option<i64>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_tx()?;
+        if let Some(seq) = journal {
+            tx.prepare_cached("DELETE FROM journal WHERE seq = ?1")?.execute([seq])?;
+        }
         tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
             .execute(params![&id.0[..], view])?;
         {
@@ -211,7 +241,7 @@ impl Store {
     /// Deletes a record and every sealed change of it, then truncates the WAL so that no copy of
     /// the ciphertext stays in it.
     pub fn delete_record(&mut self, id: &RecordId) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_tx()?;
         let n = tx.execute("DELETE FROM records WHERE id = ?1", [&id.0[..]])?;
         tx.execute("DELETE FROM docs WHERE id = ?1", [&id.0[..]])?;
         tx.execute("DELETE FROM changes WHERE doc = ?1", [&id.0[..]])?;

@@ -441,9 +441,9 @@ fn a_schema_one_vault_gains_spaces_on_open() {
     let id = v.add(&note("Old", "kept")).unwrap();
     lock(v);
     let conn = open_db(dir.path());
-    // As a schema-1 build left it: no spaces, and the changes indexed by space alone.
+    // As a schema-1 build left it: no spaces, no journal, and the changes indexed by space alone.
     conn.execute_batch(
-        "DROP TABLE spaces; DROP TABLE ops; DROP INDEX changes_space_id; \
+        "DROP TABLE spaces; DROP TABLE ops; DROP TABLE journal; DROP INDEX changes_space_id; \
          CREATE INDEX changes_space ON changes(space); PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -456,6 +456,8 @@ fn a_schema_one_vault_gains_spaces_on_open() {
     let conn = open_db(dir.path());
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, carenet::store::SCHEMA_VERSION);
+    let journal: i64 = conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).unwrap();
+    assert_eq!(journal, 0, "the journal table exists and every edit was applied at lock");
     let indexes: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'changes' AND sql IS NOT NULL ORDER BY name")
         .unwrap()

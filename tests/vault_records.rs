@@ -260,6 +260,8 @@ fn update_that_changes_nothing_writes_nothing() {
     let (dir, mut vault) = new_vault();
     let id = vault.add(&note("Same", "Same body", &["t"])).expect("add");
     let count = changes(&vault);
+    // Saves are acknowledged before the journal writer has written their rows: let it finish.
+    vault.wait_for_writes().expect("apply the journal");
     let rows = db_row_counts(dir.path());
     vault.update::<Note>(&id, |n| n.title = "Same".into()).expect("no-op update");
     assert_eq!(changes(&vault), count);
@@ -530,6 +532,7 @@ fn deleted_record_is_gone_with_its_changes() {
     let keep = vault.add(&note("Keep", "", &["x"])).expect("add");
     let gone = vault.add(&note("Delete me", "", &["x"])).expect("add");
     vault.update::<Note>(&gone, |n| n.body = "edited once".into()).expect("update");
+    vault.wait_for_writes().expect("apply the journal");
     let (records, changes_before) = db_row_counts(dir.path());
     assert_eq!(records, 2);
     vault.delete(&gone).expect("delete");
@@ -589,6 +592,8 @@ fn alert_loop_is_refused_and_changes_nothing() {
     let c = vault.add(&contact("Cedar")).expect("add");
     vault.link_alert(&a, &b).expect("A alerts B");
     vault.link_alert(&b, &c).expect("B alerts C");
+    // Saves are acknowledged before the journal writer has written their rows: let it finish.
+    vault.wait_for_writes().expect("apply the journal");
     let rows = db_row_counts(dir.path());
     let count = changes(&vault);
 
@@ -651,6 +656,8 @@ fn invalid_input_is_refused_and_changes_nothing() {
     // A title of exactly the limit is fine: the next case fails because it is one too long.
     vault.add(&reprisal(&"t".repeat(500), None)).expect("a 500-character title is accepted");
 
+    // Saves are acknowledged before the journal writer has written their rows: let it finish.
+    vault.wait_for_writes().expect("apply the journal");
     let rows = db_row_counts(dir.path());
     let count = changes(&vault);
     let len = vault.len();

@@ -61,7 +61,7 @@ impl Store {
 
     /// Writes a space's settings row and new operations in one durable transaction.
     pub fn save_space(&mut self, id: &[u8; 16], body: Option<&[u8]>, ops: &[OpRow]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_tx()?;
         if let Some(body) = body {
             tx.prepare_cached("INSERT INTO spaces (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
                 .execute(params![&id[..], body])?;
@@ -134,7 +134,7 @@ impl Store {
     /// operation, every change (with its record id when it was applied, without when it is only
     /// carried), every record's view and document rows; all on disk when this returns, or none.
     pub fn save_items(&mut self, ops: &[OpRow], changes: &[(ChangeRow<'_>, Option<RecordId>)], records: &[RecordWrite<'_>]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_tx()?;
         insert_ops(&tx, ops)?;
         {
             let mut ins = tx.prepare_cached("INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING")?;
@@ -150,7 +150,7 @@ impl Store {
     /// Moves records into a space: each record's stored changes are replaced by `changes` (the
     /// same edits re-sealed for the space) and its document row rewritten, in one transaction.
     pub fn rehome_records(&mut self, moves: &[(RecordWrite<'_>, Vec<ChangeRow<'_>>)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_tx()?;
         for (rec, changes) in moves {
             tx.execute("DELETE FROM changes WHERE doc = ?1", [&rec.id.0[..]])?;
             let mut ins = tx.prepare_cached("INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING")?;

@@ -45,6 +45,7 @@ impl Vault {
     /// Sets and keeps the display name of this device's card (checked like any card name).
     /// Cards already given to others keep the old name until a new card is given.
     pub fn set_card_name(&mut self, name: &str) -> Result<()> {
+        self.settle()?;
         let (card, _) = self.member_card(name)?;
         let personal = self.keys.personal_space;
         let mut plain = zeroize::Zeroizing::new(vec![CARD_FORMAT]);

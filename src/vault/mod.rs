@@ -8,6 +8,7 @@
 //! Must never: write a plaintext byte to the folder, or change anything when unlock fails.
 
 mod card;
+mod journal;
 mod records;
 mod snapshot;
 mod spaces;
@@ -80,12 +81,18 @@ pub struct Vault {
     personal_key: SecretKey,
     store: Store,
     records: HashMap<RecordId, Cached>,
-    docs: HashMap<RecordId, records::OpenDoc>,
+    docs: journal::DocCache,
     index: SearchIndex,
     damaged: Vec<(RecordId, Error)>,
     spaces: spaces::SpaceBook,
     /// Items (sealed changes and membership operations) written since unlock: sync polls it.
-    changes_made: u64,
+    changes_made: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The journal writer (see `journal.rs`).
+    applier: journal::Applier,
+    /// Keeps the journal append and the writer's transaction apart.
+    gate: std::sync::Arc<std::sync::Mutex<()>>,
+    /// Number of the next journal entry.
+    journal_next: i64,
 }
 
 fn take_lock(dir: &Path) -> Result<File> {
@@ -154,8 +161,10 @@ impl Vault {
         let store = Store::create(&db)?;
         let keys = Keyring::generate();
         files.write(&keys, passphrase, opts.work_factor)?;
+        let mut vault = Self::assemble(dir, lock, keys, store);
+        vault.start_journal()?;
         tracing::info!("vault created");
-        Ok(Self::assemble(dir, lock, keys, store))
+        Ok(vault)
     }
 
     /// Unlocks the vault in `dir`. A wrong passphrase, a newer vault or a damaged file is an
@@ -174,6 +183,10 @@ impl Vault {
         let mut vault = Self::assemble(dir, lock, keys, store);
         vault.load_all()?;
         vault.load_spaces()?;
+        // Edits acknowledged before a crash and not yet applied are applied now, in order.
+        vault.journal_next = vault.store.journal_last()? + 1;
+        vault.replay_journal(true)?;
+        vault.start_journal()?;
         tracing::info!(records = vault.records.len(), damaged = vault.damaged.len(), "vault unlocked");
         Ok(vault)
     }
@@ -189,11 +202,14 @@ impl Vault {
             personal_key,
             store,
             records: HashMap::new(),
-            docs: HashMap::new(),
+            docs: Default::default(),
             index: SearchIndex::default(),
             damaged: Vec::new(),
             spaces: spaces::SpaceBook::default(),
-            changes_made: 0,
+            changes_made: Default::default(),
+            applier: Default::default(),
+            gate: Default::default(),
+            journal_next: 1,
         }
     }
 
@@ -213,11 +229,13 @@ impl Vault {
 
     /// Locks the vault: flushes and truncates the WAL, compacts a sparse file, and drops every
     /// key and decrypted record from memory (keys are zeroized on drop).
-    pub fn lock(self) -> Result<()> {
+    pub fn lock(mut self) -> Result<()> {
+        // Every acknowledged edit is applied before the keys go.
+        let settled = self.stop_journal();
         let res = self.store.compact_if_sparse();
         drop(self);
         tracing::info!("vault locked");
-        res
+        settled.and(res)
     }
 
     /// Re-wraps the keyring under a new passphrase after checking the current one. Records are
@@ -262,18 +280,22 @@ impl Vault {
 
     /// Runs SQLite's integrity check on the store.
     pub fn integrity_check(&self) -> Result<()> {
+        self.wait_for_journal();
         self.store.integrity_check()
     }
 
     /// Number of sealed changes this device has written to its personal space.
     pub fn personal_change_count(&self) -> Result<u64> {
+        self.wait_for_journal();
         self.store.change_count(&self.keys.personal_space.0)
     }
 }
 
 impl Drop for Vault {
     fn drop(&mut self) {
-        // Best effort when dropped without `lock()`: the data is already durable either way.
+        // Best effort when dropped without `lock()`: the data is already durable either way (an
+        // edit the writer could not apply stays in the journal for the next unlock).
+        let _ = self.stop_journal();
         let _ = self.store.checkpoint();
         for (_, c) in self.records.drain() {
             drop(c);

@@ -5,6 +5,7 @@
 use automerge::Change;
 
 use super::snapshot::{DocRow, RowError, ViewRow};
+use super::journal::lock;
 use super::{now_ms, Cached, Vault};
 use crate::crypto::SecretKey;
 use crate::document::{actor_for, DocError, RecordDoc};
@@ -84,6 +85,65 @@ fn load_row(row_key: &SecretKey, id: &RecordId, body: &[u8]) -> Result<Loaded> {
     })
 }
 
+/// What a write stamps on a record's view row.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Stamp {
+    pub seq: u64,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// The space, epoch and key new changes of a record are sealed under.
+pub(super) struct Sealing {
+    pub space: crate::model::SpaceId,
+    pub epoch: u32,
+    pub key: SecretKey,
+}
+
+/// Seals `changes` and writes them, the view row (`view`: the document's fields as JSON) and,
+/// every `FULL_DOC_EVERY` changes, a new document row, in one transaction that also deletes
+/// journal entry `journal`. Returns the document's heads; `open` counts the changes on success.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_rows(
+    store: &mut crate::store::Store,
+    row_key: &SecretKey,
+    device: &ed25519_dalek::SigningKey,
+    id: RecordId,
+    kind: RecordKind,
+    open: &mut OpenDoc,
+    changes: &[Change],
+    view: &[u8],
+    stamp: &Stamp,
+    sealing: &Sealing,
+    journal: Option<i64>,
+) -> Result<Vec<automerge::ChangeHash>> {
+    let sealed: Vec<SealedChange> = changes
+        .iter()
+        .map(|c| SealedChange::seal(device, sealing.space, sealing.epoch, &sealing.key, id, c.raw_bytes()))
+        .collect();
+    let rows: Vec<ChangeRow<'_>> = sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
+    let heads = open.doc.heads();
+    let view_row = ViewRow {
+        kind,
+        id,
+        seq: stamp.seq,
+        created_ms: stamp.created_ms,
+        updated_ms: stamp.updated_ms,
+        heads: heads.clone(),
+        view,
+    };
+    let view_body = row_key.seal(&row_aad("view", &id), &view_row.encode());
+    // Saving the whole document costs O(history): do it only every so many changes; the changes
+    // in between are replayed from the change log on load.
+    let tail = open.tail.map(|t| t + changes.len()).filter(|t| *t < FULL_DOC_EVERY);
+    let doc_bytes = if tail.is_none() { open.doc.save() } else { Vec::new() };
+    let write_doc = |through: i64| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc: &doc_bytes }.encode());
+    let doc_write: Option<&dyn Fn(i64) -> Vec<u8>> = if tail.is_none() { Some(&write_doc) } else { None };
+    store.save_record(&id, &view_body, doc_write, &rows, journal)?;
+    open.tail = Some(tail.unwrap_or(0));
+    Ok(heads)
+}
+
 /// An editing session on one record: a private copy of its document that merges back on save,
 /// so two drafts of one record (two windows, or an edit racing a sync) both keep their changes.
 pub struct Draft<T> {
@@ -142,7 +202,8 @@ impl Vault {
     /// the heads are the ones the view row names. A document row that was damaged, moved or
     /// rolled back on its own does not match them.
     pub(super) fn take_doc(&mut self, id: &RecordId) -> Result<OpenDoc> {
-        if let Some(open) = self.docs.remove(id) {
+        self.settle()?;
+        if let Some(open) = lock(&self.docs).remove(id) {
             return Ok(open);
         }
         let heads = self.cached(id)?.heads.clone();
@@ -169,50 +230,78 @@ impl Vault {
     }
 
     pub(super) fn keep_doc(&mut self, id: RecordId, open: OpenDoc) {
-        if self.docs.len() >= DOC_CACHE {
-            self.docs.clear();
+        // Called only when the journal writer is idle, so no document it waits for is dropped.
+        let mut docs = lock(&self.docs);
+        if docs.len() >= DOC_CACHE {
+            docs.clear();
         }
-        self.docs.insert(id, open);
+        docs.insert(id, open);
     }
 
     /// Seals `changes`, writes them with the new view row (and, every `FULL_DOC_EVERY` changes,
-    /// a new document row) durably; then updates memory.
-    fn persist(&mut self, id: RecordId, kind: RecordKind, open: OpenDoc, changes: &[Change]) -> Result<Record> {
-        let OpenDoc { mut doc, tail } = open;
-        let view = doc.to_json();
+    /// a new document row) durably; then updates memory. `journal` names the journal entry this
+    /// applies (deleted in the same transaction) and its stamp; such an edit was validated when it
+    /// was acknowledged.
+    pub(super) fn persist(
+        &mut self,
+        id: RecordId,
+        kind: RecordKind,
+        mut open: OpenDoc,
+        changes: &[Change],
+        journal: Option<(i64, Stamp)>,
+    ) -> Result<Record> {
+        self.settle()?;
+        let view = open.doc.to_json();
         let record = Record::from_json(kind, view.clone())
             .map_err(|e| Error::DocumentDamaged { id, detail: format!("fields do not fit a {kind}: {e}") })?;
-        // What is stored is the merge of everything saved so far: check the merge itself, since
-        // two drafts that are each valid may not be valid together.
-        record.with(|r| r.view_validate().and_then(|()| self.check_links(Some(id), r)))?;
-        let now = now_ms();
-        let (created_ms, seq) = match self.records.get(&id) {
-            Some(c) => (c.created_ms, c.seq + 1),
-            None => (now, 1),
+        let stamp = match journal {
+            Some((_, stamp)) => stamp,
+            None => {
+                // What is stored is the merge of everything saved so far: check the merge itself,
+                // since two drafts that are each valid may not be valid together.
+                record.with(|r| r.view_validate().and_then(|()| self.check_links(Some(id), r)))?;
+                let now = now_ms();
+                match self.records.get(&id) {
+                    Some(c) => Stamp { seq: c.seq + 1, created_ms: c.created_ms, updated_ms: now },
+                    None => Stamp { seq: 1, created_ms: now, updated_ms: now },
+                }
+            }
         };
-        let (space, epoch, key) = self.sealing_key(&id)?;
-        let sealed: Vec<SealedChange> =
-            changes.iter().map(|c| SealedChange::seal(&self.keys.device, space, epoch, key, id, c.raw_bytes())).collect();
-        let rows: Vec<ChangeRow<'_>> =
-            sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
+        let sealing = self.sealing(&id)?;
         let view_bytes = serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?;
-        let heads = doc.heads();
-        let view_row = ViewRow { kind, id, seq, created_ms, updated_ms: now, heads: heads.clone(), view: &view_bytes };
-        let view_body = self.row_key.seal(&row_aad("view", &id), &view_row.encode());
-        // Saving the whole document costs O(history): do it only every so many changes; the
-        // changes in between are replayed from the change log on load.
-        let tail = tail.map(|t| t + changes.len()).filter(|t| *t < FULL_DOC_EVERY);
-        let doc_bytes = if tail.is_none() { doc.save() } else { Vec::new() };
-        let row_key = &self.row_key;
-        let write_doc = |through: i64| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc: &doc_bytes }.encode());
-        let doc_write: Option<&dyn Fn(i64) -> Vec<u8>> = if tail.is_none() { Some(&write_doc) } else { None };
-        self.store.save_record(&id, &view_body, doc_write, &rows)?;
-        self.changes_made += rows.len() as u64;
-        self.index_record(id, &record, created_ms, now);
-        self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq, heads });
+        let heads = write_rows(
+            &mut self.store,
+            &self.row_key,
+            &self.keys.device,
+            id,
+            kind,
+            &mut open,
+            changes,
+            &view_bytes,
+            &stamp,
+            &sealing,
+            journal.map(|(n, _)| n),
+        )?;
+        self.changes_made.fetch_add(changes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.index_record(id, &record, stamp.created_ms, stamp.updated_ms);
+        let cached = Cached {
+            kind,
+            record: record.clone(),
+            created_ms: stamp.created_ms,
+            updated_ms: stamp.updated_ms,
+            seq: stamp.seq,
+            heads,
+        };
+        self.records.insert(id, cached);
         self.damaged.retain(|(d, _)| *d != id);
-        self.keep_doc(id, OpenDoc { doc, tail: Some(tail.unwrap_or(0)) });
+        self.keep_doc(id, open);
         Ok(record)
+    }
+
+    /// The space, epoch and key under which new changes of a record are sealed, owned.
+    pub(super) fn sealing(&self, id: &RecordId) -> Result<Sealing> {
+        let (space, epoch, key) = self.sealing_key(id)?;
+        Ok(Sealing { space, epoch, key: key.clone() })
     }
 
     fn doc_error(id: RecordId) -> impl Fn(DocError) -> Error {
@@ -231,10 +320,7 @@ impl Vault {
     /// `add` under a given new id (whose space the caller may have chosen).
     pub(super) fn add_with_id<T: RecordType>(&mut self, id: RecordId, value: &T) -> Result<RecordId> {
         value.validate()?;
-        let mut doc = RecordDoc::new(T::KIND.as_str(), actor_for(&self.keys.device_public())).map_err(Self::doc_error(id))?;
-        let fields = doc.reconcile(&Self::to_json(value)?).map_err(Self::doc_error(id))?;
-        let change = doc.commit(&fields, now_ms()).into_iter().collect::<Vec<_>>();
-        self.persist(id, T::KIND, OpenDoc { doc, tail: None }, &change)?;
+        self.journal_edit(id, T::KIND, Self::to_json(value)?, true)?;
         Ok(id)
     }
 
@@ -297,20 +383,16 @@ impl Vault {
     /// Changes a record through `edit`; only the fields that differ are written. Returns the
     /// record as stored.
     pub fn update<T: RecordType>(&mut self, id: &RecordId, edit: impl FnOnce(&mut T)) -> Result<Stored<T>> {
-        let mut value = self.get::<T>(id)?.value;
+        let before = self.get::<T>(id)?;
+        let mut value = before.value.clone();
         edit(&mut value);
         value.validate()?;
         let json = Self::to_json(&value)?;
-        // Edits the stored document in place (no draft copy to merge): on any failure the
-        // document is dropped, so the next edit reloads it from disk.
-        let mut open = self.take_doc(id)?;
-        let fields = open.doc.reconcile(&json).map_err(Self::doc_error(*id))?;
-        if fields.is_empty() {
-            self.keep_doc(*id, open);
-            return self.get(id);
+        if crate::document::normalized(&json) == crate::document::normalized(&Self::to_json(&before.value)?) {
+            return Ok(before);
         }
-        let change: Vec<_> = open.doc.commit(&fields, now_ms()).into_iter().collect();
-        self.persist(*id, T::KIND, open, &change)?;
+        // Acknowledged once the journal entry is durable; the document follows on the writer.
+        self.journal_edit(*id, T::KIND, json, false)?;
         self.get(id)
     }
 
@@ -343,7 +425,7 @@ impl Vault {
         let new_changes = main.doc.merge(&mut doc).map_err(Self::doc_error(id))?;
         // On failure `main` is dropped, so the next edit reloads it from disk: memory never runs
         // ahead of what was acknowledged.
-        self.persist(id, T::KIND, main, &new_changes)?;
+        self.persist(id, T::KIND, main, &new_changes, None)?;
         self.get(&id)
     }
 
@@ -357,9 +439,10 @@ impl Vault {
         if matches!(self.records.get(id), Some(c) if c.kind == RecordKind::Contact) {
             self.unlink_everywhere(id)?;
         }
+        self.settle()?;
         self.store.delete_record(id)?;
         self.records.remove(id);
-        self.docs.remove(id);
+        lock(&self.docs).remove(id);
         self.index.remove(id);
         self.damaged.retain(|(d, _)| d != id);
         Ok(())

@@ -124,3 +124,62 @@ fn header(r: &mut Reader<'_>, magic: &[u8; 4]) -> Result<(), RowError> {
     }
     Ok(())
 }
+
+const JOURNAL_MAGIC: &[u8; 4] = b"CNRJ";
+
+/// A decoded journal entry: an acknowledged edit not yet applied to its document.
+///
+/// ```text
+/// journal: "CNRJ" | format u16 | kind u8 | id [16] | space [16] | new u8 | seq u64 | created i64
+///          | time i64 | the record's fields as JSON (rest)
+/// ```
+pub struct JournalRow<'a> {
+    pub kind: RecordKind,
+    pub id: RecordId,
+    /// The space the record's changes are sealed in (a new record has no change yet to tell).
+    pub space: crate::model::SpaceId,
+    /// True for a record created by this edit (it has no document yet).
+    pub new: bool,
+    /// The view row's sequence number once applied.
+    pub seq: u64,
+    pub created_ms: i64,
+    /// When the edit was acknowledged: the time of its change.
+    pub time_ms: i64,
+    pub fields: &'a [u8],
+}
+
+impl<'a> JournalRow<'a> {
+    /// Serialises the entry.
+    pub fn encode(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(48 + self.fields.len()));
+        out.extend_from_slice(JOURNAL_MAGIC);
+        out.extend_from_slice(&FORMAT.to_le_bytes());
+        out.push(self.kind.tag());
+        out.extend_from_slice(&self.id.0);
+        out.extend_from_slice(&self.space.0);
+        out.push(u8::from(self.new));
+        out.extend_from_slice(&self.seq.to_le_bytes());
+        out.extend_from_slice(&self.created_ms.to_le_bytes());
+        out.extend_from_slice(&self.time_ms.to_le_bytes());
+        out.extend_from_slice(self.fields);
+        out
+    }
+
+    /// Parses an entry; never panics.
+    pub fn decode(b: &'a [u8]) -> Result<JournalRow<'a>, RowError> {
+        let mut r = Reader::new(b, RowError::Malformed);
+        header(&mut r, JOURNAL_MAGIC)?;
+        let kind = RecordKind::from_tag(r.take(1)?[0]).ok_or(RowError::Malformed)?;
+        let id = RecordId(r.array()?);
+        let space = crate::model::SpaceId(r.array()?);
+        let new = match r.take(1)?[0] {
+            0 => false,
+            1 => true,
+            _ => return Err(RowError::Malformed),
+        };
+        let seq = u64::from_le_bytes(r.array()?);
+        let created_ms = i64::from_le_bytes(r.array()?);
+        let time_ms = i64::from_le_bytes(r.array()?);
+        Ok(JournalRow { kind, id, space, new, seq, created_ms, time_ms, fields: r.rest() })
+    }
+}

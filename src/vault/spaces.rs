@@ -210,10 +210,11 @@ impl Vault {
     /// Stores new operations of a space (and its settings row when `carried` is given), then
     /// re-evaluates it.
     fn save_ops(&mut self, space: SpaceId, ops: Vec<SpaceOp>, carried: Option<bool>) -> Result<()> {
+        self.settle()?;
         let rows: Vec<OpRow> = ops.iter().map(|o| self.op_row(o)).collect();
         let settings = carried.map(|c| self.settings_body(&space, c));
         self.store.save_space(&space.0, settings.as_deref(), &rows)?;
-        self.changes_made += rows.len() as u64;
+        self.changes_made.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let me = self.keys.device_public();
         let entry = self.spaces.entries.entry(space).or_insert_with(|| SpaceEntry::new(carried.unwrap_or(false)));
         if let Some(c) = carried {
@@ -390,6 +391,7 @@ impl Vault {
     /// into a space: its whole history is re-sealed under the space's current key, so members
     /// receive all of it. Returns the records moved.
     pub fn share(&mut self, space: &SpaceId, record: &RecordId, branch: bool) -> Result<Vec<RecordId>> {
+        self.settle()?;
         self.writable(space)?;
         let ids = if branch { self.branch_of(record)? } else { vec![*self.cached(record).map(|_| record)?] };
         if ids.iter().any(|id| self.space_of(id).is_some_and(|s| s != *space)) {
@@ -426,7 +428,7 @@ impl Vault {
         let n: u64 = moves.iter().map(|(_, r)| r.len() as u64).sum();
         drop(moves);
         drop(makers);
-        self.changes_made += n;
+        self.changes_made.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         for (id, mut open, _, _) in opened {
             open.tail = Some(0);
             self.spaces.record_space.insert(id, *space);

@@ -106,12 +106,14 @@ impl Vault {
     /// Ids of every item (operation or sealed change) of a space held here.
     pub fn item_ids(&self, space: SpaceId) -> Result<Vec<[u8; 32]>> {
         self.check_held(&space)?;
+        self.wait_for_journal();
         self.store.item_ids(&space.0)
     }
 
     /// The bytes of the items of `space` with these ids; ids not held are skipped.
     pub fn items(&self, space: SpaceId, ids: &[[u8; 32]]) -> Result<Vec<Vec<u8>>> {
         self.check_held(&space)?;
+        self.wait_for_journal();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(body) = self.store.change_body(&space.0, id)? {
@@ -134,7 +136,7 @@ impl Vault {
     /// A counter that grows whenever this vault stores an item (a local edit, a membership
     /// change, or items received): poll it to learn there is something new to send.
     pub fn change_count(&self) -> u64 {
-        self.changes_made
+        self.changes_made.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Verifies a batch of items of `space`, then stores all the new ones durably in one
@@ -142,6 +144,7 @@ impl Vault {
     /// item fails. Idempotent: items already held count as duplicates.
     pub fn ingest(&mut self, space: SpaceId, items: Vec<Vec<u8>>) -> Result<IngestReport> {
         self.check_held(&space)?;
+        self.settle()?;
         if items.len() > MAX_BATCH_ITEMS {
             return Err(refuse(Refusal::TooMany));
         }
@@ -253,7 +256,7 @@ impl Vault {
         report.ops = new_ops.len();
         report.applied = change_doc.len();
         report.carried = new_changes.len() - change_doc.len();
-        self.changes_made += (new_ops.len() + new_changes.len()) as u64;
+        self.changes_made.fetch_add((new_ops.len() + new_changes.len()) as u64, std::sync::atomic::Ordering::Relaxed);
         let had_ops = !new_ops.is_empty();
         let entry = self.spaces.entries.get_mut(&space).ok_or_else(|| Error::UnknownSpace(space.to_string()))?;
         entry.ops.extend(new_ops);
@@ -335,6 +338,7 @@ impl Vault {
     /// coordinator whose operation was rejected re-issues it on the merged log as soon as it
     /// learns of the conflict, so both take effect (each removal with its own new epoch).
     fn reissue_rejected(&mut self, space: SpaceId) -> Result<()> {
+        self.settle()?;
         let me = self.keys.device_public();
         let Some(entry) = self.spaces.entries.get(&space) else { return Ok(()) };
         let Some(st) = entry.state.as_ref() else { return Ok(()) };
@@ -357,7 +361,7 @@ impl Vault {
             };
             let row = self.op_row(&new_op);
             self.store.save_space(&space.0, None, &[row])?;
-            self.changes_made += 1;
+            self.changes_made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if let Some(entry) = self.spaces.entries.get_mut(&space) {
                 entry.ops.push(new_op);
                 entry.refresh(space, &me, &self.keys.age_identity);

@@ -1,0 +1,388 @@
+//! The edit journal: how `add` and `update` acknowledge a save before automerge runs.
+//!
+//! A save is acknowledged once one encrypted journal entry (the record's new fields, its id, kind,
+//! sequence number and time) is durable: one small row, one fsync. Memory (the decrypted record and
+//! the search index) follows at once, so reads see the edit. The *journal writer*, a thread with
+//! its own connection, then applies the entry: automerge computes the change, the change is signed
+//! and sealed, and the change, the view row and (every so often) the document row are written in
+//! one transaction that deletes the entry. What a save used to do before its acknowledgement, it
+//! now does on the second core after it.
+//!
+//! Invariants:
+//! - An entry is deleted only in the transaction that writes what it produced, so after a crash
+//!   an entry is either applied or still in the journal; unlock applies what is left, in order,
+//!   with the entry's own time, before anything else reads the vault.
+//! - Anything that reads documents or writes other rows first *settles*: waits until the writer is
+//!   idle, takes the new heads it produced, and, if a job failed, applies the rest of the journal
+//!   on the calling thread, so an error reaches the caller and nothing is skipped.
+//! - The writer only takes documents from the shared cache (the caller loads one first), so it
+//!   never needs a space key beyond the one the job carries.
+//! - The two connections never write at once: the journal append and the writer's transaction
+//!   take the same gate, and every other write settles first.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use automerge::{Change, ChangeHash};
+use ed25519_dalek::SigningKey;
+
+use super::records::{write_rows, OpenDoc, Sealing, Stamp};
+use super::snapshot::JournalRow;
+use super::{now_ms, Cached, Vault};
+use crate::crypto::SecretKey;
+use crate::document::{actor_for, RecordDoc};
+use crate::error::{Error, Result};
+use crate::model::{Record, RecordId, RecordKind};
+use crate::store::Store;
+
+/// Jobs that may wait for the writer before a save waits for room.
+const QUEUE: usize = 64;
+
+/// Loaded documents, shared by the vault and the journal writer.
+pub(super) type DocCache = Arc<Mutex<HashMap<RecordId, OpenDoc>>>;
+
+/// Locks a mutex, ignoring poisoning: every critical section here leaves the data consistent.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Associated data binding a journal entry's ciphertext to its place in the journal.
+fn entry_aad(number: i64) -> Vec<u8> {
+    let mut aad = b"carenet/journal-row/v1/".to_vec();
+    aad.extend_from_slice(&number.to_le_bytes());
+    aad
+}
+
+/// One acknowledged edit for the writer to apply.
+struct Job {
+    number: i64,
+    id: RecordId,
+    kind: RecordKind,
+    new: bool,
+    fields: serde_json::Value,
+    stamp: Stamp,
+    sealing: Sealing,
+}
+
+#[derive(Default)]
+struct State {
+    /// Jobs sent and not finished.
+    queued: usize,
+    /// What the writer applied since the last settle, in order.
+    applied: Vec<Applied>,
+    /// A job failed (or the writer is gone): later jobs stay in the journal for `settle`.
+    failed: bool,
+}
+
+/// One applied job, as `settle` folds it into memory.
+struct Applied {
+    id: RecordId,
+    kind: RecordKind,
+    heads: Vec<ChangeHash>,
+    /// The fields as the document holds them, when they differ from what was acknowledged (a
+    /// safety net: `normalized` makes them equal).
+    view: Option<serde_json::Value>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    idle: Condvar,
+}
+
+/// The journal writer thread, as the vault holds it. Without a thread (before unlock has applied
+/// what was left, or if the thread could not start) every job is refused and the caller applies
+/// the journal itself.
+#[derive(Default)]
+pub(super) struct Applier {
+    jobs: Option<SyncSender<Job>>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// What the writer owns.
+struct Writer {
+    store: Store,
+    row_key: SecretKey,
+    device: SigningKey,
+    docs: DocCache,
+    gate: Arc<Mutex<()>>,
+    changes_made: Arc<AtomicU64>,
+    shared: Arc<Shared>,
+}
+
+impl Applier {
+    /// Sends a job; false when there is no writer to take it (the caller settles instead).
+    fn send(&self, job: Job) -> bool {
+        let Some(tx) = &self.jobs else { return false };
+        lock(&self.shared.state).queued += 1;
+        if tx.send(job).is_ok() {
+            return true;
+        }
+        let mut st = lock(&self.shared.state);
+        st.queued -= 1;
+        st.failed = true;
+        false
+    }
+
+    /// Waits until every job sent has finished (or the thread is gone: its jobs then count as
+    /// failed, and stay in the journal for `settle`).
+    fn wait_idle(&self) -> MutexGuard<'_, State> {
+        let mut st = lock(&self.shared.state);
+        while st.queued > 0 {
+            if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                st.queued = 0;
+                st.failed = true;
+                break;
+            }
+            let wait = self.shared.idle.wait_timeout(st, std::time::Duration::from_millis(50));
+            st = wait.unwrap_or_else(|p| p.into_inner()).0;
+        }
+        st
+    }
+
+    /// Stops the thread after the jobs already sent.
+    fn stop(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Applier {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Writer {
+    fn run(mut self, jobs: Receiver<Job>) {
+        for job in jobs {
+            let skip = lock(&self.shared.state).failed;
+            let outcome = (!skip).then(|| {
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(&job)))
+                    .unwrap_or_else(|_| Err(Error::Database("an internal error stopped an edit from being applied".into())))
+            });
+            let mut st = lock(&self.shared.state);
+            match outcome {
+                Some(Ok((heads, view))) => st.applied.push(Applied { id: job.id, kind: job.kind, heads, view }),
+                Some(Err(e)) => {
+                    // The entry stays in the journal; `settle` applies it on the caller's thread.
+                    tracing::warn!(code = e.code(), "applying an acknowledged edit failed; it stays in the journal");
+                    st.failed = true;
+                }
+                None => {}
+            }
+            st.queued -= 1;
+            if st.queued == 0 {
+                self.shared.idle.notify_all();
+            }
+        }
+    }
+
+    fn apply(&mut self, job: &Job) -> Result<(Vec<ChangeHash>, Option<serde_json::Value>)> {
+        let doc_error = |e: crate::document::DocError| Error::DocumentDamaged { id: job.id, detail: e.to_string() };
+        let mut open = if job.new {
+            let actor = actor_for(&self.device.verifying_key().to_bytes());
+            OpenDoc { doc: RecordDoc::new(job.kind.as_str(), actor).map_err(doc_error)?, tail: None }
+        } else {
+            lock(&self.docs)
+                .remove(&job.id)
+                .ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?
+        };
+        // On any error below, `open` is dropped: the next use loads the document from disk.
+        let fields = open.doc.reconcile(&job.fields).map_err(doc_error)?;
+        let changes: Vec<Change> =
+            if fields.is_empty() { Vec::new() } else { open.doc.commit(&fields, job.stamp.updated_ms).into_iter().collect() };
+        let json = open.doc.to_json();
+        let view = serde_json::to_vec(&json).map_err(|e| Error::invalid(e.to_string()))?;
+        let heads = {
+            let _gate = lock(&self.gate);
+            write_rows(
+                &mut self.store,
+                &self.row_key,
+                &self.device,
+                job.id,
+                job.kind,
+                &mut open,
+                &changes,
+                &view,
+                &job.stamp,
+                &job.sealing,
+                Some(job.number),
+            )?
+        };
+        self.changes_made.fetch_add(changes.len() as u64, Ordering::Relaxed);
+        lock(&self.docs).insert(job.id, open);
+        Ok((heads, (json != job.fields).then_some(json)))
+    }
+}
+
+impl Vault {
+    /// Starts the journal writer. Called once unlock (or create) has applied what was left.
+    pub(super) fn start_journal(&mut self) -> Result<()> {
+        let store = Store::open_journal_writer(&self.dir.join(crate::store::DB_FILE))?;
+        let (tx, rx) = sync_channel(QUEUE);
+        let shared = Arc::new(Shared::default());
+        let writer = Writer {
+            store,
+            row_key: self.row_key.clone(),
+            device: self.keys.device.clone(),
+            docs: self.docs.clone(),
+            gate: self.gate.clone(),
+            changes_made: self.changes_made.clone(),
+            shared: shared.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("carenet-journal".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| Error::Database(format!("could not start the journal writer: {e}")))?;
+        self.applier = Applier { jobs: Some(tx), shared, thread: Some(thread) };
+        Ok(())
+    }
+
+    /// Stops the journal writer after it has applied everything sent.
+    pub(super) fn stop_journal(&mut self) -> Result<()> {
+        let settled = self.settle();
+        self.applier.stop();
+        settled
+    }
+
+    /// Waits until every acknowledged edit is applied to its document and its sealed change is
+    /// stored (what a sync then offers). Saves do not need it: they are durable when they return.
+    pub fn wait_for_writes(&mut self) -> Result<()> {
+        self.settle()
+    }
+
+    /// Waits until the journal writer is idle (for readers of the store that hold `&self`).
+    pub(super) fn wait_for_journal(&self) {
+        drop(self.applier.wait_idle());
+    }
+
+    /// Waits until the journal writer is idle, takes the heads it produced and, if a job failed,
+    /// applies what is left of the journal here, so that the error reaches the caller.
+    pub(super) fn settle(&mut self) -> Result<()> {
+        let (applied, failed) = {
+            let mut st = self.applier.wait_idle();
+            (std::mem::take(&mut st.applied), std::mem::take(&mut st.failed))
+        };
+        for a in applied {
+            let Some(c) = self.records.get_mut(&a.id) else { continue };
+            c.heads = a.heads;
+            if let Some(record) = a.view.and_then(|v| Record::from_json(a.kind, v).ok()) {
+                tracing::warn!("an applied edit differs from what was acknowledged; showing the stored one");
+                c.record = record.clone();
+                let (created, updated) = (c.created_ms, c.updated_ms);
+                self.index_record(a.id, &record, created, updated);
+            }
+        }
+        if failed {
+            self.replay_journal(false)?;
+        }
+        Ok(())
+    }
+
+    /// Acknowledges an edit once its journal entry is durable, updates memory, and hands the
+    /// entry to the writer. `fields` must already be validated as a `kind`.
+    pub(super) fn journal_edit(&mut self, id: RecordId, kind: RecordKind, fields: serde_json::Value, new: bool) -> Result<Record> {
+        // What the document will hold once the writer has run (lists lose duplicates).
+        let fields = crate::document::normalized(&fields);
+        let record = Record::from_json(kind, fields.clone())
+            .map_err(|e| Error::DocumentDamaged { id, detail: format!("fields do not fit a {kind}: {e}") })?;
+        record.with(|r| r.view_validate().and_then(|()| self.check_links(Some(id), r)))?;
+        let sealing = self.sealing(&id)?;
+        if !new && !lock(&self.docs).contains_key(&id) {
+            // The writer only takes loaded documents: load this one now (this settles first).
+            let open = self.take_doc(&id)?;
+            self.keep_doc(id, open);
+        }
+        let now = now_ms();
+        let (created_ms, seq, heads) = match self.records.get(&id) {
+            Some(c) if !new => (c.created_ms, c.seq + 1, c.heads.clone()),
+            _ => (now, 1, Vec::new()),
+        };
+        let number = self.journal_next;
+        let bytes = serde_json::to_vec(&fields).map_err(|e| Error::invalid(e.to_string()))?;
+        let entry = JournalRow { kind, id, space: sealing.space, new, seq, created_ms, time_ms: now, fields: &bytes };
+        let body = self.row_key.seal(&entry_aad(number), &entry.encode());
+        {
+            let _gate = lock(&self.gate);
+            self.store.journal_append(number, &body)?;
+        }
+        self.journal_next += 1;
+        // Acknowledged: memory follows.
+        self.index_record(id, &record, created_ms, now);
+        self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq, heads });
+        self.damaged.retain(|(d, _)| *d != id);
+        let stamp = Stamp { seq, created_ms, updated_ms: now };
+        if !self.applier.send(Job { number, id, kind, new, fields, stamp, sealing }) {
+            self.settle()?;
+        }
+        Ok(record)
+    }
+
+    /// Applies every journal entry left, oldest first, on this thread. At unlock (`at_unlock`)
+    /// an entry that cannot be applied marks its record damaged and stays for a later unlock;
+    /// otherwise the first failure is returned.
+    pub(super) fn replay_journal(&mut self, at_unlock: bool) -> Result<()> {
+        let entries = self.store.journal_entries()?;
+        if !entries.is_empty() {
+            tracing::info!(entries = entries.len(), "applying acknowledged edits left in the journal");
+        }
+        for (number, body) in entries {
+            self.journal_next = self.journal_next.max(number + 1);
+            match self.replay_entry(number, &body) {
+                Ok(()) => {}
+                Err((id, e)) if at_unlock => {
+                    tracing::warn!(code = e.code(), "a journal entry could not be applied; it is kept");
+                    if let Some(id) = id {
+                        self.records.remove(&id);
+                        self.index.remove(&id);
+                        lock(&self.docs).remove(&id);
+                        self.damaged.retain(|(d, _)| *d != id);
+                        self.damaged.push((id, e));
+                    }
+                }
+                Err((_, e)) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn replay_entry(&mut self, number: i64, body: &[u8]) -> std::result::Result<(), (Option<RecordId>, Error)> {
+        let damaged = || Error::DatabaseDamaged("a journal entry cannot be read".into());
+        let plain = self.row_key.open(&entry_aad(number), body).ok_or_else(|| (None, damaged()))?;
+        let row = JournalRow::decode(&plain).map_err(|_| (None, damaged()))?;
+        let id = row.id;
+        let fail = |e: Error| (Some(id), e);
+        let fields: serde_json::Value = serde_json::from_slice(row.fields).map_err(|_| fail(Error::RecordDamaged { id }))?;
+        let stamp = Stamp { seq: row.seq, created_ms: row.created_ms, updated_ms: row.time_ms };
+        if row.space != self.keys.personal_space {
+            // A record added to a space: until its first change is stored, only the entry says so.
+            self.spaces.record_space.entry(id).or_insert(row.space);
+        }
+        let open = if row.new && !lock(&self.docs).contains_key(&id) {
+            let actor = actor_for(&self.keys.device_public());
+            let doc = RecordDoc::new(row.kind.as_str(), actor).map_err(|e| fail(Error::DocumentDamaged { id, detail: e.to_string() }))?;
+            OpenDoc { doc, tail: None }
+        } else {
+            self.take_doc(&id).map_err(fail)?
+        };
+        self.apply_entry(id, row.kind, open, &fields, stamp, number).map_err(fail)
+    }
+
+    /// Applies one journal entry to its document and writes the result durably, deleting the
+    /// entry in the same transaction.
+    fn apply_entry(&mut self, id: RecordId, kind: RecordKind, mut open: OpenDoc, fields: &serde_json::Value, stamp: Stamp, number: i64) -> Result<()> {
+        let changed = open.doc.reconcile(fields).map_err(|e| Error::DocumentDamaged { id, detail: e.to_string() })?;
+        let changes: Vec<Change> =
+            if changed.is_empty() { Vec::new() } else { open.doc.commit(&changed, stamp.updated_ms).into_iter().collect() };
+        self.persist(id, kind, open, &changes, Some((number, stamp)))?;
+        Ok(())
+    }
+}
