@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "sync_nearby",
     "sync_stop",
     "sync_status",
+    "startup_drawn",
 ];
 
 fn main() {

@@ -11,6 +11,7 @@ mod ipc_spaces;
 mod qr;
 mod settings;
 mod spaces;
+mod startup;
 mod sync;
 #[cfg(test)]
 mod tests;
@@ -40,6 +41,7 @@ fn driven_by_webdriver() -> bool {
 }
 
 fn main() {
+    startup::begin();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CARENET_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
@@ -97,6 +99,7 @@ fn main() {
             sync::sync_nearby,
             sync::sync_stop,
             sync::sync_status,
+            startup::startup_drawn,
         ])
         .build(tauri::generate_context!());
     let app = match result {

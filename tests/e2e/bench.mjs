@@ -39,14 +39,59 @@ function smaps(pid) {
   }
 }
 
-function appTree() {
+function appTree(pid) {
   const all = processes();
-  const root = all.find((p) => p.comm.startsWith("carenet-deskto"));
+  const root = all.find((p) => (pid ? p.pid === pid : p.comm.startsWith("carenet-deskto")));
   if (!root) return [];
   const tree = [root];
   for (let i = 0; i < tree.length; i++) tree.push(...all.filter((p) => p.ppid === tree[i].pid));
   return tree;
 }
+
+// RSS, PSS and anonymous memory summed over a process tree, in MB.
+function totals(tree) {
+  const sum = { rss: 0, pss: 0, anon: 0 };
+  for (const p of tree) {
+    try {
+      const text = readFileSync(`/proc/${p.pid}/smaps_rollup`, "utf8");
+      const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(text)?.[1] || 0);
+      sum.rss += kb("Rss") / 1024; sum.pss += kb("Pss") / 1024; sum.anon += kb("Anonymous") / 1024;
+    } catch {}
+  }
+  return `RSS ${sum.rss.toFixed(1)} / PSS ${sum.pss.toFixed(1)} / anonymous ${sum.anon.toFixed(1)} MB`;
+}
+
+// Cold start as a user meets it: the app alone (no tauri-driver, no WebKitWebDriver, incognito as
+// users get it), from spawn until the page reports its first screen drawn. CARENET_BENCH_STARTUP=1
+// makes the shell print one line then (src-tauri/src/startup.rs): the milliseconds since main().
+async function startAlone() {
+  const env = { ...process.env, CARENET_BENCH_STARTUP: "1" };
+  delete env.TAURI_WEBVIEW_AUTOMATION;
+  const t0 = performance.now();
+  const child = spawn(app, [], { env, stdio: ["ignore", "pipe", "ignore"] });
+  const shellMs = await new Promise((done, fail) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error("no start-up line within 60 s")), 60_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /first screen drawn after ms=(\d+)/.exec(out);
+      if (m) { clearTimeout(timer); done(Number(m[1])); }
+    });
+    child.on("exit", (code) => { clearTimeout(timer); fail(new Error(`the app exited (${code}) before drawing`)); });
+  });
+  const wall = performance.now() - t0;
+  await sleep(1500);
+  const tree = appTree(child.pid);
+  const memory = totals(tree);
+  const perProcess = tree.map((p) => `${p.comm}: ${smaps(p.pid)}`);
+  const exited = new Promise((r) => child.on("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+  return { wall, shellMs, memory, perProcess };
+}
+
+const alone = [];
+for (let i = 0; i < 3; i++) alone.push(await startAlone());
 
 // Times one interaction inside the page: from the click to the frame after `ready()` holds.
 const TIMED = `
@@ -82,7 +127,8 @@ const page = await s.run(`const n = performance.getEntriesByType("navigation")[0
   const m = performance.getEntriesByName("unlock-screen")[0];
   return { origin: performance.timeOrigin, dcl: n ? n.domContentLoadedEventEnd : null, shown: m ? m.startTime : null };`);
 await sleep(1000);
-const locked = appTree().map((p) => `${p.comm}: ${smaps(p.pid)}`);
+const lockedTree = appTree();
+const locked = [...lockedTree.map((p) => `${p.comm}: ${smaps(p.pid)}`), `total: ${totals(lockedTree)}`];
 await s.cmd("POST", "/timeouts", { script: 120_000 });
 await s.type("#passphrase", PASS);
 const tu = performance.now();
@@ -124,6 +170,11 @@ const ipc = {
 await sleep(1000);
 const tree = appTree();
 const rss = tree.reduce((a, p) => a + p.rssKb, 0);
+for (const [i, a] of alone.entries()) {
+  console.log(`cold start to unlock screen, app alone (run ${i + 1}): ${a.wall.toFixed(0)} ms from spawn (${a.shellMs} ms from main() to the page's report)`);
+  console.log(`  at the unlock screen, app alone (incognito): ${a.memory}`);
+}
+for (const line of alone[alone.length - 1].perProcess) console.log(`  app alone, ${line}`);
 console.log(`cold start to unlock screen (spawn via WebDriver, upper bound): ${coldStart.toFixed(0)} ms`);
 console.log(`  of which: spawn to the page starting to load ${(page.origin - spawnedAt).toFixed(0)} ms (tauri-driver, WebKitWebDriver, the app, GTK, WebKit's processes); page start to script ready ${Number(page.dcl).toFixed(0)} ms; page start to unlock screen drawn ${Number(page.shown).toFixed(0)} ms`);
 console.log(`unlock (scrypt 2^18 + decrypt every record): ${unlock.toFixed(0)} ms`);
@@ -131,7 +182,7 @@ for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${Number(v).toF
 for (const [k, [ms, n]] of Object.entries(ipc)) console.log(`  command alone, ${k}: ${Number(ms).toFixed(1)} ms for ${n} rows`);
 for (const line of locked) console.log(`at the unlock screen, ${line}`);
 for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB; ${smaps(p.pid)}`);
-console.log(`RSS total of the app's processes: ${(rss / 1024).toFixed(1)} MB`);
+console.log(`RSS total of the app's processes: ${(rss / 1024).toFixed(1)} MB; ${totals(tree)}`);
 await s.click("#lock").catch(() => {});
 await s.close().catch(() => {});
 driver.kill();

@@ -36,6 +36,8 @@ export const api = {
   vocabularies: () => call<Vocabularies>("vocabularies"),
   loadSettings: () => call<Settings>("load_settings"),
   saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
+  /** Tells the shell the first screen is drawn (it prints the start-up time only for the bench). */
+  startupDrawn: () => call<null>("startup_drawn"),
 };
 
 export function query(q: Partial<QueryInput>): QueryInput {
