@@ -108,12 +108,14 @@ async fn each_malformed_message_is_refused_and_the_node_keeps_serving() {
                 let have = Message::Have { space: s.id, ids: vec![] }.frame(1);
                 send.write_all(&have).await.unwrap();
                 assert!(matches!(read_msg(&mut recv).await, Some(Message::Want { .. })));
-                send.write_all(&have).await.unwrap();
+                // The node may close before this write completes: the close code is what counts.
+                let _ = send.write_all(&have).await;
             }
             "re-ordered" => {
                 let (mut send, _recv) = hello(&conn, s.id).await;
                 send.write_all(&Message::Have { space: s.id, ids: vec![] }.frame(2)).await.unwrap();
-                send.write_all(&Message::Have { space: s.id, ids: vec![] }.frame(1)).await.unwrap();
+                // The node may already have closed on frame 2: the close code is what counts.
+                let _ = send.write_all(&Message::Have { space: s.id, ids: vec![] }.frame(1)).await;
             }
             "forged signature" | "tampered ciphertext" | "outsider author" => {
                 let item = match case {
