@@ -78,10 +78,9 @@ fn role_in(r: Role) -> space::Role {
 /// This device's card under `display_name`.
 pub fn card(v: &mut Vault, display_name: &str) -> IpcResult<MemberCardView> {
     let chosen = name("display name", display_name)?;
-    // Kept (encrypted, in the vault), so the card shows the same name next time and in the CLI.
-    if v.card_name() != chosen {
-        v.set_card_name(&chosen)?;
-    }
+    // Kept (encrypted, in the vault), so the card shows the same name next time and in the CLI,
+    // and made this device's name in every space it reads (a no-op where it already is).
+    v.set_card_name(&chosen)?;
     let (card, text) = v.member_card(&chosen)?;
     Ok(MemberCardView { card: shown(text), fingerprint: card.fingerprint() })
 }

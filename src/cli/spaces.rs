@@ -20,7 +20,8 @@ use super::Cli;
 #[derive(Args, Debug)]
 pub struct IdArgs {
     /// Set the display name others see on your card (it need not be your real name); it is
-    /// kept for later cards. Without it, the kept name (or "Carenet member").
+    /// kept for later cards and becomes your name in every space you read (members see it after
+    /// their next sync). Without it, the kept name (or "Carenet member").
     #[arg(long)]
     pub name: Option<String>,
     /// Also draw the card as a QR code (drawn by default on a terminal).
@@ -154,13 +155,20 @@ fn role_word(r: Option<Role>) -> &'static str {
 
 /// `carenet id`: the card as text (last line), with a QR code on a terminal or on request.
 pub fn id(cli: &Cli, vault: &mut Vault, args: &IdArgs) -> Result<()> {
-    if let Some(name) = &args.name {
-        vault.set_card_name(name)?;
-    }
+    let named = match &args.name {
+        Some(name) => vault.set_card_name(name)?,
+        None => 0,
+    };
     let (card, text) = vault.card()?;
     if cli.json {
-        println!("{}", json!({ "card": text, "device": hex::encode(card.device), "recipient": card.recipient, "name": card.name, "fingerprint": card.fingerprint() }));
+        println!(
+            "{}",
+            json!({ "card": text, "device": hex::encode(card.device), "recipient": card.recipient, "name": card.name, "fingerprint": card.fingerprint(), "spaces_named": named })
+        );
         return Ok(());
+    }
+    if named > 0 {
+        println!("Your name is now {} in {named} space{}; members see it after their next sync.", card.name, if named == 1 { "" } else { "s" });
     }
     if args.qr || (!args.no_qr && std::io::stdout().is_terminal()) {
         let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| Error::invalid(format!("The card does not fit a QR code ({e}).")))?;
@@ -205,7 +213,9 @@ pub fn space(cli: &Cli, vault: &mut Vault, cmd: &SpaceCmd) -> Result<()> {
                 for m in members {
                     let status = if m.removed { "removed" } else { "active" };
                     let me = if m.this_device { "  (this device)" } else { "" };
-                    println!("{}  {:<11}  {:<7}  {}{}", &hex::encode(m.device)[..16], role_word(Some(m.role)), status, m.name.as_deref().unwrap_or("-"), me);
+                    let device = hex::encode(m.device);
+                    let name = m.name.clone().unwrap_or_else(|| format!("Device {}", &device[..8]));
+                    println!("{}  {:<11}  {:<7}  {}{}", &device[..16], role_word(Some(m.role)), status, name, me);
                 }
             }
         }

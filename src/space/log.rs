@@ -1,10 +1,11 @@
-//! The membership log of a space: signed, causally ordered operations (create, add, remove) that
-//! every member and courier can verify, and the key epochs they carry as age envelopes.
+//! The membership log of a space: signed, causally ordered operations (create, add, remove, and
+//! a member's own display name) that every member and courier can verify, and the key epochs
+//! they carry as age envelopes.
 //!
 //! An operation names the operations its author had seen (`parents`), so the log is a DAG.
 //! Evaluation walks it in a deterministic topological order (ties broken by op id) and applies
-//! each operation only if its author is an active coordinator at that point; the rest are
-//! rejected, not applied. Removing a member starts a new epoch whose key is sent to every other
+//! each operation only if its author is an active coordinator at that point (for `Name`: an
+//! active reading member, naming only itself); the rest are rejected, not applied. Removing a member starts a new epoch whose key is sent to every other
 //! reading member and never to the removed one.
 //!
 //! In clear (couriers must check authors without reading content): space id, author and member
@@ -13,6 +14,9 @@
 //!
 //! Wire layout: `"CNSO" | version u8 | space [16] | author [32] | parent count u8 | parents
 //! [32 each] | kind u8 | body | signature [64]` (lengths little-endian u32 unless said).
+//! Version 1 has kinds 1 (create), 2 (add) and 3 (remove); version 2 is kind 4 (name), written
+//! with version 2 so that a build that knows only version 1 reports it as made by a newer
+//! Carenet instead of as damaged. Each kind is written with exactly one version.
 
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::cmp::Reverse;
@@ -24,6 +28,8 @@ use crate::model::SpaceId;
 
 const MAGIC: &[u8; 4] = b"CNSO";
 const VERSION: u8 = 1;
+/// The version that `Name` operations are written with.
+const NAME_VERSION: u8 = 2;
 /// Largest operation accepted.
 pub const MAX_OP_LEN: usize = 1024 * 1024;
 const MAX_PARENTS: usize = 64;
@@ -118,6 +124,20 @@ pub enum OpBody {
         /// The new epoch's key, as an age envelope to each remaining reading member.
         envelopes: Vec<(DeviceKey, Vec<u8>)>,
     },
+    /// Sets the author's own display name (no one can name another member this way).
+    Name {
+        /// The name, sealed under an epoch key and bound to the author (`space::seal_member_name`).
+        name: Vec<u8>,
+    },
+}
+
+impl OpBody {
+    fn version(&self) -> u8 {
+        match self {
+            OpBody::Name { .. } => NAME_VERSION,
+            _ => VERSION,
+        }
+    }
 }
 
 /// A parsed, signature-checked operation.
@@ -163,7 +183,7 @@ impl SpaceOp {
         let author = device.verifying_key().to_bytes();
         let mut w = Writer(Vec::with_capacity(256));
         w.0.extend_from_slice(MAGIC);
-        w.0.push(VERSION);
+        w.0.push(body.version());
         w.0.extend_from_slice(&space.0);
         w.0.extend_from_slice(&author);
         w.0.push(parents.len().min(MAX_PARENTS) as u8);
@@ -199,6 +219,10 @@ impl SpaceOp {
                     w.bytes(env);
                 }
             }
+            OpBody::Name { name } => {
+                w.0.push(4);
+                w.bytes(name);
+            }
         }
         let sig = device.sign(&w.0);
         w.0.extend_from_slice(&sig.to_bytes());
@@ -216,7 +240,7 @@ impl SpaceOp {
             return Err(OpError::Malformed);
         }
         let version = r.u8()?;
-        if version != VERSION {
+        if version != VERSION && version != NAME_VERSION {
             return Err(OpError::UnknownVersion(version));
         }
         let space = SpaceId(r.array()?);
@@ -247,9 +271,10 @@ impl SpaceOp {
                 let envelopes = (0..n).map(|_| Ok((r.array()?, r.bytes()?.to_vec()))).collect::<Result<Vec<_>, OpError>>()?;
                 OpBody::Remove { member, epoch, envelopes }
             }
+            4 => OpBody::Name { name: r.bytes()?.to_vec() },
             _ => return Err(OpError::Malformed),
         };
-        if !r.is_done() {
+        if !r.is_done() || body.version() != version {
             return Err(OpError::Malformed);
         }
         Ok(SpaceOp { bytes: bytes.to_vec(), space, author, parents, body })
@@ -275,8 +300,12 @@ pub struct Member {
     pub recipient: String,
     /// Role.
     pub role: Role,
-    /// Display name, sealed under an epoch key.
+    /// Display name the coordinator gave when adding it (from its card), sealed under an epoch
+    /// key; empty for the creator.
     pub sealed_name: Vec<u8>,
+    /// Display name the member last set itself (`Name`), sealed and bound to it; wins over
+    /// `sealed_name` when present.
+    pub own_name: Option<Vec<u8>>,
     /// True once removed.
     pub removed: bool,
 }
@@ -376,7 +405,7 @@ fn apply(state: &mut Option<SpaceState>, space: SpaceId, op: &SpaceOp) -> bool {
             let mut members = BTreeMap::new();
             members.insert(
                 op.author,
-                Member { device: op.author, recipient: recipient.clone(), role: Role::Coordinator, sealed_name: Vec::new(), removed: false },
+                Member { device: op.author, recipient: recipient.clone(), role: Role::Coordinator, sealed_name: Vec::new(), own_name: None, removed: false },
             );
             *state = Some(SpaceState {
                 space,
@@ -403,7 +432,7 @@ fn apply(state: &mut Option<SpaceState>, space: SpaceId, op: &SpaceOp) -> bool {
             }
             s.members.insert(
                 *member,
-                Member { device: *member, recipient: recipient.clone(), role: *role, sealed_name: name.clone(), removed: false },
+                Member { device: *member, recipient: recipient.clone(), role: *role, sealed_name: name.clone(), own_name: None, removed: false },
             );
             true
         }
@@ -421,6 +450,18 @@ fn apply(state: &mut Option<SpaceState>, space: SpaceId, op: &SpaceOp) -> bool {
             }
             s.epoch = *epoch;
             true
+        }
+        (OpBody::Name { name }, Some(s)) => {
+            // Only an active reading member names itself, under an epoch the log has started.
+            let epoch = name.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+            let readable = epoch.is_some_and(|e| e <= s.epoch);
+            match s.members.get_mut(&op.author) {
+                Some(m) if !m.removed && m.role.reads() && readable => {
+                    m.own_name = Some(name.clone());
+                    true
+                }
+                _ => false,
+            }
         }
         _ => false,
     }

@@ -1,4 +1,7 @@
-//! This device's member card and the display name it is kept under.
+//! This device's member card and the display name it is kept under, and that name in every
+//! space the device reads: setting the card's name signs a `Name` operation (sealed under the
+//! space's current key) in each space where this device's name differs, so members see the new
+//! name after their next sync. Cards already given keep the old name.
 //!
 //! The name is the user's choice (it need not be a real name) and is kept, encrypted under the
 //! row key, in the `spaces` table under the personal space's id, which no shared space can have
@@ -9,7 +12,7 @@
 use super::Vault;
 use crate::error::{Error, Result};
 use crate::model::SpaceId;
-use crate::space::MemberCard;
+use crate::space::{self, MemberCard};
 
 /// The display name of a card whose user never chose one.
 pub const DEFAULT_CARD_NAME: &str = "Carenet member";
@@ -42,18 +45,46 @@ impl Vault {
         self.spaces.card_name.as_deref().unwrap_or(DEFAULT_CARD_NAME)
     }
 
-    /// Sets and keeps the display name of this device's card (checked like any card name).
+    /// Sets and keeps the display name of this device's card (checked like any card name), and
+    /// makes it this device's name in every space it reads (a signed `Name` operation per space
+    /// where the name differs; none where it already matches). Returns how many spaces got one.
     /// Cards already given to others keep the old name until a new card is given.
-    pub fn set_card_name(&mut self, name: &str) -> Result<()> {
+    pub fn set_card_name(&mut self, name: &str) -> Result<usize> {
         self.settle()?;
         let (card, _) = self.member_card(name)?;
-        let personal = self.keys.personal_space;
-        let mut plain = zeroize::Zeroizing::new(vec![CARD_FORMAT]);
-        plain.extend_from_slice(card.name.as_bytes());
-        let body = self.row_key.seal(&card_aad(&personal), &plain);
-        self.store.save_space(&personal.0, Some(&body), &[])?;
-        self.spaces.card_name = Some(card.name);
-        Ok(())
+        if self.spaces.card_name.as_deref() != Some(card.name.as_str()) {
+            let personal = self.keys.personal_space;
+            let mut plain = zeroize::Zeroizing::new(vec![CARD_FORMAT]);
+            plain.extend_from_slice(card.name.as_bytes());
+            let body = self.row_key.seal(&card_aad(&personal), &plain);
+            self.store.save_space(&personal.0, Some(&body), &[])?;
+            self.spaces.card_name = Some(card.name);
+        }
+        let spaces: Vec<SpaceId> = self.spaces.entries.keys().copied().collect();
+        let mut named = 0;
+        for space in spaces {
+            named += usize::from(self.name_me_in(space)?);
+        }
+        Ok(named)
+    }
+
+    /// Signs this device's card name into `space` when it reads the space and its name there
+    /// differs (or was never set); true when an operation was written.
+    pub(super) fn name_me_in(&mut self, space: SpaceId) -> Result<bool> {
+        let me = self.keys.device_public();
+        let entry = self.entry(&space)?;
+        let Some(state) = entry.state.as_ref() else { return Ok(false) };
+        let Some(member) = state.members.get(&me).filter(|m| !m.removed && m.role.reads()) else { return Ok(false) };
+        if !entry.keys.contains_key(&state.epoch) {
+            return Ok(false);
+        }
+        let wanted = self.card_name();
+        if space::member_name(space, &entry.keys, member).as_deref() == Some(wanted) {
+            return Ok(false);
+        }
+        let op = space::set_name(&self.keys.device, state, &entry.keys, wanted)?;
+        self.save_own_ops(space, vec![op])?;
+        Ok(true)
     }
 
     /// This device's member card under its kept display name (text form on the side).

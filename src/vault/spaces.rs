@@ -226,7 +226,12 @@ impl Vault {
         Ok(())
     }
 
-    fn entry(&self, space: &SpaceId) -> Result<&SpaceEntry> {
+    /// Stores new operations of a space made by this device (see `card::set_card_name`).
+    pub(super) fn save_own_ops(&mut self, space: SpaceId, ops: Vec<SpaceOp>) -> Result<()> {
+        self.save_ops(space, ops, None)
+    }
+
+    pub(super) fn entry(&self, space: &SpaceId) -> Result<&SpaceEntry> {
         self.spaces.entries.get(space).ok_or_else(|| Error::UnknownSpace(space.to_string()))
     }
 
@@ -245,10 +250,13 @@ impl Vault {
         zeroize::Zeroizing::new(self.keys.device.to_bytes())
     }
 
-    /// Creates a space with this device as its first coordinator; returns its id.
+    /// Creates a space with this device as its first coordinator, named in it by the card's
+    /// display name (both operations in one transaction); returns its id.
     pub fn create_space(&mut self, name: &str) -> Result<SpaceId> {
-        let (space, op, _key) = space::create(&self.keys.device, &self.keys.age_recipient(), name)?;
-        self.save_ops(space, vec![op], Some(false))?;
+        let (space, op, key) = space::create(&self.keys.device, &self.keys.age_recipient(), name)?;
+        let state = evaluate(space, std::slice::from_ref(&op)).ok_or_else(|| Error::Crypto("a new space's log does not evaluate".into()))?;
+        let named = space::set_name(&self.keys.device, &state, &BTreeMap::from([(0, key)]), self.card_name())?;
+        self.save_ops(space, vec![op, named], Some(false))?;
         tracing::info!("space created");
         Ok(space)
     }
@@ -303,7 +311,7 @@ impl Vault {
             .values()
             .map(|m| MemberInfo {
                 device: m.device,
-                name: if m.device == st.creator && m.sealed_name.is_empty() { None } else { space::open_name(*space, &entry.keys, &m.sealed_name) },
+                name: space::member_name(*space, &entry.keys, m),
                 role: m.role,
                 removed: m.removed,
                 this_device: m.device == me,
@@ -330,6 +338,8 @@ impl Vault {
         let role = st.role(&me).ok_or_else(|| Error::invalid("This invite ticket does not add this device (it may have been removed since): ask the coordinator."))?;
         let carried = self.spaces.entries.get(&t.space).map_or(role == Role::Courier, |e| e.carried || role == Role::Courier);
         self.save_ops(t.space, t.ops, Some(carried))?;
+        // The coordinator named this device from the card it was given; the name kept now wins.
+        self.name_me_in(t.space)?;
         tracing::info!("space joined");
         Ok(t.space)
     }
