@@ -65,6 +65,13 @@ fn spaces_and_bundles_through_the_cli() {
     assert_eq!(list[0]["members"], 3);
     let members = json(d, "b", &["space", "members", &space]);
     assert_eq!(members.as_array().unwrap().len(), 2, "B's log knows A and B so far");
+    // A chose no name before creating the space: B sees its device. Once A chooses one, the
+    // name travels with the space's items (in the bundles below), sealed.
+    let coordinator = members.as_array().unwrap().iter().find(|m| m["role"] == "coordinator").unwrap()["device"].as_str().unwrap().to_owned();
+    let shown = ok(d, "b", &["space", "members", &space]);
+    assert!(shown.contains(&format!("Device {}", &coordinator[..8])), "{shown}");
+    let anna = "Anna of the river 5c1";
+    assert_eq!(json(d, "a", &["id", "--name", anna])["spaces_named"], 1);
 
     let canary = "bundle canary 4d2e";
     let note = last_line(&ok(d, "a", &["note", "add", "--title", canary, "--body", "river road", "--space", &space]));
@@ -82,6 +89,7 @@ fn spaces_and_bundles_through_the_cli() {
     let again = json(d, "courier", &["bundle", "import", bundle1.to_str().unwrap()]);
     assert_eq!(again["duplicates"], again["received"], "importing twice changes nothing");
     assert_nowhere(&d.join("courier"), canary, "courier vault");
+    assert_nowhere(&d.join("courier"), anna, "courier vault");
 
     let have = d.join("b-has.txt");
     std::fs::write(&have, ok(d, "b", &["bundle", "have", "--space", &space])).unwrap();
@@ -93,6 +101,8 @@ fn spaces_and_bundles_through_the_cli() {
     assert_eq!(imported["changed_records"][0], note.as_str());
     let shown = json(d, "b", &["note", "show", &note]);
     assert_eq!(shown["title"], canary);
+    let named = json(d, "b", &["space", "members", &space]);
+    assert!(named.as_array().unwrap().iter().any(|m| m["device"] == coordinator.as_str() && m["name"] == anna), "{named}");
     let out = run(d, "b", &["note", "show", &personal]);
     assert!(!out.status.success(), "a personal record never travels");
 

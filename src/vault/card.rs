@@ -68,9 +68,11 @@ impl Vault {
         Ok(named)
     }
 
-    /// Signs this device's card name into `space` when it reads the space and its name there
-    /// differs (or was never set); true when an operation was written.
+    /// Signs this device's card name into `space` when the user has chosen one, the device
+    /// reads the space and its name there differs (or was never set); true when an operation
+    /// was written.
     pub(super) fn name_me_in(&mut self, space: SpaceId) -> Result<bool> {
+        let Some(wanted) = self.spaces.card_name.clone() else { return Ok(false) };
         let me = self.keys.device_public();
         let entry = self.entry(&space)?;
         let Some(state) = entry.state.as_ref() else { return Ok(false) };
@@ -78,11 +80,10 @@ impl Vault {
         if !entry.keys.contains_key(&state.epoch) {
             return Ok(false);
         }
-        let wanted = self.card_name();
-        if space::member_name(space, &entry.keys, member).as_deref() == Some(wanted) {
+        if space::member_name(space, &entry.keys, member).as_deref() == Some(wanted.as_str()) {
             return Ok(false);
         }
-        let op = space::set_name(&self.keys.device, state, &entry.keys, wanted)?;
+        let op = space::set_name(&self.keys.device, state, &entry.keys, &wanted)?;
         self.save_own_ops(space, vec![op])?;
         Ok(true)
     }

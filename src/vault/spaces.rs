@@ -251,12 +251,16 @@ impl Vault {
     }
 
     /// Creates a space with this device as its first coordinator, named in it by the card's
-    /// display name (both operations in one transaction); returns its id.
+    /// display name once the user has chosen one (both operations in one transaction); returns
+    /// its id.
     pub fn create_space(&mut self, name: &str) -> Result<SpaceId> {
         let (space, op, key) = space::create(&self.keys.device, &self.keys.age_recipient(), name)?;
-        let state = evaluate(space, std::slice::from_ref(&op)).ok_or_else(|| Error::Crypto("a new space's log does not evaluate".into()))?;
-        let named = space::set_name(&self.keys.device, &state, &BTreeMap::from([(0, key)]), self.card_name())?;
-        self.save_ops(space, vec![op, named], Some(false))?;
+        let mut ops = vec![op];
+        if let Some(mine) = self.spaces.card_name.clone() {
+            let state = evaluate(space, &ops).ok_or_else(|| Error::Crypto("a new space's log does not evaluate".into()))?;
+            ops.push(space::set_name(&self.keys.device, &state, &BTreeMap::from([(0, key)]), &mine)?);
+        }
+        self.save_ops(space, ops, Some(false))?;
         tracing::info!("space created");
         Ok(space)
     }
