@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs each cargo-fuzz target for SECONDS (default 60) and copies any crasher into
 # fuzz/regressions/<target>/, where `cargo test --test fuzz_regressions` replays it forever.
+# fuzz/seeds/<target>/ (kept in git, replayed by the same test) starts each run with valid inputs
+# (for sealed_change: one membership operation of each kind).
 #
 # cargo-fuzz needs nightly flags (-Z sanitizer); on the stable toolchain here
 # RUSTC_BOOTSTRAP=1 unlocks them. Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
@@ -15,7 +17,8 @@ status=0
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t" "fuzz/regressions/$t"
   echo "== fuzzing $t for ${secs}s"
-  if ! cargo fuzz run "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -max_len=65536; then
+  seeds=(); [ -d "fuzz/seeds/$t" ] && seeds=("fuzz/seeds/$t")
+  if ! cargo fuzz run "$t" "fuzz/corpus/$t" "${seeds[@]}" -- -max_total_time="$secs" -max_len=65536; then
     status=1
   fi
   for f in fuzz/artifacts/"$t"/crash-* fuzz/artifacts/"$t"/oom-* fuzz/artifacts/"$t"/timeout-*; do

@@ -8,12 +8,14 @@ use carenet::sealed::SealedChange;
 use carenet::sync::message::{frame_len, Message};
 
 fn inputs(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions").join(target);
-    let mut out: Vec<Vec<u8>> = vec![vec![], vec![0; 4], vec![0xFF; 64], b"CNSC\x01".to_vec()];
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if let Ok(b) = std::fs::read(e.path()) {
-                out.push(b);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut out: Vec<Vec<u8>> = vec![vec![], vec![0; 4], vec![0xFF; 64], b"CNSC\x01".to_vec(), b"CNSO\x02".to_vec()];
+    for dir in [root.join("regressions").join(target), root.join("seeds").join(target)] {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                if let Ok(b) = std::fs::read(e.path()) {
+                    out.push(b);
+                }
             }
         }
     }
@@ -39,7 +41,38 @@ fn sealed_change_regressions_do_not_panic() {
         if let Ok(c) = SealedChange::decode(&data) {
             let _ = c.verify();
         }
+        if let Ok(item) = carenet::sync_item::SyncItem::decode(&data) {
+            assert_eq!(item.encode(), &data[..]);
+        }
     }
+}
+
+/// The seeds hold one membership operation of each kind (create, add, remove, name): each
+/// decodes, and every cut or flipped byte of each is refused without a panic.
+#[test]
+fn every_operation_kind_decodes_and_each_damaged_copy_is_refused() {
+    use carenet::space::{OpBody, SpaceOp};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/sealed_change");
+    let mut kinds = std::collections::BTreeSet::new();
+    for name in ["op_create", "op_add", "op_remove", "op_name"] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let op = SpaceOp::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        kinds.insert(match op.body {
+            OpBody::Create { .. } => 1,
+            OpBody::Add { .. } => 2,
+            OpBody::Remove { .. } => 3,
+            OpBody::Name { .. } => 4,
+        });
+        for cut in 0..bytes.len() {
+            assert!(SpaceOp::decode(&bytes[..cut]).is_err(), "{name} cut at {cut}");
+        }
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x80;
+            assert!(SpaceOp::decode(&b).is_err(), "{name} flipped at {i}");
+        }
+    }
+    assert_eq!(kinds.len(), 4);
 }
 
 /// As the `bundle_reader` target: the first byte says whether the rest is a whole file (even) or

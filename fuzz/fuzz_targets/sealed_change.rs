@@ -1,6 +1,8 @@
-//! Any bytes as a sealed change, and as a tombstone payload: decoding and verifying never panic.
+//! Any bytes as a sealed change, as a tombstone payload and as any sync item (membership
+//! operations of every kind, `Name` included): decoding and verifying never panic.
 #![no_main]
 use carenet::sealed::SealedChange;
+use carenet::sync_item::SyncItem;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -8,5 +10,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(c) = SealedChange::decode(data) {
         let _ = c.verify();
         let _ = c.id();
+    }
+    if let Ok(item) = SyncItem::decode(data) {
+        assert_eq!(item.encode(), data);
     }
 });
