@@ -107,6 +107,28 @@ describe("Spaces", () => {
     expect(rows.some((r) => r?.includes("(this device)") && r.includes("Coordinator"))).toBe(true);
   });
 
+  it("names a member without a name in the log by its device, and shows my new name after I show my card", async () => {
+    const coordinator: MemberView = { device: BEA, name: null, role: "coordinator", removed: false, this_device: false };
+    let mine: MemberView = { ...me, role: "member", name: "Ana" };
+    shell({
+      list_spaces: () => [space({ role: "member", members: 2 })],
+      space_members: () => [coordinator, mine],
+      space_records: () => [],
+      list_records: () => [],
+      member_card: (args) => { mine = { ...mine, name: args.displayName as string }; return { card: { text: "carenet-card1:xyz", qr }, fingerprint: "ab12 cd34" }; },
+    });
+    render(Spaces);
+    const rows = async () => (await screen.findAllByRole("row")).map((r) => r.textContent ?? "");
+    await waitFor(async () => expect((await rows()).some((r) => r.includes("Device 22222222") && r.includes("Coordinator"))).toBe(true));
+    expect(screen.getByText(/This name is also yours in every space/)).toBeTruthy();
+    await fireEvent.input(screen.getByLabelText("Name others will see"), { target: { value: "Ana K." } });
+    await fireEvent.click(screen.getByRole("button", { name: "Show my card" }));
+    await waitFor(async () => expect((await rows()).some((r) => r.includes("Ana K.") && r.includes("(this device)"))).toBe(true));
+    expect(calls.filter((c) => c.cmd === "space_members").length).toBeGreaterThan(1);
+    setLang("ru");
+    await waitFor(() => expect(screen.getAllByRole("row").some((r) => r.textContent?.includes("Устройство 22222222"))).toBe(true));
+  });
+
   it("removes a member only after a second, explicit press", async () => {
     shell({ list_spaces: () => [space({ members: 2 })], space_members: () => [me, bea], space_records: () => [], list_records: () => [], remove_member: () => null });
     render(Spaces);

@@ -346,6 +346,9 @@ export const en = {
   "lists.collapse": "Hide who {name} alerts",
   "lists.more": "Show {n} more (of {total})",
   "lists.pick_hint": "The lists offer the first {n} contacts that match the filter above: filter to find someone else.",
+  // member-name
+  "spaces.device_name": "Device {key}",
+  "spaces.card_name_spaces": "This name is also yours in every space you are a member of: showing your card under a new name changes it there too, and the others see it after they next sync.",
 } as const;
 
 export type Key = keyof typeof en;

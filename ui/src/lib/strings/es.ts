@@ -346,4 +346,7 @@ export const es: Table = {
   "lists.collapse": "Ocultar a quién alerta {name}",
   "lists.more": "Mostrar {n} más (de {total})",
   "lists.pick_hint": "Las listas ofrecen los primeros {n} contactos que coinciden con el filtro de arriba: filtre para encontrar a otra persona.",
+  // member-name
+  "spaces.device_name": "Dispositivo {key}",
+  "spaces.card_name_spaces": "Este nombre también es el suyo en cada espacio del que es miembro: si muestra su tarjeta con un nombre nuevo, cambia allí también, y los demás lo ven tras su próxima sincronización.",
 };

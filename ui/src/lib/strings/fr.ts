@@ -346,4 +346,7 @@ export const fr: Table = {
   "lists.collapse": "Masquer qui {name} alerte",
   "lists.more": "Afficher {n} de plus (sur {total})",
   "lists.pick_hint": "Les listes proposent les {n} premiers contacts qui correspondent au filtre ci-dessus : filtrez pour trouver quelqu’un d’autre.",
+  // member-name
+  "spaces.device_name": "Appareil {key}",
+  "spaces.card_name_spaces": "Ce nom est aussi le vôtre dans chaque espace dont vous êtes membre : afficher votre carte sous un nouveau nom le change là aussi, et les autres le voient après leur prochaine synchronisation.",
 };

@@ -346,4 +346,7 @@ export const zh: Table = {
   "lists.collapse": "隐藏 {name} 通知的人",
   "lists.more": "再显示 {n} 个（共 {total} 个）",
   "lists.pick_hint": "列表只列出符合上方筛选条件的前 {n} 个联系人：请用筛选查找其他人。",
+  // member-name
+  "spaces.device_name": "设备 {key}",
+  "spaces.card_name_spaces": "这个名字也是您在所加入的每个空间中的名字：用新名字显示名片，空间里的名字也会随之更改，其他成员在下次同步后看到。",
 };
