@@ -105,6 +105,11 @@ async fn two_windows_sync_by_ticket_on_loopback_and_each_holds_the_others_record
     let sid = spaces::space_id(&space).unwrap();
     let from_a = on(&a, |v| v.add_to_space(&sid, &note("From A")).unwrap());
     let from_b = on(&b, |v| v.add_to_space(&sid, &note("From B")).unwrap());
+    // A created the space before choosing a name; showing its card under one names it there.
+    let coordinator = |slot: &Slot| on(slot, |v| spaces::members(v, &space).unwrap()).into_iter().find(|m| m.role == Role::Coordinator).unwrap();
+    assert_eq!(coordinator(&b).name, None);
+    on(&a, |v| spaces::card(v, "Anna").unwrap());
+    assert_eq!(coordinator(&a).name.as_deref(), Some("Anna"));
     let (sa, sb) = (sync_of(&a), sync_of(&b));
 
     let ticket = sa.listen().await.unwrap();
@@ -118,7 +123,8 @@ async fn two_windows_sync_by_ticket_on_loopback_and_each_holds_the_others_record
     assert_eq!(on(&a, |v| v.get::<Note>(&from_b).unwrap().value.title), "From B");
     let seen = sb.status();
     assert_eq!(seen.peers.len(), 1);
-    assert_eq!((seen.peers[0].name.as_deref(), seen.peers[0].spaces, seen.peers[0].error.as_deref()), (None, 1, None));
+    assert_eq!((seen.peers[0].name.as_deref(), seen.peers[0].spaces, seen.peers[0].error.as_deref()), (Some("Anna"), 1, None));
+    assert_eq!(coordinator(&b).name.as_deref(), Some("Anna"), "the coordinator's name reached B");
     assert!(seen.peers[0].received_items > 0 && seen.last_sync_ms.is_some() && seen.items_to_go == 0);
     // A sees B by the name on B's card, once A's side of the exchange has ended.
     for _ in 0..100 {
