@@ -238,3 +238,30 @@ fn a_log_written_before_name_ops_still_loads_and_shows_device() {
     assert!(text.contains(&expected), "{text}");
     assert!(text.contains("Bea"), "{text}");
 }
+
+#[test]
+fn a_ticket_holding_an_op_of_a_newer_format_says_to_update() {
+    let coord = Held::new("Coordinator");
+    let (space, create, _) = space::create(&coord.key, &coord.card.recipient, "Later").unwrap();
+    // The create op as a future format would write it (version 9), signed by its author.
+    let mut signed = create.as_bytes()[..create.as_bytes().len() - 64].to_vec();
+    signed[4] = 9;
+    let sig = ed25519_dalek::Signer::sign(&coord.key, &signed);
+    signed.extend_from_slice(&sig.to_bytes());
+    assert_eq!(SpaceOp::decode(&signed).unwrap_err(), carenet::space::log::OpError::UnknownVersion(9));
+    // Made by hand: `ticket::encode` takes decoded ops. Layout as in `space::ticket`.
+    let mut bytes = b"CNIV\x01".to_vec();
+    bytes.extend_from_slice(&space.0);
+    bytes.extend_from_slice(&coord.card.device);
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.extend_from_slice(&(signed.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&signed);
+    let text = format!("carenet-invite1:{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &bytes));
+    let err = ticket::decode(&text).err().expect("refused");
+    assert!(err.to_string().contains("newer version of Carenet"), "{err}");
+    // The same ticket with the op as written today decodes.
+    let mut today = bytes[..bytes.len() - signed.len()].to_vec();
+    today.extend_from_slice(create.as_bytes());
+    let text = format!("carenet-invite1:{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &today));
+    assert!(ticket::decode(&text).is_ok());
+}

@@ -74,7 +74,12 @@ pub fn decode(text: &str) -> Result<Ticket> {
         if op.len() > MAX_OP_LEN {
             return Err(bad());
         }
-        let op = SpaceOp::decode(op).map_err(|_| bad())?;
+        let op = SpaceOp::decode(op).map_err(|e| match e {
+            super::log::OpError::UnknownVersion(_) => {
+                Error::invalid("This invite ticket holds a space operation made by a newer version of Carenet: update Carenet to join.")
+            }
+            _ => bad(),
+        })?;
         if op.space != space {
             return Err(bad());
         }
