@@ -115,17 +115,32 @@ const TIMED = `
   if (act.type !== undefined) { el.value = act.type; el.dispatchEvent(new Event("input", { bubbles: true })); }
   else if (act.key) el.dispatchEvent(new KeyboardEvent("keydown", { key: act.key, bubbles: true }));
   else el.click();
+  // Where the time goes: the page's own work on the action (Svelte's update runs in a microtask
+  // queued by the action, so a microtask queued after it runs once it is done), then until the
+  // result is in the document (the shell's answer, drawing), then the frames until it is painted.
+  let sync = null;
+  queueMicrotask(() => queueMicrotask(() => (sync = performance.now() - t0)));
   (function poll() {
-    if (ready()) requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
-    else setTimeout(poll, 1);
+    if (ready()) {
+      const at = performance.now() - t0;
+      requestAnimationFrame(() => requestAnimationFrame(() => done([performance.now() - t0, sync, at])));
+    } else setTimeout(poll, 1);
   })();`;
 
 /** Times one interaction and prints it at once (null: what it acts on is not on the page). */
 async function timed(s, act, want, name) {
   await sleep(300);
   const ms = await s.cmd("POST", "/execute/async", { script: TIMED, args: [typeof act === "string" ? { on: act } : act, want] });
-  if (name) console.log(`  (measured) ${name}: ${ms === null ? "not found on the page" : `${ms.toFixed(1)} ms`}`);
+  if (name) console.log(`  (measured) ${name}: ${shown(ms)}`);
   return ms;
+}
+
+/** "total ms (of which: the page's own work on the action, then until the result is in the
+ *  document; the rest is the frames until it is painted)". */
+function shown(ms) {
+  if (ms === null) return "not found on the page";
+  const [total, sync, ready] = ms;
+  return `${total.toFixed(1)} ms (action handled ${Number(sync).toFixed(1)}, result in the document ${ready.toFixed(1)}, then painted)`;
 }
 
 /** Sets a field as typing would, untimed (to clear a filter between two timings). */
@@ -211,11 +226,12 @@ for (const line of alone[alone.length - 1].perProcess) console.log(`  app alone,
 console.log(`cold start to unlock screen (spawn via WebDriver, upper bound): ${coldStart.toFixed(0)} ms`);
 console.log(`  of which: spawn to the page starting to load ${(page.origin - spawnedAt).toFixed(0)} ms (tauri-driver, WebKitWebDriver, the app, GTK, WebKit's processes); page start to script ready ${Number(page.dcl).toFixed(0)} ms; page start to unlock screen drawn ${Number(page.shown).toFixed(0)} ms`);
 console.log(`unlock (scrypt 2^18 + decrypt every record): ${unlock.toFixed(0)} ms`);
-for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${v === null ? "not found on the page" : `${Number(v).toFixed(1)} ms`}`);
+for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${shown(v)}`);
 for (const [k, [ms, n]] of Object.entries(ipc)) console.log(`  command alone, ${k}: ${Number(ms).toFixed(1)} ms for ${n} rows`);
 for (const line of locked) console.log(`at the unlock screen, ${line}`);
 for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB; ${smaps(p.pid)}`);
 console.log(`RSS total of the app's processes: ${(rss / 1024).toFixed(1)} MB; ${totals(tree)}`);
+console.log(`load average after the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
 await s.click("#lock").catch(() => {});
 await s.close().catch(() => {});
 driver.kill();
