@@ -14,7 +14,7 @@ COUNT="${COUNT:-10000}"
 # APP=path/to/carenet-desktop measures that binary instead of building one (to compare two builds).
 TARGET="${CARGO_TARGET_DIR:-target}"
 if [ -n "${APP:-}" ]; then
-  cargo build --release -p carenet-desktop --example seed_vault
+  [ -x "$TARGET/release/examples/seed_vault" ] || cargo build --release -p carenet-desktop --example seed_vault
 else
   cargo build --release -p carenet-desktop --bins --example seed_vault
   APP="$TARGET/release/carenet-desktop"
