@@ -11,7 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${COUNT:-10000}"
 # BENCH_ENV="NAME=value ..." passes variables to the app (e.g. JavaScriptCore's JSC_* options).
-# APP=path/to/carenet-desktop measures that binary instead of building one (to compare two builds).
+# APP=path/to/carenet-desktop measures that binary instead of building one (to compare two builds;
+# it reuses a built seed_vault). The file must be named carenet-desktop: memory is found by process
+# name, so only one bench at a time gives memory figures (two at once share the load, for timings).
 TARGET="${CARGO_TARGET_DIR:-target}"
 if [ -n "${APP:-}" ]; then
   [ -x "$TARGET/release/examples/seed_vault" ] || cargo build --release -p carenet-desktop --example seed_vault
