@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Drives the real release app in its real WebKit window: Xvfb, a private D-Bus session, a
 # throw-away HOME, tauri-driver and WebKitWebDriver. Screenshots go to target/e2e-artifacts/.
+# The app runs as users get it: no WEBKIT_DISABLE_* variables (the window's own WebKit settings,
+# src-tauri/src/webview.rs, turn hardware acceleration off).
 # Usage: scripts/e2e.sh [path/to/carenet-desktop]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +27,7 @@ NATIVE_PORT="$(free_port)"
 status=0
 env -i PATH="$PATH" HOME="$HOME_DIR" XDG_CONFIG_HOME="$HOME_DIR/.config" XDG_DATA_HOME="$HOME_DIR/.local/share" \
   XDG_CACHE_HOME="$HOME_DIR/.cache" XDG_RUNTIME_DIR="$HOME_DIR/runtime" LANG=C.UTF-8 \
-  WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_AT_BRIDGE=1 \
+  NO_AT_BRIDGE=1 \
   E2E_TRACE="${E2E_TRACE:-}" TAURI_DRIVER_PORT="$PORT" TAURI_NATIVE_PORT="$NATIVE_PORT" \
   timeout 600 xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- \
   node tests/e2e/app.e2e.mjs "$APP" "$ARTIFACTS" || status=1
@@ -33,7 +35,7 @@ env -i PATH="$PATH" HOME="$HOME_DIR" XDG_CONFIG_HOME="$HOME_DIR/.config" XDG_DAT
 # Two devices: two apps, two HOMEs, two tauri-drivers (each with its own ports) on one display;
 # they sync by ticket on loopback. sync.e2e.mjs gives each driver its own HOME and XDG folders.
 env -i PATH="$PATH" HOME="$HOME_A" LANG=C.UTF-8 \
-  WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 NO_AT_BRIDGE=1 \
+  NO_AT_BRIDGE=1 \
   E2E_TRACE="${E2E_TRACE:-}" HOME_A="$HOME_A" HOME_B="$HOME_B" \
   DRIVER_PORT_A="$(free_port)" NATIVE_PORT_A="$(free_port)" DRIVER_PORT_B="$(free_port)" NATIVE_PORT_B="$(free_port)" \
   timeout 600 xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- \

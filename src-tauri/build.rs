@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "change_passphrase",
     "list_records",
     "search_records",
+    "list_page",
+    "search_page",
     "get_record",
     "save_record",
     "delete_record",

@@ -76,6 +76,21 @@ CREATE TABLE journal (
 );
 ";
 
+/// One record's rows for `save_records`: the view row, the sealed changes, the document row
+/// (given the rowid of the record's last change) and the journal entry they apply.
+pub struct RecordRows<'a> {
+    /// The record.
+    pub id: RecordId,
+    /// The encrypted view row.
+    pub view: &'a [u8],
+    /// Seals a new document row, when one is due, given the rowid of the record's last change.
+    pub doc: Option<&'a dyn Fn(i64) -> Vec<u8>>,
+    /// The sealed changes.
+    pub changes: &'a [ChangeRow<'a>],
+    /// The journal entry these rows apply, deleted with them.
+    pub journal: Option<i64>,
+}
+
 /// A sealed change ready to be stored beside a record snapshot.
 pub struct ChangeRow<'a> {
     /// Its id (hash).
@@ -209,26 +224,33 @@ impl Store {
         changes: &[ChangeRow<'_>],
         journal: Option<i64>,
     ) -> Result<()> {
+        self.save_records(&[RecordRows { id: *id, view, doc, changes, journal }])
+    }
+
+    /// Writes several records' rows (as `save_record` does for one) in one transaction, in order:
+    /// all are on disk when this returns (as durable as the connection's `synchronous` makes
+    /// them), or none is.
+    pub fn save_records(&mut self, writes: &[RecordRows<'_>]) -> Result<()> {
         let tx = self.write_tx()?;
-        if let Some(seq) = journal {
-            tx.prepare_cached("DELETE FROM journal WHERE seq = ?1")?.execute([seq])?;
-        }
-        tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-            .execute(params![&id.0[..], view])?;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING",
-            )?;
-            for c in changes {
-                ins.execute(params![&c.id[..], &c.space[..], &id.0[..], c.body])?;
+        for w in writes {
+            let id = &w.id.0[..];
+            if let Some(seq) = w.journal {
+                tx.prepare_cached("DELETE FROM journal WHERE seq = ?1")?.execute([seq])?;
             }
-        }
-        if let Some(doc) = doc {
-            let through: i64 = tx
-                .prepare_cached("SELECT coalesce(max(rowid), 0) FROM changes WHERE doc = ?1")?
-                .query_row([&id.0[..]], |r| r.get(0))?;
-            tx.prepare_cached("INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-                .execute(params![&id.0[..], doc(through)])?;
+            tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
+                .execute(params![id, w.view])?;
+            let mut ins =
+                tx.prepare_cached("INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING")?;
+            for c in w.changes {
+                ins.execute(params![&c.id[..], &c.space[..], id, c.body])?;
+            }
+            drop(ins);
+            if let Some(doc) = w.doc {
+                let through: i64 =
+                    tx.prepare_cached("SELECT coalesce(max(rowid), 0) FROM changes WHERE doc = ?1")?.query_row([id], |r| r.get(0))?;
+                tx.prepare_cached("INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
+                    .execute(params![id, doc(through)])?;
+            }
         }
         tx.commit()?;
         Ok(())

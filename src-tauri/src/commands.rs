@@ -19,9 +19,11 @@ use crate::ipc::{self, convert, IpcError, IpcResult};
 pub const MAX_PASSPHRASE: usize = 1024;
 /// Longest search text accepted across IPC, in characters.
 pub const MAX_QUERY: usize = 500;
-/// Most list or search rows sent to the window at once: a whole 10,000-record vault, since
-/// the window draws only the rows in view and a row carries only what it shows.
+/// Most list or search rows sent to the window at once by `list_records` and `search_records`:
+/// a whole 10,000-record vault. The record lists of the window use `list_page`/`search_page`.
 pub const MAX_ROWS: usize = 10_000;
+/// Most rows in one page of `list_page` or `search_page` (the window asks for 100 at a time).
+pub const MAX_PAGE: u32 = 500;
 
 /// What the shell keeps between commands.
 pub struct AppState {
@@ -183,6 +185,62 @@ pub async fn list_records(state: State<'_>, query: ipc::QueryInput) -> IpcResult
 pub async fn search_records(state: State<'_>, query: ipc::QueryInput) -> IpcResult<Vec<ipc::Summary>> {
     let q = self::query(&query)?;
     with_vault(state, move |v| v.search(&q).iter().map(|h| summary(&h.summary, Some(h.score))).collect()).await
+}
+
+/// Rows `offset..offset + count` of `all` as one page, with the length of the whole.
+fn page<T>(all: &[T], offset: u32, count: u32, row: impl Fn(&T) -> IpcResult<ipc::Summary>) -> IpcResult<ipc::Page> {
+    if count > MAX_PAGE {
+        return Err(IpcError::new("invalid_input", &format!("A page of a list holds at most {MAX_PAGE} rows.")));
+    }
+    let start = (offset as usize).min(all.len());
+    let end = start.saturating_add(count as usize).min(all.len());
+    Ok(ipc::Page {
+        total: u32::try_from(all.len()).unwrap_or(u32::MAX),
+        offset: start as u32,
+        rows: all[start..end].iter().map(row).collect::<IpcResult<_>>()?,
+    })
+}
+
+/// A page of the records the query lets through, newest first, leaving out `exclude` if given.
+/// The whole list is filtered and sorted in the core each time; only the page crosses IPC.
+pub(crate) fn list_page_of(
+    v: &Vault,
+    query: &ipc::QueryInput,
+    offset: u32,
+    count: u32,
+    exclude: Option<&str>,
+) -> IpcResult<ipc::Page> {
+    let q = carenet::Query { limit: 0, ..self::query(query)? };
+    let exclude = exclude.map(id).transpose()?;
+    let mut all = v.list(&q);
+    if let Some(x) = exclude {
+        all.retain(|s| s.id != x);
+    }
+    page(&all, offset, count, |s| summary(s, None))
+}
+
+/// A page of search results, best first.
+pub(crate) fn search_page_of(v: &Vault, query: &ipc::QueryInput, offset: u32, count: u32) -> IpcResult<ipc::Page> {
+    let q = carenet::Query { limit: 0, ..self::query(query)? };
+    page(&v.search(&q), offset, count, |h| summary(&h.summary, Some(h.score)))
+}
+
+/// Lists records a page at a time, newest first, with optional filters (and one record left out).
+#[tauri::command]
+pub async fn list_page(
+    state: State<'_>,
+    query: ipc::QueryInput,
+    offset: u32,
+    count: u32,
+    exclude: Option<String>,
+) -> IpcResult<ipc::Page> {
+    with_vault(state, move |v| list_page_of(v, &query, offset, count, exclude.as_deref())).await
+}
+
+/// Searches every record (case and accents ignored), best first, a page at a time.
+#[tauri::command]
+pub async fn search_page(state: State<'_>, query: ipc::QueryInput, offset: u32, count: u32) -> IpcResult<ipc::Page> {
+    with_vault(state, move |v| search_page_of(v, &query, offset, count)).await
 }
 
 /// Reads one record.

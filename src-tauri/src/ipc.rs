@@ -108,6 +108,19 @@ pub struct Summary {
     pub score: Option<u32>,
 }
 
+/// Part of a list or of search results: how many rows there are in all, and `rows` from
+/// `offset` on. The window asks for the pages it draws, so a list of any length crosses IPC a
+/// page at a time.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct Page {
+    /// Rows the whole list has.
+    pub total: u32,
+    /// Place of the first row of `rows` in the whole list.
+    pub offset: u32,
+    /// The rows asked for (fewer at the end of the list).
+    pub rows: Vec<Summary>,
+}
+
 /// A list or search request. Empty text lists everything that passes the filters.
 #[derive(Clone, Debug, Serialize, Deserialize, TS, Default)]
 pub struct QueryInput {
@@ -549,6 +562,7 @@ pub fn typescript() -> String {
         VaultState::decl(),
         Kind::decl(),
         Summary::decl(),
+        Page::decl(),
         QueryInput::decl(),
         Note::decl(),
         RiskLevel::decl(),

@@ -16,6 +16,8 @@ mod sync;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_pages;
+#[cfg(test)]
 mod tests_spaces;
 mod webview;
 
@@ -75,6 +77,8 @@ fn main() {
             commands::change_passphrase,
             commands::list_records,
             commands::search_records,
+            commands::list_page,
+            commands::search_page,
             commands::get_record,
             commands::save_record,
             commands::delete_record,

@@ -120,8 +120,13 @@ pub(crate) async fn run<H: SyncHost>(
 ) -> Result<SyncSummary, SyncError> {
     let peer = *conn.remote_id().as_bytes();
     let result = run_inner(host, &conn, side, peer, events.clone()).await;
-    // A lost connection the peer closed on purpose says why.
-    let result = match (result, conn.close_reason()) {
+    // A lost connection the peer closed on purpose says why. The stream can end a moment before
+    // the peer's close frame is processed: give the reason a second to arrive.
+    let reason = match (&result, conn.close_reason()) {
+        (Err(SyncError::Network(_)), None) => tokio::time::timeout(std::time::Duration::from_secs(1), conn.closed()).await.ok(),
+        (_, reason) => reason,
+    };
+    let result = match (result, reason) {
         (Err(SyncError::Network(_)), Some(ConnectionError::ApplicationClosed(c))) => match c.error_code.into_inner() {
             code if code == u64::from(super::close::NOT_MEMBER) => Err(SyncError::NotMember),
             code if code == u64::from(super::close::STORAGE) => Err(SyncError::PeerStorage),

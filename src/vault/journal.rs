@@ -6,7 +6,8 @@
 //! its own connection, then applies the entry: automerge computes the change, the change is signed
 //! and sealed, and the change, the view row and (every so often) the document row are written in
 //! one transaction that deletes the entry. What a save used to do before its acknowledgement, it
-//! now does on the second core after it.
+//! now does on the second core after it. The writer takes whatever entries are waiting (up to
+//! `BATCH`) and writes them in one transaction, so saves in quick succession share its cost.
 //!
 //! Invariants:
 //! - An entry is deleted only in the transaction that writes what it produced, so after a crash
@@ -20,7 +21,7 @@
 //! - The two connections never write at once: the journal append and the writer's transaction
 //!   take the same gate, and every other write settles first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -30,7 +31,7 @@ use std::thread::JoinHandle;
 use automerge::{Change, ChangeHash};
 use ed25519_dalek::SigningKey;
 
-use super::records::{write_rows, OpenDoc, Sealing, Stamp};
+use super::records::{seal_rows, write_sealed, OpenDoc, SealedRows, Sealing, Stamp};
 use super::snapshot::JournalRow;
 use super::{now_ms, Cached, Vault};
 use crate::crypto::SecretKey;
@@ -41,6 +42,8 @@ use crate::store::Store;
 
 /// Jobs that may wait for the writer before a save waits for room.
 const QUEUE: usize = 64;
+/// Most jobs the writer applies in one transaction.
+const BATCH: usize = 32;
 
 /// Loaded documents, shared by the vault and the journal writer.
 pub(super) type DocCache = Arc<Mutex<HashMap<RecordId, OpenDoc>>>;
@@ -64,6 +67,8 @@ struct Job {
     kind: RecordKind,
     new: bool,
     fields: serde_json::Value,
+    /// `fields` as JSON bytes (what the journal entry holds).
+    view: Vec<u8>,
     stamp: Stamp,
     sealing: Sealing,
 }
@@ -76,6 +81,9 @@ struct State {
     applied: Vec<Applied>,
     /// A job failed (or the writer is gone): later jobs stay in the journal for `settle`.
     failed: bool,
+    /// Documents the writer has taken out of the cache for the batch it is applying; they go
+    /// back when it is done, so a save need not load them again.
+    taken: HashSet<RecordId>,
 }
 
 /// One applied job, as `settle` folds it into memory.
@@ -83,8 +91,8 @@ struct Applied {
     id: RecordId,
     kind: RecordKind,
     heads: Vec<ChangeHash>,
-    /// The fields as the document holds them, when they differ from what was acknowledged (a
-    /// safety net: `normalized` makes them equal).
+    /// The fields as the document holds them, when they differ from what was acknowledged
+    /// (checked in debug builds only: `normalized` makes them equal).
     view: Option<serde_json::Value>,
 }
 
@@ -145,6 +153,13 @@ impl Applier {
         st
     }
 
+    /// Whether a record's document is loaded: in the cache, or taken by the writer (which puts
+    /// it back before it takes the next job).
+    fn has_doc(&self, docs: &DocCache, id: &RecordId) -> bool {
+        let st = lock(&self.shared.state);
+        st.taken.contains(id) || lock(docs).contains_key(id)
+    }
+
     /// Stops the thread after the jobs already sent.
     fn stop(&mut self) {
         self.jobs = None;
@@ -162,64 +177,118 @@ impl Drop for Applier {
 
 impl Writer {
     fn run(mut self, jobs: Receiver<Job>) {
-        for job in jobs {
-            let skip = lock(&self.shared.state).failed;
-            let outcome = (!skip).then(|| {
-                std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(&job)))
-                    .unwrap_or_else(|_| Err(Error::Database("an internal error stopped an edit from being applied".into())))
-            });
-            let mut st = lock(&self.shared.state);
-            match outcome {
-                Some(Ok((heads, view))) => st.applied.push(Applied { id: job.id, kind: job.kind, heads, view }),
-                Some(Err(e)) => {
-                    // The entry stays in the journal; `settle` applies it on the caller's thread.
-                    tracing::warn!(code = e.code(), "applying an acknowledged edit failed; it stays in the journal");
-                    st.failed = true;
+        while let Ok(first) = jobs.recv() {
+            // Whatever else is waiting goes into the same transaction.
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
                 }
-                None => {}
             }
-            st.queued -= 1;
+            let skip = lock(&self.shared.state).failed;
+            let mut docs = HashMap::new();
+            let (applied, error) = if skip {
+                (Vec::new(), None)
+            } else {
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(&batch, &mut docs))).unwrap_or_else(|_| {
+                    docs.clear();
+                    (Vec::new(), Some(Error::Database("an internal error stopped an edit from being applied".into())))
+                })
+            };
+            let mut st = lock(&self.shared.state);
+            {
+                // The documents go back to the cache (those of a failed write are dropped: the
+                // next use loads them from disk).
+                let mut cache = lock(&self.docs);
+                for job in &batch {
+                    st.taken.remove(&job.id);
+                }
+                cache.extend(docs);
+            }
+            st.applied.extend(applied);
+            if let Some(e) = error {
+                // The entries not applied stay in the journal; `settle` applies them on the
+                // caller's thread.
+                tracing::warn!(code = e.code(), "applying an acknowledged edit failed; it stays in the journal");
+                st.failed = true;
+            }
+            st.queued -= batch.len();
             if st.queued == 0 {
                 self.shared.idle.notify_all();
             }
         }
     }
 
-    fn apply(&mut self, job: &Job) -> Result<(Vec<ChangeHash>, Option<serde_json::Value>)> {
-        let doc_error = |e: crate::document::DocError| Error::DocumentDamaged { id: job.id, detail: e.to_string() };
-        let mut open = if job.new {
-            let actor = actor_for(&self.device.verifying_key().to_bytes());
-            OpenDoc { doc: RecordDoc::new(job.kind.as_str(), actor).map_err(doc_error)?, tail: None }
-        } else {
-            lock(&self.docs)
-                .remove(&job.id)
-                .ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?
+    /// Applies a batch of jobs and writes their rows in one transaction. Returns what was
+    /// applied, and the error that stopped the rest. `docs` ends holding the documents to put
+    /// back in the cache.
+    fn apply(&mut self, batch: &[Job], docs: &mut HashMap<RecordId, OpenDoc>) -> (Vec<Applied>, Option<Error>) {
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut applied = Vec::with_capacity(batch.len());
+        let mut changes = 0;
+        let mut error = None;
+        for job in batch {
+            match self.prepare(job, docs) {
+                Ok((r, a, n)) => {
+                    rows.push(r);
+                    applied.push(a);
+                    changes += n;
+                }
+                Err(e) => {
+                    // Its document may be half changed: drop it.
+                    docs.remove(&job.id);
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        if rows.is_empty() {
+            return (applied, error);
+        }
+        let written = {
+            let _gate = lock(&self.gate);
+            write_sealed(&mut self.store, &self.row_key, &rows)
         };
-        // On any error below, `open` is dropped: the next use loads the document from disk.
+        if let Err(e) = written {
+            docs.clear();
+            return (Vec::new(), Some(e));
+        }
+        self.changes_made.fetch_add(changes, Ordering::Relaxed);
+        (applied, error)
+    }
+
+    /// Applies one job to its document (in `docs`, taken from the cache the first time) and seals
+    /// its rows.
+    fn prepare(&mut self, job: &Job, docs: &mut HashMap<RecordId, OpenDoc>) -> Result<(SealedRows, Applied, u64)> {
+        let doc_error = |e: crate::document::DocError| Error::DocumentDamaged { id: job.id, detail: e.to_string() };
+        if job.new {
+            let actor = actor_for(&self.device.verifying_key().to_bytes());
+            docs.insert(job.id, OpenDoc { doc: RecordDoc::new(job.kind.as_str(), actor).map_err(doc_error)?, tail: None });
+        } else if !docs.contains_key(&job.id) {
+            let mut st = lock(&self.shared.state);
+            let open = lock(&self.docs)
+                .remove(&job.id)
+                .ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?;
+            st.taken.insert(job.id);
+            docs.insert(job.id, open);
+        }
+        let open = docs.get_mut(&job.id).ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?;
         let fields = open.doc.reconcile(&job.fields).map_err(doc_error)?;
         let changes: Vec<Change> =
             if fields.is_empty() { Vec::new() } else { open.doc.commit(&fields, job.stamp.updated_ms).into_iter().collect() };
-        let json = open.doc.to_json();
-        let view = serde_json::to_vec(&json).map_err(|e| Error::invalid(e.to_string()))?;
-        let heads = {
-            let _gate = lock(&self.gate);
-            write_rows(
-                &mut self.store,
-                &self.row_key,
-                &self.device,
-                job.id,
-                job.kind,
-                &mut open,
-                &changes,
-                &view,
-                &job.stamp,
-                &job.sealing,
-                Some(job.number),
-            )?
+        // The view row is the acknowledged value: after `reconcile(v)` the document holds
+        // `normalized(v)`, which `v` already is (a property test in document.rs checks it over
+        // random values). Debug builds, which every test runs, check it on every edit as well.
+        let differs = if cfg!(debug_assertions) { Some(open.doc.to_json()).filter(|json| *json != job.fields) } else { None };
+        let view = match &differs {
+            Some(json) => serde_json::to_vec(json).map_err(|e| Error::invalid(e.to_string()))?,
+            None => job.view.clone(),
         };
-        self.changes_made.fetch_add(changes.len() as u64, Ordering::Relaxed);
-        lock(&self.docs).insert(job.id, open);
-        Ok((heads, (json != job.fields).then_some(json)))
+        let (rows, heads) =
+            seal_rows(&self.row_key, &self.device, job.id, job.kind, open, &changes, &view, &job.stamp, &job.sealing, Some(job.number));
+        let applied = Applied { id: job.id, kind: job.kind, heads, view: differs };
+        Ok((rows, applied, changes.len() as u64))
     }
 }
 
@@ -296,7 +365,7 @@ impl Vault {
             .map_err(|e| Error::DocumentDamaged { id, detail: format!("fields do not fit a {kind}: {e}") })?;
         record.with(|r| r.view_validate().and_then(|()| self.check_links(Some(id), r)))?;
         let sealing = self.sealing(&id)?;
-        if !new && !lock(&self.docs).contains_key(&id) {
+        if !new && !self.applier.has_doc(&self.docs, &id) {
             // The writer only takes loaded documents: load this one now (this settles first).
             let open = self.take_doc(&id)?;
             self.keep_doc(id, open);
@@ -320,7 +389,7 @@ impl Vault {
         self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq, heads });
         self.damaged.retain(|(d, _)| *d != id);
         let stamp = Stamp { seq, created_ms, updated_ms: now };
-        if !self.applier.send(Job { number, id, kind, new, fields, stamp, sealing }) {
+        if !self.applier.send(Job { number, id, kind, new, fields, view: bytes, stamp, sealing }) {
             self.settle()?;
         }
         Ok(record)

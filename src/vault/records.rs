@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::{HistoryEntry, Record, RecordId, RecordKind, RecordType, Stored, Summary};
 use crate::sealed::SealedChange;
 use crate::search::{self, Hit, Query};
-use crate::store::ChangeRow;
+use crate::store::{ChangeRow, RecordRows};
 
 /// A loaded document, and how many sealed changes were written since its document row (`None`
 /// when it has no document row yet).
@@ -100,9 +100,83 @@ pub(super) struct Sealing {
     pub key: SecretKey,
 }
 
-/// Seals `changes` and writes them, the view row (`view`: the document's fields as JSON) and,
-/// every `FULL_DOC_EVERY` changes, a new document row, in one transaction that also deletes
-/// journal entry `journal`. Returns the document's heads; `open` counts the changes on success.
+/// One record's rows, sealed and ready to write: what one applied edit stores.
+pub(super) struct SealedRows {
+    id: RecordId,
+    sealed: Vec<SealedChange>,
+    view: Vec<u8>,
+    /// The document as saved, when a new document row is due.
+    doc: Option<Vec<u8>>,
+    journal: Option<i64>,
+}
+
+/// Seals `changes`, the view row (`view`: the document's fields as JSON) and, every
+/// `FULL_DOC_EVERY` changes, the document, for `write_sealed`. Returns the rows and the
+/// document's heads. `open` counts the changes at once: if the write then fails, the caller must
+/// drop `open` (the next use loads the document from disk).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn seal_rows(
+    row_key: &SecretKey,
+    device: &ed25519_dalek::SigningKey,
+    id: RecordId,
+    kind: RecordKind,
+    open: &mut OpenDoc,
+    changes: &[Change],
+    view: &[u8],
+    stamp: &Stamp,
+    sealing: &Sealing,
+    journal: Option<i64>,
+) -> (SealedRows, Vec<automerge::ChangeHash>) {
+    let sealed: Vec<SealedChange> = changes
+        .iter()
+        .map(|c| SealedChange::seal(device, sealing.space, sealing.epoch, &sealing.key, id, c.raw_bytes()))
+        .collect();
+    let heads = open.doc.heads();
+    let view_row = ViewRow {
+        kind,
+        id,
+        seq: stamp.seq,
+        created_ms: stamp.created_ms,
+        updated_ms: stamp.updated_ms,
+        heads: heads.clone(),
+        view,
+    };
+    let view = row_key.seal(&row_aad("view", &id), &view_row.encode());
+    // Saving the whole document costs O(history): do it only every so many changes; the changes
+    // in between are replayed from the change log on load.
+    let tail = open.tail.map(|t| t + changes.len()).filter(|t| *t < FULL_DOC_EVERY);
+    let doc = tail.is_none().then(|| open.doc.save());
+    open.tail = Some(tail.unwrap_or(0));
+    (SealedRows { id, sealed, view, doc, journal }, heads)
+}
+
+/// Writes the rows of one or more applied edits in one transaction, in order (each deleting its
+/// journal entry, if any).
+pub(super) fn write_sealed(store: &mut crate::store::Store, row_key: &SecretKey, rows: &[SealedRows]) -> Result<()> {
+    let changes: Vec<Vec<ChangeRow<'_>>> = rows
+        .iter()
+        .map(|r| r.sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect())
+        .collect();
+    type DocWrite<'a> = Box<dyn Fn(i64) -> Vec<u8> + 'a>;
+    let docs: Vec<Option<DocWrite<'_>>> = rows
+        .iter()
+        .map(|r| {
+            r.doc.as_deref().map(|doc| -> DocWrite<'_> {
+                let id = r.id;
+                Box::new(move |through| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc }.encode()))
+            })
+        })
+        .collect();
+    let writes: Vec<RecordRows<'_>> = rows
+        .iter()
+        .zip(&changes)
+        .zip(&docs)
+        .map(|((r, c), d)| RecordRows { id: r.id, view: &r.view, doc: d.as_deref(), changes: c, journal: r.journal })
+        .collect();
+    store.save_records(&writes)
+}
+
+/// `seal_rows` then `write_sealed` for one record. Returns the document's heads.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_rows(
     store: &mut crate::store::Store,
@@ -117,30 +191,8 @@ pub(super) fn write_rows(
     sealing: &Sealing,
     journal: Option<i64>,
 ) -> Result<Vec<automerge::ChangeHash>> {
-    let sealed: Vec<SealedChange> = changes
-        .iter()
-        .map(|c| SealedChange::seal(device, sealing.space, sealing.epoch, &sealing.key, id, c.raw_bytes()))
-        .collect();
-    let rows: Vec<ChangeRow<'_>> = sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect();
-    let heads = open.doc.heads();
-    let view_row = ViewRow {
-        kind,
-        id,
-        seq: stamp.seq,
-        created_ms: stamp.created_ms,
-        updated_ms: stamp.updated_ms,
-        heads: heads.clone(),
-        view,
-    };
-    let view_body = row_key.seal(&row_aad("view", &id), &view_row.encode());
-    // Saving the whole document costs O(history): do it only every so many changes; the changes
-    // in between are replayed from the change log on load.
-    let tail = open.tail.map(|t| t + changes.len()).filter(|t| *t < FULL_DOC_EVERY);
-    let doc_bytes = if tail.is_none() { open.doc.save() } else { Vec::new() };
-    let write_doc = |through: i64| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc: &doc_bytes }.encode());
-    let doc_write: Option<&dyn Fn(i64) -> Vec<u8>> = if tail.is_none() { Some(&write_doc) } else { None };
-    store.save_record(&id, &view_body, doc_write, &rows, journal)?;
-    open.tail = Some(tail.unwrap_or(0));
+    let (rows, heads) = seal_rows(row_key, device, id, kind, open, changes, view, stamp, sealing, journal);
+    write_sealed(store, row_key, std::slice::from_ref(&rows))?;
     Ok(heads)
 }
 

@@ -93,23 +93,61 @@ async function startAlone() {
 const alone = [];
 for (let i = 0; i < 3; i++) alone.push(await startAlone());
 
-// Times one interaction inside the page: from the click to the frame after `ready()` holds.
+// Times one interaction inside the page: from the action (a click, text typed into a field, or a
+// key) to the frame after `ready()` holds. The CSP forbids eval, so readiness is data: an element
+// exists, list rows are drawn, a field holds a value, an element's text changed or contains
+// something, or the focused row is the last of its list.
 const TIMED = `
-  const [selector, want, done] = arguments;
-  // The CSP forbids eval, so readiness is data: an element, optionally rows, optionally a value.
-  const ready = () => !!document.querySelector(want.el)
-    && (!want.rows || document.querySelectorAll(".rows li").length > 0)
-    && (!want.value || document.querySelector(want.value).value.length > 0);
+  const [act, want, done] = arguments;
+  const q = (s) => document.querySelector(s);
+  const text = (s) => q(s)?.textContent ?? "";
+  const before = want.changes ? text(want.changes) : null;
+  const focusedRow = () => document.activeElement?.closest("li[aria-posinset]");
+  const ready = () => (!want.el || !!q(want.el))
+    && (!want.rows || !!q(".rows li button"))
+    && (!want.value || q(want.value).value.length > 0)
+    && (!want.changes || text(want.changes) !== before)
+    && (!want.text || text(want.text[0]).includes(want.text[1]))
+    && (!want.last || (focusedRow() && focusedRow().getAttribute("aria-posinset") === focusedRow().getAttribute("aria-setsize")));
   const t0 = performance.now();
-  document.querySelector(selector).click();
+  const el = q(act.on);
+  if (!el) return done(null);
+  if (act.type !== undefined) { el.value = act.type; el.dispatchEvent(new Event("input", { bubbles: true })); }
+  else if (act.key) el.dispatchEvent(new KeyboardEvent("keydown", { key: act.key, bubbles: true }));
+  else el.click();
+  // Where the time goes: the page's own work on the action (Svelte's update runs in a microtask
+  // queued by the action, so a microtask queued after it runs once it is done), then until the
+  // result is in the document (the shell's answer, drawing), then the frames until it is painted.
+  let sync = null;
+  queueMicrotask(() => queueMicrotask(() => (sync = performance.now() - t0)));
   (function poll() {
-    if (ready()) requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
-    else setTimeout(poll, 1);
+    if (ready()) {
+      const at = performance.now() - t0;
+      requestAnimationFrame(() => requestAnimationFrame(() => done([performance.now() - t0, sync, at])));
+    } else setTimeout(poll, 1);
   })();`;
 
-async function timed(s, selector, want) {
+/** Times one interaction and prints it at once (null: what it acts on is not on the page). */
+async function timed(s, act, want, name) {
   await sleep(300);
-  return s.cmd("POST", "/execute/async", { script: TIMED, args: [selector, want] });
+  const ms = await s.cmd("POST", "/execute/async", { script: TIMED, args: [typeof act === "string" ? { on: act } : act, want] });
+  if (name) console.log(`  (measured) ${name}: ${shown(ms)}`);
+  return ms;
+}
+
+/** "total ms (of which: the page's own work on the action, then until the result is in the
+ *  document; the rest is the frames until it is painted)". */
+function shown(ms) {
+  if (ms === null) return "not found on the page";
+  const [total, sync, ready] = ms;
+  return `${total.toFixed(1)} ms (action handled ${Number(sync).toFixed(1)}, result in the document ${ready.toFixed(1)}, then painted)`;
+}
+
+/** Sets a field as typing would, untimed (to clear a filter between two timings). */
+async function setField(s, selector, value) {
+  await s.run(`const el = document.querySelector(${JSON.stringify(selector)}); el.value = ${JSON.stringify(value)};
+    el.dispatchEvent(new Event("input", { bubbles: true }));`);
+  await sleep(500);
 }
 
 const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], { stdio: "ignore" });
@@ -137,34 +175,44 @@ await s.waitFor("#nav-notes", "main screen", async () => true, 120_000);
 const unlock = performance.now() - tu;
 await s.waitFor(".rows li", "note rows", async () => true, 60_000);
 const rows = (el) => ({ el, rows: true });
-const figures = {
-  "open notes list": await timed(s, "#nav-contacts", rows("#contact-tree")) && await timed(s, "#nav-notes", rows("#note-form")),
-  "open one note": await timed(s, ".rows li button", { el: "#note-title", value: "#note-title" }),
-  "open contacts (list + tree)": await timed(s, "#nav-contacts", rows("#contact-tree")),
-  "open reprisals list": await timed(s, "#nav-reprisals", rows("#rep-form")),
-  "open one reprisal record": await timed(s, ".rows li button", { el: "#rep-title", value: "#rep-title" }),
-};
+const count = ".list-pane .count";
+const figures = {};
+const figure = async (name, act, want) => void (figures[name] = await timed(s, act, want, name));
+await timed(s, "#nav-contacts", rows("#contact-tree"));
+await figure("open notes list", "#nav-notes", rows("#note-form"));
+await figure("open one note", ".rows li button", { el: "#note-title", value: "#note-title" });
+await figure("save a note (list reloaded)", "#note-save", { text: ["#note-form [role=status]", "Saved"] });
+await figure("notes list: End key (last row fetched and focused)", { on: ".rows li button", key: "End" }, { last: true });
+await figure("notes: filter by words, typed ('Note 12')", { on: "#note-filter-text", type: "Note 12" }, { changes: count, rows: true });
+await setField(s, "#note-filter-text", "");
+await figure("notes: filter by tag, typed ('tag7')", { on: "#note-filter-tag", type: "tag7" }, { changes: count, rows: true });
+await setField(s, "#note-filter-tag", "");
+await figure("open contacts (list shown)", "#nav-contacts", rows("#contact-form"));
+await timed(s, "#nav-notes", rows("#note-form"));
+await figure("open contacts (list + tree)", "#nav-contacts", rows("#contact-tree"));
+await figure("contact tree: open a root with 500 children", '#contact-tree button[aria-label="Show who Alert hub alerts"]', { el: "#contact-tree > li > ul[role=group] > li" });
+await figure("open one contact (editor and its alert picker)", ".rows li button", { el: "#contact-alias", value: "#contact-alias" });
+await figure("open reprisals list", "#nav-reprisals", rows("#rep-form"));
+await figure("open one reprisal record", ".rows li button", { el: "#rep-title", value: "#rep-title" });
+await figure("reprisals: filter from a date, typed ('2020')", { on: "#rep-filter-from", type: "2020" }, { changes: count, rows: true });
+await setField(s, "#rep-filter-from", "");
+await figure("open search screen", "#nav-search", { el: "#search-text" });
+await figure("open settings screen", "#nav-settings", { el: "#settings-language" });
 await s.click("#nav-search");
 await s.type("#search-text", "border");
 await s.waitFor("#search-count");
-figures["search 'border' (every record, typed)"] = await (async () => {
-  await s.run(`document.getElementById("search-text").value = ""; document.getElementById("search-text").dispatchEvent(new Event("input"));`);
-  await sleep(300);
-  return s.cmd("POST", "/execute/async", { script: `
-    const done = arguments[0]; const el = document.getElementById("search-text"); const t0 = performance.now();
-    el.value = "checkpoint"; el.dispatchEvent(new Event("input"));
-    (function poll() { const c = document.getElementById("search-count");
-      if (c && document.querySelectorAll("#search-results li").length > 0) requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
-      else setTimeout(poll, 1); })();`, args: [] });
-})();
+await setField(s, "#search-text", "");
+await figure("search 'checkpoint' (every record, typed)", { on: "#search-text", type: "checkpoint" }, { el: "#search-count", text: ["#search-results", "checkpoint"] });
 // Where "open contacts" goes: the two commands alone (request, core, JSON both ways), no drawing.
 const IPC = `
   const [cmd, args, done] = arguments;
   const t0 = performance.now();
-  window.__TAURI_INTERNALS__.invoke(cmd, args).then((r) => done([performance.now() - t0, Array.isArray(r) ? r.length : 0]), (e) => done([-1, String(e.code || e)]));`;
+  window.__TAURI_INTERNALS__.invoke(cmd, args).then((r) => done([performance.now() - t0, Array.isArray(r) ? r.length : r && r.rows ? r.rows.length : 0]), (e) => done([-1, String(e.code || e)]));`;
 const everyContact = { query: { text: "", kind: "contact", tag: null, from: null, to: null, limit: 0 } };
+const firstPage = { ...everyContact, offset: 0, count: 100, exclude: null };
 const ipc = {
-  "list_records (every contact)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_records", everyContact] }),
+  "list_records (every contact, as the lists asked before pages)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_records", everyContact] }),
+  "list_page (first 100 contacts, as the list asks now)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_page", firstPage] }),
   "contact_tree": await s.cmd("POST", "/execute/async", { script: IPC, args: ["contact_tree", {}] }),
 };
 await sleep(1000);
@@ -178,11 +226,12 @@ for (const line of alone[alone.length - 1].perProcess) console.log(`  app alone,
 console.log(`cold start to unlock screen (spawn via WebDriver, upper bound): ${coldStart.toFixed(0)} ms`);
 console.log(`  of which: spawn to the page starting to load ${(page.origin - spawnedAt).toFixed(0)} ms (tauri-driver, WebKitWebDriver, the app, GTK, WebKit's processes); page start to script ready ${Number(page.dcl).toFixed(0)} ms; page start to unlock screen drawn ${Number(page.shown).toFixed(0)} ms`);
 console.log(`unlock (scrypt 2^18 + decrypt every record): ${unlock.toFixed(0)} ms`);
-for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${Number(v).toFixed(1)} ms`);
+for (const [k, v] of Object.entries(figures)) console.log(`${k}: ${shown(v)}`);
 for (const [k, [ms, n]] of Object.entries(ipc)) console.log(`  command alone, ${k}: ${Number(ms).toFixed(1)} ms for ${n} rows`);
 for (const line of locked) console.log(`at the unlock screen, ${line}`);
 for (const p of tree) console.log(`RSS ${p.comm} (pid ${p.pid}): ${(p.rssKb / 1024).toFixed(1)} MB; ${smaps(p.pid)}`);
 console.log(`RSS total of the app's processes: ${(rss / 1024).toFixed(1)} MB; ${totals(tree)}`);
+console.log(`load average after the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
 await s.click("#lock").catch(() => {});
 await s.close().catch(() => {});
 driver.kill();

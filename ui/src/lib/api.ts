@@ -1,7 +1,7 @@
 // Typed calls to the shell's commands. The types come from bindings.ts, generated from Rust.
 import { invoke } from "@tauri-apps/api/core";
 import type {
-  IpcError, QueryInput, Record as VaultRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
+  IpcError, Page, QueryInput, Record as VaultRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
   Vocabularies, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus,
 } from "./bindings";
 
@@ -27,6 +27,12 @@ export const api = {
   changePassphrase: (current: string, next: string) => call<null>("change_passphrase", { current, new: next }),
   list: (query: QueryInput) => call<Summary[]>("list_records", { query }),
   search: (query: QueryInput) => call<Summary[]>("search_records", { query }),
+  /** `count` rows of the list from `offset`, newest first, and the list's length; `exclude`
+   *  leaves one record out (the contact being edited, in its own alert picker). */
+  page: (query: QueryInput, offset: number, count: number, exclude: string | null = null) =>
+    call<Page>("list_page", { query, offset, count, exclude }),
+  /** `count` search results from `offset`, best first, and how many there are. */
+  searchPage: (query: QueryInput, offset: number, count: number) => call<Page>("search_page", { query, offset, count }),
   get: (id: string) => call<StoredRecord>("get_record", { id }),
   save: (id: string | null, record: VaultRecord) => call<string>("save_record", { id, record }),
   remove: (id: string) => call<null>("delete_record", { id }),

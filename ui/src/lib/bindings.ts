@@ -49,6 +49,20 @@ updated_ms: number,
  */
 score: number | null, };
 
+export type Page = { 
+/**
+ * Rows the whole list has.
+ */
+total: number, 
+/**
+ * Place of the first row of `rows` in the whole list.
+ */
+offset: number, 
+/**
+ * The rows asked for (fewer at the end of the list).
+ */
+rows: Array<Summary>, };
+
 export type QueryInput = { 
 /**
  * Words that must all appear.

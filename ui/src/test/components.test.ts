@@ -6,7 +6,9 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Welcome from "../screens/Welcome.svelte";
 import Notes from "../screens/Notes.svelte";
 import Reprisals from "../screens/Reprisals.svelte";
+import Search from "../screens/Search.svelte";
 import { setLang } from "../lib/locale.svelte";
+import { pageOf } from "./pages";
 
 type Call = { cmd: string; args: Record<string, unknown> };
 let calls: Call[] = [];
@@ -73,7 +75,7 @@ describe("Notes", () => {
   it("saves a new note with its tags split on commas and lists it", async () => {
     const saved: unknown[] = [];
     shell({
-      list_records: () => saved.map((_, i) => ({ id: `${i}`.padStart(32, "0"), type: "note", title: "Checkpoint", date: null, tags: ["security", "roads"], created_ms: 0, updated_ms: 0, score: null })),
+      list_page: (a) => pageOf(saved.map((_, i) => ({ id: `${i}`.padStart(32, "0"), type: "note", title: "Checkpoint", date: null, tags: ["security", "roads"], created_ms: 0, updated_ms: 0, score: null })), a),
       save_record: (a) => { saved.push(a.record); return "0".repeat(32); },
     });
     render(Notes, { props: {} });
@@ -90,7 +92,7 @@ describe("Notes", () => {
 
   it("shows the core's refusal as a sentence", async () => {
     shell({
-      list_records: () => [],
+      list_page: (a) => pageOf([], a),
       save_record: () => { throw { code: "invalid_input", message: "A note needs a title or a body." }; },
     });
     render(Notes, { props: {} });
@@ -101,7 +103,7 @@ describe("Notes", () => {
 
 describe("Reprisal form", () => {
   it("offers the core's vocabulary as pickers and sharing only after consent is given", async () => {
-    shell({ vocabularies: () => vocab, list_records: () => [], save_record: () => "1".repeat(32) });
+    shell({ vocabularies: () => vocab, list_page: (a) => pageOf([], a), save_record: () => "1".repeat(32) });
     render(Reprisals, { props: {} });
     await screen.findByLabelText("What happened, in a few words");
     await fireEvent.click(screen.getByRole("button", { name: "Add an act" }));
@@ -124,7 +126,7 @@ describe("Reprisal form", () => {
   });
 
   it("withdrawing consent clears the sharing choices", async () => {
-    shell({ vocabularies: () => vocab, list_records: () => [], save_record: () => "1".repeat(32) });
+    shell({ vocabularies: () => vocab, list_page: (a) => pageOf([], a), save_record: () => "1".repeat(32) });
     render(Reprisals, { props: {} });
     await screen.findByLabelText("What happened, in a few words");
     await fireEvent.click(screen.getByLabelText("Given"));
@@ -135,5 +137,27 @@ describe("Reprisal form", () => {
     await screen.findByText("Saved.");
     const rec = calls.find((c) => c.cmd === "save_record")?.args.record as Record<string, any>;
     expect(rec.consent).toMatchObject({ status: "refused", share_with: [] });
+  });
+});
+
+describe("Search", () => {
+  it("asks the shell for the first page of results, says how many there are, and opens one", async () => {
+    const hits = Array.from({ length: 250 }, (_, i) => ({
+      id: i.toString(16).padStart(32, "0"), type: i % 2 ? "contact" : "note", title: `checkpoint ${i}`, date: null, tags: [],
+      created_ms: 0, updated_ms: 0, score: 11,
+    }));
+    shell({ search_page: (a) => pageOf(hits, a) });
+    const opened: string[] = [];
+    render(Search, { props: { onopen: (_kind: string, id: string) => opened.push(id) } });
+    await fireEvent.input(screen.getByLabelText("Search all records"), { target: { value: "checkpoint" } });
+    expect(await screen.findByText("250 results")).toBeTruthy();
+    const asked = calls.filter((c) => c.cmd === "search_page").map((c) => c.args);
+    expect(asked[0]).toMatchObject({ offset: 0, count: 100, query: { text: "checkpoint", kind: null } });
+    expect(asked.every((a) => a.offset === 0)).toBe(true);
+    const first = screen.getByRole("button", { name: /checkpoint 0(?!\d)/ });
+    await fireEvent.click(first);
+    expect(opened).toEqual([hits[0].id]);
+    await fireEvent.input(screen.getByLabelText("Search all records"), { target: { value: "" } });
+    await waitFor(() => expect(screen.queryByText("250 results")).toBeNull());
   });
 });

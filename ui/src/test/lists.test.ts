@@ -10,6 +10,7 @@ import Notes from "../screens/Notes.svelte";
 import Contacts from "../screens/Contacts.svelte";
 import Reprisals from "../screens/Reprisals.svelte";
 import { setLang } from "../lib/locale.svelte";
+import { pageOf } from "./pages";
 
 type Item = { id: string; title: string };
 const N = 10_000;
@@ -105,8 +106,8 @@ function summary(i: number, type = "note") {
 
 describe("Screens on 10,000 records", () => {
   it("the notes list says how many there are and draws only a window of them", async () => {
-    mockIPC((cmd) => {
-      if (cmd === "list_records") return Array.from({ length: N }, (_, i) => summary(i));
+    mockIPC((cmd, args) => {
+      if (cmd === "list_page") return pageOf(Array.from({ length: N }, (_, i) => summary(i)), args);
       throw { code: "internal", message: cmd };
     });
     const { container } = render(Notes, { props: {} });
@@ -116,11 +117,48 @@ describe("Screens on 10,000 records", () => {
     expect(rows[0].textContent).toContain("note 0");
   });
 
+  it("asks the shell for the page in view only, then for the rows scrolled or moved to", async () => {
+    const all = Array.from({ length: N }, (_, i) => summary(i));
+    const asked: number[] = [];
+    const held: (() => void)[] = [];
+    mockIPC(async (cmd, args) => {
+      if (cmd !== "list_page") throw { code: "internal", message: cmd };
+      const { offset, count } = args as { offset: number; count: number };
+      asked.push(offset);
+      expect(count).toBe(100);
+      // Pages after the first wait until the test lets them through, to see the rows meanwhile.
+      if (offset > 0) await new Promise<void>((go) => held.push(go));
+      return pageOf(all, args);
+    });
+    const { container } = render(Notes, { props: {} });
+    await screen.findByText("10,000 shown");
+    expect(asked).toEqual([0]);
+    const box = container.querySelector(".window") as HTMLDivElement;
+    await scrollTo(box, 5000 * 56);
+    const at = (i: number) => container.querySelector<HTMLLIElement>(`.rows > li[data-index="${i}"]`);
+    expect(at(5000)?.getAttribute("aria-busy")).toBe("true");
+    expect(at(5000)?.getAttribute("aria-posinset")).toBe("5001");
+    expect(at(5000)?.querySelector("button")).toBeNull();
+    expect(asked).toEqual([0, 4900, 5000]);
+    held.splice(0).forEach((go) => go());
+    await waitFor(() => expect(at(5000)?.textContent).toContain("note 5000"));
+    expect(at(5000)?.hasAttribute("aria-busy")).toBe(false);
+    expect(container.querySelectorAll(".rows > li").length).toBeLessThanOrEqual(MOST_DRAWN);
+    // The keyboard goes to a row whose page is not here yet: it is focused once it arrives.
+    at(5000)!.querySelector("button")!.focus();
+    await fireEvent.keyDown(document.activeElement!, { key: "End" });
+    await waitFor(() => expect(held.length).toBe(1));
+    expect(asked.at(-1)).toBe(9900);
+    expect(document.activeElement?.textContent).toContain("note 5000");
+    held.splice(0).forEach((go) => go());
+    await waitFor(() => expect(document.activeElement?.textContent).toContain(`note ${N - 1}`));
+  });
+
   it("the contact tree draws roots in steps and opens a branch on demand", async () => {
     const leaf = (i: number) => ({ id: `c${i}`, alias: `person ${i}`, risk: "low", repeated: false, children: [] });
     const roots = Array.from({ length: 250 }, (_, i) => ({ ...leaf(i), children: i === 0 ? [leaf(1000), leaf(1001)] : [] }));
-    mockIPC((cmd) => {
-      if (cmd === "list_records") return Array.from({ length: 2000 }, (_, i) => summary(i, "contact"));
+    mockIPC((cmd, args) => {
+      if (cmd === "list_page") return pageOf(Array.from({ length: 2000 }, (_, i) => summary(i, "contact")), args);
       if (cmd === "contact_tree") return roots;
       throw { code: "internal", message: cmd };
     });
@@ -151,9 +189,37 @@ describe("Screens on 10,000 records", () => {
     expect(container.querySelectorAll("#contact-form input[type=checkbox]").length).toBeLessThan(40);
   });
 
+  it("a branch with many children draws them in steps once opened", async () => {
+    const leaf = (i: number) => ({ id: `c${i}`, alias: `person ${i}`, risk: "low", repeated: false, children: [] });
+    const hub = { ...leaf(0), alias: "hub", children: Array.from({ length: 120 }, (_, i) => leaf(i + 1)) };
+    mockIPC((cmd, args) => {
+      if (cmd === "list_page") return pageOf(Array.from({ length: 121 }, (_, i) => summary(i, "contact")), args);
+      if (cmd === "contact_tree") return [hub];
+      throw { code: "internal", message: cmd };
+    });
+    const { container } = render(Contacts, { props: {} });
+    const tree = await waitFor(() => {
+      const el = container.querySelector("#contact-tree");
+      if (!el) throw new Error("no tree yet");
+      return el;
+    });
+    const group = () => tree.querySelector(":scope > li > ul[role=group]");
+    expect(group()).toBeNull();
+    await fireEvent.click(tree.querySelector('button[aria-label="Show who hub alerts"]')!);
+    expect(group()!.querySelectorAll(":scope > li[aria-level='2']").length).toBe(50);
+    const more = tree.querySelector(":scope > li > button.more") as HTMLButtonElement;
+    expect(more.textContent?.trim()).toBe("Show 50 more (of 120)");
+    await fireEvent.click(more);
+    expect(group()!.querySelectorAll(":scope > li").length).toBe(100);
+    expect(more.textContent?.trim()).toBe("Show 20 more (of 120)");
+    await fireEvent.click(more);
+    expect(group()!.querySelectorAll(":scope > li").length).toBe(120);
+    expect(tree.querySelector(":scope > li > button.more")).toBeNull();
+  });
+
   it("contacts draws the list first, then the tree; the tree pickers draw options once used", async () => {
-    mockIPC((cmd) => {
-      if (cmd === "list_records") return Array.from({ length: 2000 }, (_, i) => summary(i, "contact"));
+    mockIPC((cmd, args) => {
+      if (cmd === "list_page") return pageOf(Array.from({ length: 2000 }, (_, i) => summary(i, "contact")), args);
       if (cmd === "contact_tree") return [{ id: "c1", alias: "person 1", risk: "low", repeated: false, children: [] }];
       throw { code: "internal", message: cmd };
     });
@@ -190,7 +256,7 @@ describe("Screens on 10,000 records", () => {
   it("the shared list screen sends each screen's own filters with its kind", async () => {
     const queries: Record<string, unknown>[] = [];
     mockIPC((cmd, args) => {
-      if (cmd === "list_records") return queries.push((args as { query: Record<string, unknown> }).query), [];
+      if (cmd === "list_page") return queries.push((args as { query: Record<string, unknown> }).query), pageOf([], args);
       if (cmd === "vocabularies") return { act_type: [], mechanism: [], engagement_form: [], intervention_kind: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] };
       throw { code: "internal", message: cmd };
     });

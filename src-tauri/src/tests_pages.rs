@@ -1,0 +1,98 @@
+//! The paged list and search commands without a window, on a real vault file: pages put end to
+//! end give the whole list in the core's order, filters and the left-out record apply before
+//! paging, and a page past the end or too large is handled without panicking.
+
+use carenet::model::Contact;
+use carenet::{Note, Query, RecordKind, SecretString, Vault, VaultOptions};
+
+use crate::commands::{list_page_of, search_page_of, MAX_PAGE};
+use crate::ipc::{Kind, QueryInput};
+
+fn vault() -> (tempfile::TempDir, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let pass = SecretString::from("correct horse battery staple".to_owned());
+    let v = Vault::create_with(&dir.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).unwrap();
+    (dir, v)
+}
+
+fn filled() -> (tempfile::TempDir, Vault) {
+    let (dir, mut v) = vault();
+    for i in 0..25 {
+        let tags = if i % 5 == 0 { vec!["roads".to_owned()] } else { vec![] };
+        v.add(&Note { title: format!("note {i}"), body: format!("checkpoint {i}"), tags }).unwrap();
+    }
+    for i in 0..7 {
+        v.add(&Contact { alias: format!("person {i}"), ..Default::default() }).unwrap();
+    }
+    (dir, v)
+}
+
+fn of(kind: Kind) -> QueryInput {
+    QueryInput { kind: Some(kind), ..Default::default() }
+}
+
+#[test]
+fn pages_end_to_end_are_the_whole_list_in_the_core_order() {
+    let (_dir, v) = filled();
+    let whole: Vec<String> =
+        v.list(&Query { kind: Some(RecordKind::Note), ..Default::default() }).iter().map(|s| s.id.to_string()).collect();
+    assert_eq!(whole.len(), 25);
+    let mut paged = vec![];
+    for offset in (0..30).step_by(10) {
+        let page = list_page_of(&v, &of(Kind::Note), offset, 10, None).unwrap();
+        assert_eq!(page.total, 25, "every page tells the whole length");
+        assert_eq!(page.offset, offset.min(25));
+        assert!(page.rows.iter().all(|r| r.kind == Kind::Note && r.score.is_none()));
+        paged.extend(page.rows.into_iter().map(|r| r.id));
+    }
+    assert_eq!(paged, whole);
+}
+
+#[test]
+fn filters_and_the_left_out_record_apply_before_paging() {
+    let (_dir, v) = filled();
+    let tagged = list_page_of(&v, &QueryInput { tag: Some("roads".into()), ..of(Kind::Note) }, 0, 100, None).unwrap();
+    assert_eq!(tagged.total, 5);
+    assert!(tagged.rows.iter().all(|r| r.tags == ["roads"]));
+    let contacts = list_page_of(&v, &of(Kind::Contact), 0, 100, None).unwrap();
+    assert_eq!(contacts.total, 7);
+    let me = contacts.rows[3].id.clone();
+    let others = list_page_of(&v, &of(Kind::Contact), 0, 100, Some(&me)).unwrap();
+    assert_eq!(others.total, 6);
+    assert!(others.rows.iter().all(|r| r.id != me));
+    let bad = list_page_of(&v, &of(Kind::Contact), 0, 100, Some("not an id")).unwrap_err();
+    assert_eq!(bad.code, "invalid_input");
+}
+
+#[test]
+fn search_pages_are_best_first_with_scores() {
+    let (_dir, v) = filled();
+    let text = QueryInput { text: "note 1".into(), ..Default::default() };
+    let whole: Vec<(String, u32)> = v
+        .search(&Query { text: "note 1".into(), ..Default::default() })
+        .iter()
+        .map(|h| (h.summary.id.to_string(), h.score))
+        .collect();
+    assert!(whole.len() > 3);
+    let first = search_page_of(&v, &text, 0, 3).unwrap();
+    let rest = search_page_of(&v, &text, 3, 100).unwrap();
+    assert_eq!(first.total as usize, whole.len());
+    let paged: Vec<(String, u32)> =
+        first.rows.into_iter().chain(rest.rows).map(|r| (r.id, r.score.expect("search rows carry a score"))).collect();
+    assert_eq!(paged, whole);
+    assert!(paged.windows(2).all(|w| w[0].1 >= w[1].1), "best first");
+}
+
+#[test]
+fn a_page_past_the_end_is_empty_and_a_page_too_large_is_refused() {
+    let (_dir, v) = filled();
+    let past = list_page_of(&v, &of(Kind::Note), 1_000, 10, None).unwrap();
+    assert_eq!((past.total, past.offset, past.rows.len()), (25, 25, 0));
+    let last = list_page_of(&v, &of(Kind::Note), 20, 10, None).unwrap();
+    assert_eq!(last.rows.len(), 5);
+    let huge = list_page_of(&v, &of(Kind::Note), u32::MAX, u32::MAX, None).unwrap_err();
+    assert_eq!(huge.code, "invalid_input");
+    assert!(list_page_of(&v, &of(Kind::Note), u32::MAX, MAX_PAGE, None).unwrap().rows.is_empty());
+    let long = QueryInput { text: "x".repeat(501), ..Default::default() };
+    assert_eq!(search_page_of(&v, &long, 0, 10).unwrap_err().code, "invalid_input");
+}
