@@ -44,6 +44,8 @@ use crate::store::Store;
 const QUEUE: usize = 64;
 /// Most jobs the writer applies in one transaction.
 const BATCH: usize = 32;
+/// Jobs the writer applies between two checkpoints of its own.
+const CHECKPOINT_EVERY: usize = 64;
 
 /// Loaded documents, shared by the vault and the journal writer.
 pub(super) type DocCache = Arc<Mutex<HashMap<RecordId, OpenDoc>>>;
@@ -177,6 +179,7 @@ impl Drop for Applier {
 
 impl Writer {
     fn run(mut self, jobs: Receiver<Job>) {
+        let mut since_checkpoint = 0;
         while let Ok(first) = jobs.recv() {
             // Whatever else is waiting goes into the same transaction.
             let mut batch = vec![first];
@@ -216,6 +219,15 @@ impl Writer {
             st.queued -= batch.len();
             if st.queued == 0 {
                 self.shared.idle.notify_all();
+            }
+            drop(st);
+            // Outside the gate: saves go on while the WAL is copied into the database.
+            since_checkpoint += batch.len();
+            if since_checkpoint >= CHECKPOINT_EVERY {
+                since_checkpoint = 0;
+                if let Err(e) = self.store.checkpoint_passive() {
+                    tracing::warn!(code = e.code(), "a checkpoint between journal batches failed; the next one retries");
+                }
             }
         }
     }
