@@ -545,7 +545,7 @@ mod tests {
     fn random_value(rng: &mut rand::rngs::StdRng) -> Json {
         use rand::Rng;
         let words = ["a", "b", "ç", "д", "ب", "字", "", "a b"];
-        let mut word = |rng: &mut rand::rngs::StdRng| words[rng.gen_range(0..words.len())].to_string();
+        let word = |rng: &mut rand::rngs::StdRng| words[rng.gen_range(0..words.len())].to_string();
         let mut text = String::new();
         for _ in 0..rng.gen_range(0..6) {
             text.push_str(&word(rng));
