@@ -7,6 +7,7 @@ import Spaces from "../screens/Spaces.svelte";
 import Sync from "../screens/Sync.svelte";
 import { setLang } from "../lib/locale.svelte";
 import type { MemberView, SpaceView, SyncStatus } from "../lib/bindings";
+import { pageOf } from "./pages";
 
 type Call = { cmd: string; args: Record<string, unknown> };
 let calls: Call[] = [];
@@ -88,7 +89,7 @@ describe("Spaces", () => {
       create_space: () => { spaces = [space()]; return SPACE; },
       space_members: () => members,
       space_records: () => [],
-      list_records: () => [note],
+      list_page: (a) => pageOf([note], a),
       invite_member: () => { members = [me, bea]; spaces = [space({ members: 2 })]; return { text: "carenet-invite1:abc", qr: null }; },
     });
     render(Spaces);
@@ -114,7 +115,7 @@ describe("Spaces", () => {
       list_spaces: () => [space({ role: "member", members: 2 })],
       space_members: () => [coordinator, mine],
       space_records: () => [],
-      list_records: () => [],
+      list_page: (a) => pageOf([], a),
       member_card: (args) => { mine = { ...mine, name: args.displayName as string }; return { card: { text: "carenet-card1:xyz", qr }, fingerprint: "ab12 cd34" }; },
     });
     render(Spaces);
@@ -130,7 +131,7 @@ describe("Spaces", () => {
   });
 
   it("removes a member only after a second, explicit press", async () => {
-    shell({ list_spaces: () => [space({ members: 2 })], space_members: () => [me, bea], space_records: () => [], list_records: () => [], remove_member: () => null });
+    shell({ list_spaces: () => [space({ members: 2 })], space_members: () => [me, bea], space_records: () => [], list_page: (a) => pageOf([], a), remove_member: () => null });
     render(Spaces);
     await fireEvent.click(await screen.findByRole("button", { name: "Remove Bea" }));
     expect(calls.some((c) => c.cmd === "remove_member")).toBe(false);
@@ -157,7 +158,7 @@ describe("Spaces", () => {
       list_spaces: () => [space({ records: inside.length })],
       space_members: () => [me],
       space_records: () => inside,
-      list_records: () => [note, contact],
+      list_page: (a) => pageOf([note, contact], a),
       share_into_space: () => { inside = [contact]; return [contact.id, "99".repeat(16)]; },
     });
     render(Spaces);
@@ -169,6 +170,32 @@ describe("Spaces", () => {
     expect(await screen.findByText("2 records moved into the space.")).toBeTruthy();
     expect(calls.find((c) => c.cmd === "share_into_space")?.args).toEqual({ space: SPACE, record: contact.id, branch: true });
     await waitFor(() => expect(document.getElementById("space-records")?.textContent).toContain("Dana"));
+  });
+
+  it("offers a page of the newest records to share, and finds others by their words", async () => {
+    // 10,000 records: the picker must not hold them all; it asks for a page that matches its filter.
+    const all = Array.from({ length: 10_000 }, (_, i) => ({ ...note, id: `${i}`.padStart(32, "0"), title: `Note ${i}` }));
+    shell({
+      list_spaces: () => [space()],
+      space_members: () => [me],
+      space_records: () => [],
+      list_page: (a) => {
+        const text = ((a as { query: { text: string } }).query.text ?? "").toLowerCase();
+        return pageOf(all.filter((r) => r.title.toLowerCase().includes(text)), a);
+      },
+    });
+    render(Spaces);
+    await waitFor(() => expect(screen.getByRole("option", { name: "Note 0 (Note)" })).toBeTruthy());
+    const offered = () => document.querySelectorAll("#share-record option").length;
+    expect(offered()).toBe(51); // the placeholder and one page
+    expect(document.getElementById("share-more")?.textContent).toContain("50 newest of 10,000");
+    await fireEvent.input(screen.getByLabelText("Find a record by its words"), { target: { value: "Note 9999" } });
+    await waitFor(() => expect(screen.getByRole("option", { name: "Note 9999 (Note)" })).toBeTruthy());
+    expect(offered()).toBe(2);
+    expect(document.getElementById("share-more")).toBeNull();
+    const asked = calls.filter((c) => c.cmd === "list_page").map((c) => (c.args as { query: { text: string }; count: number }));
+    expect(asked.at(-1)?.query.text).toBe("Note 9999");
+    expect(asked.every((q) => q.count === 50)).toBe(true);
   });
 });
 

@@ -349,4 +349,7 @@ export const ar: Table = {
   // member-name
   "spaces.device_name": "جهاز {key}",
   "spaces.card_name_spaces": "هذا الاسم هو اسمك أيضًا في كل مساحة أنت عضو فيها: إذا عرضت بطاقتك باسم جديد يتغيّر هناك أيضًا، ويراه الآخرون بعد مزامنتهم التالية.",
+  // spaces-picker
+  "spaces.share_find": "ابحث عن سجل بكلماته",
+  "spaces.share_more": "تعرض القائمة أحدث {n} من {total} سجلًا مطابقًا: اكتب بعض كلمات السجل للعثور على غيره.",
 };

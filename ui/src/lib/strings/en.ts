@@ -349,6 +349,9 @@ export const en = {
   // member-name
   "spaces.device_name": "Device {key}",
   "spaces.card_name_spaces": "This name is also yours in every space you are a member of: showing your card under a new name changes it there too, and the others see it after they next sync.",
+  // spaces-picker
+  "spaces.share_find": "Find a record by its words",
+  "spaces.share_more": "The list offers the {n} newest of {total} matching records: type some of a record's words to find another.",
 } as const;
 
 export type Key = keyof typeof en;

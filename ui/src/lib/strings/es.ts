@@ -349,4 +349,7 @@ export const es: Table = {
   // member-name
   "spaces.device_name": "Dispositivo {key}",
   "spaces.card_name_spaces": "Este nombre también es el suyo en cada espacio del que es miembro: si muestra su tarjeta con un nombre nuevo, cambia allí también, y los demás lo ven tras su próxima sincronización.",
+  // spaces-picker
+  "spaces.share_find": "Buscar un registro por sus palabras",
+  "spaces.share_more": "La lista ofrece los {n} más recientes de {total} registros que coinciden: escriba algunas palabras de un registro para encontrar otro.",
 };

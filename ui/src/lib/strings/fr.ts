@@ -349,4 +349,7 @@ export const fr: Table = {
   // member-name
   "spaces.device_name": "Appareil {key}",
   "spaces.card_name_spaces": "Ce nom est aussi le vôtre dans chaque espace dont vous êtes membre : afficher votre carte sous un nouveau nom le change là aussi, et les autres le voient après leur prochaine synchronisation.",
+  // spaces-picker
+  "spaces.share_find": "Trouver un dossier par ses mots",
+  "spaces.share_more": "La liste propose les {n} plus récents des {total} dossiers correspondants : tapez quelques mots d'un dossier pour en trouver un autre.",
 };

@@ -349,4 +349,7 @@ export const zh: Table = {
   // member-name
   "spaces.device_name": "设备 {key}",
   "spaces.card_name_spaces": "这个名字也是您在所加入的每个空间中的名字：用新名字显示名片，空间里的名字也会随之更改，其他成员在下次同步后看到。",
+  // spaces-picker
+  "spaces.share_find": "按文字查找记录",
+  "spaces.share_more": "列表显示 {total} 条匹配记录中最新的 {n} 条：输入记录中的文字以查找其他记录。",
 };
