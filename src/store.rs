@@ -211,25 +211,11 @@ impl Store {
             .optional()?)
     }
 
-    /// Writes a record's view row, the sealed changes that produced it and, when `doc` is given,
-    /// a new document row, in one durable transaction: all are on disk when this returns, or none
-    /// is. `journal` names the journal entry these rows apply, deleted in the same transaction.
-    /// `doc` receives the local sequence number (rowid) of the last change written, which the
-    /// document row records as the point it includes changes up to.
-    pub fn save_record(
-        &mut self,
-        id: &RecordId,
-        view: &[u8],
-        doc: Option<&dyn Fn(i64) -> Vec<u8>>,
-        changes: &[ChangeRow<'_>],
-        journal: Option<i64>,
-    ) -> Result<()> {
-        self.save_records(&[RecordRows { id: *id, view, doc, changes, journal }])
-    }
-
-    /// Writes several records' rows (as `save_record` does for one) in one transaction, in order:
-    /// all are on disk when this returns (as durable as the connection's `synchronous` makes
-    /// them), or none is.
+    /// Writes records' rows in one transaction, in order: for each, its view row, the sealed
+    /// changes that produced it, a new document row when `doc` is given (it receives the rowid of
+    /// the record's last change, the point the row includes changes up to) and the deletion of
+    /// the journal entry the rows apply. All are on disk when this returns (as durable as the
+    /// connection's `synchronous` makes them), or none is.
     pub fn save_records(&mut self, writes: &[RecordRows<'_>]) -> Result<()> {
         let tx = self.write_tx()?;
         for w in writes {

@@ -176,26 +176,6 @@ pub(super) fn write_sealed(store: &mut crate::store::Store, row_key: &SecretKey,
     store.save_records(&writes)
 }
 
-/// `seal_rows` then `write_sealed` for one record. Returns the document's heads.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn write_rows(
-    store: &mut crate::store::Store,
-    row_key: &SecretKey,
-    device: &ed25519_dalek::SigningKey,
-    id: RecordId,
-    kind: RecordKind,
-    open: &mut OpenDoc,
-    changes: &[Change],
-    view: &[u8],
-    stamp: &Stamp,
-    sealing: &Sealing,
-    journal: Option<i64>,
-) -> Result<Vec<automerge::ChangeHash>> {
-    let (rows, heads) = seal_rows(row_key, device, id, kind, open, changes, view, stamp, sealing, journal);
-    write_sealed(store, row_key, std::slice::from_ref(&rows))?;
-    Ok(heads)
-}
-
 /// An editing session on one record: a private copy of its document that merges back on save,
 /// so two drafts of one record (two windows, or an edit racing a sync) both keep their changes.
 pub struct Draft<T> {
@@ -321,19 +301,9 @@ impl Vault {
         };
         let sealing = self.sealing(&id)?;
         let view_bytes = serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?;
-        let heads = write_rows(
-            &mut self.store,
-            &self.row_key,
-            &self.keys.device,
-            id,
-            kind,
-            &mut open,
-            changes,
-            &view_bytes,
-            &stamp,
-            &sealing,
-            journal.map(|(n, _)| n),
-        )?;
+        let (rows, heads) =
+            seal_rows(&self.row_key, &self.keys.device, id, kind, &mut open, changes, &view_bytes, &stamp, &sealing, journal.map(|(n, _)| n));
+        write_sealed(&mut self.store, &self.row_key, std::slice::from_ref(&rows))?;
         self.changes_made.fetch_add(changes.len() as u64, std::sync::atomic::Ordering::Relaxed);
         self.index_record(id, &record, stamp.created_ms, stamp.updated_ms);
         let cached = Cached {
