@@ -8,8 +8,6 @@ const COMMANDS: &[&str] = &[
     "unlock_vault",
     "lock_vault",
     "change_passphrase",
-    "list_records",
-    "search_records",
     "list_page",
     "search_page",
     "get_record",

@@ -19,8 +19,8 @@ use crate::ipc::{self, convert, IpcError, IpcResult};
 pub const MAX_PASSPHRASE: usize = 1024;
 /// Longest search text accepted across IPC, in characters.
 pub const MAX_QUERY: usize = 500;
-/// Most list or search rows sent to the window at once by `list_records` and `search_records`:
-/// a whole 10,000-record vault. The record lists of the window use `list_page`/`search_page`.
+/// Most rows one query may select (a whole 10,000-record vault); the window receives them a page
+/// at a time through `list_page` and `search_page`.
 pub const MAX_ROWS: usize = 10_000;
 /// Most rows in one page of `list_page` or `search_page` (the window asks for 100 at a time).
 pub const MAX_PAGE: u32 = 500;
@@ -171,20 +171,6 @@ pub(crate) fn summary(s: &carenet::model::Summary, score: Option<u32>) -> IpcRes
     let mut out: ipc::Summary = convert(s)?;
     out.score = score;
     Ok(out)
-}
-
-/// Lists records, newest first, with optional filters.
-#[tauri::command]
-pub async fn list_records(state: State<'_>, query: ipc::QueryInput) -> IpcResult<Vec<ipc::Summary>> {
-    let q = self::query(&query)?;
-    with_vault(state, move |v| v.list(&q).iter().map(|s| summary(s, None)).collect()).await
-}
-
-/// Searches every record (case and accents ignored), best first.
-#[tauri::command]
-pub async fn search_records(state: State<'_>, query: ipc::QueryInput) -> IpcResult<Vec<ipc::Summary>> {
-    let q = self::query(&query)?;
-    with_vault(state, move |v| v.search(&q).iter().map(|h| summary(&h.summary, Some(h.score))).collect()).await
 }
 
 /// Rows `offset..offset + count` of `all` as one page, with the length of the whole.

@@ -75,8 +75,6 @@ fn main() {
             commands::unlock_vault,
             commands::lock_vault,
             commands::change_passphrase,
-            commands::list_records,
-            commands::search_records,
             commands::list_page,
             commands::search_page,
             commands::get_record,

@@ -211,7 +211,6 @@ const IPC = `
 const everyContact = { query: { text: "", kind: "contact", tag: null, from: null, to: null, limit: 0 } };
 const firstPage = { ...everyContact, offset: 0, count: 100, exclude: null };
 const ipc = {
-  "list_records (every contact, as the lists asked before pages)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_records", everyContact] }),
   "list_page (first 100 contacts, as the list asks now)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_page", firstPage] }),
   "contact_tree": await s.cmd("POST", "/execute/async", { script: IPC, args: ["contact_tree", {}] }),
 };

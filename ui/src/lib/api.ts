@@ -19,14 +19,16 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
+/** The controlled vocabularies are compiled into the core: asked once per window, again only
+ *  after a failed call. */
+let vocabularies: Promise<Vocabularies> | null = null;
+
 export const api = {
   status: () => call<VaultState>("vault_status"),
   create: (passphrase: string) => call<null>("create_vault", { passphrase }),
   unlock: (passphrase: string) => call<null>("unlock_vault", { passphrase }),
   lock: () => call<null>("lock_vault"),
   changePassphrase: (current: string, next: string) => call<null>("change_passphrase", { current, new: next }),
-  list: (query: QueryInput) => call<Summary[]>("list_records", { query }),
-  search: (query: QueryInput) => call<Summary[]>("search_records", { query }),
   /** `count` rows of the list from `offset`, newest first, and the list's length; `exclude`
    *  leaves one record out (the contact being edited, in its own alert picker). */
   page: (query: QueryInput, offset: number, count: number, exclude: string | null = null) =>
@@ -39,7 +41,11 @@ export const api = {
   tree: () => call<TreeNode[]>("contact_tree"),
   linkAlert: (from: string, to: string) => call<null>("link_alert", { from, to }),
   unlinkAlert: (from: string, to: string) => call<null>("unlink_alert", { from, to }),
-  vocabularies: () => call<Vocabularies>("vocabularies"),
+  vocabularies: () =>
+    (vocabularies ??= call<Vocabularies>("vocabularies").catch((e) => {
+      vocabularies = null;
+      throw e;
+    })),
   loadSettings: () => call<Settings>("load_settings"),
   saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
   /** Tells the shell the first screen is drawn (it prints the start-up time only for the bench). */

@@ -263,7 +263,6 @@ export const ar: Table = {
   "spaces.active": "نشط",
   "spaces.removed": "أُزيل",
   "spaces.this_device": "(هذا الجهاز)",
-  "spaces.unnamed": "بلا اسم",
   "spaces.remove_member": "أزل {name}",
   "spaces.confirm_remove": "إزالة هذا العضو؟ يبدأ مفتاح جديد لا يتلقاه جهازه أبدًا؛ وما لديه بالفعل يبقى معه.",
   "spaces.member_removed": "أُزيل العضو. زامن مع بقية الأعضاء ليتلقوا المفتاح الجديد.",

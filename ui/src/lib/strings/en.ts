@@ -263,7 +263,6 @@ export const en = {
   "spaces.active": "Active",
   "spaces.removed": "Removed",
   "spaces.this_device": "(this device)",
-  "spaces.unnamed": "No name",
   "spaces.remove_member": "Remove {name}",
   "spaces.confirm_remove": "Remove this member? A new key starts that their device never receives; what they already hold stays with them.",
   "spaces.member_removed": "Member removed. Sync with the other members so they get the new key.",

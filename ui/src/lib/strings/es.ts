@@ -263,7 +263,6 @@ export const es: Table = {
   "spaces.active": "Activo",
   "spaces.removed": "Retirado",
   "spaces.this_device": "(este dispositivo)",
-  "spaces.unnamed": "Sin nombre",
   "spaces.remove_member": "Retirar a {name}",
   "spaces.confirm_remove": "¿Retirar a este miembro? Empieza una clave nueva que su dispositivo nunca recibe; lo que ya tiene se queda con él.",
   "spaces.member_removed": "Miembro retirado. Sincronice con los demás miembros para que reciban la clave nueva.",

@@ -263,7 +263,6 @@ export const fr: Table = {
   "spaces.active": "Actif",
   "spaces.removed": "Retiré",
   "spaces.this_device": "(cet appareil)",
-  "spaces.unnamed": "Sans nom",
   "spaces.remove_member": "Retirer {name}",
   "spaces.confirm_remove": "Retirer ce membre ? Une nouvelle clé entre en service, que son appareil ne reçoit jamais ; ce qu’il détient déjà lui reste.",
   "spaces.member_removed": "Membre retiré. Synchronisez avec les autres membres pour qu’ils reçoivent la nouvelle clé.",

@@ -263,7 +263,6 @@ export const zh: Table = {
   "spaces.active": "在册",
   "spaces.removed": "已移除",
   "spaces.this_device": "（本设备）",
-  "spaces.unnamed": "无名字",
   "spaces.remove_member": "移除 {name}",
   "spaces.confirm_remove": "移除这位成员？将启用一把其设备永远收不到的新密钥；其已有的内容仍留在其设备上。",
   "spaces.member_removed": "成员已移除。请与其他成员同步，让他们收到新密钥。",
