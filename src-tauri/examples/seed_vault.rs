@@ -1,6 +1,7 @@
 //! Fills a new vault with N records (a third each notes, contacts, reprisal records) for the
 //! desktop measurements: `seed_vault <vault dir> <count>`; the passphrase comes from
-//! CARENET_PASSPHRASE. Some contacts alert others, so the tree has depth.
+//! CARENET_PASSPHRASE. Some contacts alert others, so the tree has depth; one record in five is
+//! shared into a space.
 
 use std::path::PathBuf;
 
@@ -52,7 +53,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             c.alerts.extend(heads.iter().filter(|h| **h != hub));
         })?;
     }
+    // A space of this device's network holding one record in five, so the Spaces screen opens
+    // on a space with members, a share picker and a long list of shared records.
+    let space = vault.create_space("Bench network")?;
+    let ids: Vec<_> = vault.list(&carenet::Query::default()).iter().map(|s| s.id).collect();
+    let mut shared = 0;
+    for id in ids.iter().step_by(5) {
+        if vault.space_of(id).is_none() {
+            shared += vault.share(&space, id, false)?.len();
+        }
+    }
     vault.lock()?;
-    println!("{count} records");
+    println!("{count} records, {shared} of them in a space");
     Ok(())
 }

@@ -46,8 +46,6 @@ const QUEUE: usize = 64;
 const BATCH: usize = 32;
 /// Jobs the writer applies between two checkpoints of its own.
 const CHECKPOINT_EVERY: usize = 64;
-/// Batches from this many jobs (over two records or more) are prepared on two threads.
-const PARALLEL_FROM: usize = 4;
 
 /// Loaded documents, shared by the vault and the journal writer.
 pub(super) type DocCache = Arc<Mutex<HashMap<RecordId, OpenDoc>>>;
@@ -238,36 +236,24 @@ impl Writer {
     /// applied, and the error that stopped the rest. `docs` ends holding the documents to put
     /// back in the cache.
     fn apply(&mut self, batch: &[Job], docs: &mut HashMap<RecordId, OpenDoc>) -> (Vec<Applied>, Option<Error>) {
-        let mut ready = batch.len();
-        let mut error = None;
-        for (i, job) in batch.iter().enumerate() {
-            if let Err(e) = self.take_doc(job, docs) {
-                ready = i;
-                error = Some(e);
-                break;
-            }
-        }
-        let jobs = &batch[..ready];
-        let mut results = prepare_all(&self.row_key, &self.device, jobs, docs);
-        // What comes before the first failure is written; from it on, entries stay in the
-        // journal, and the documents they changed in memory are dropped (the next use loads them
-        // from disk, where they are as written).
-        let cut = results.iter().position(|r| !matches!(r, Some(Ok(_)))).unwrap_or(results.len());
-        if cut < results.len() {
-            if let Some(Err(e)) = results[cut].take() {
-                error = Some(e);
-            }
-            for job in &jobs[cut..] {
-                docs.remove(&job.id);
-            }
-        }
-        let mut rows = Vec::with_capacity(cut);
-        let mut applied = Vec::with_capacity(cut);
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut applied = Vec::with_capacity(batch.len());
         let mut changes = 0;
-        for (r, a, n) in results.into_iter().take(cut).flatten().flatten() {
-            rows.push(r);
-            applied.push(a);
-            changes += n;
+        let mut error = None;
+        for job in batch {
+            match self.prepare(job, docs) {
+                Ok((r, a, n)) => {
+                    rows.push(r);
+                    applied.push(a);
+                    changes += n;
+                }
+                Err(e) => {
+                    // Its document may be half changed: drop it.
+                    docs.remove(&job.id);
+                    error = Some(e);
+                    break;
+                }
+            }
         }
         if rows.is_empty() {
             return (applied, error);
@@ -284,13 +270,13 @@ impl Writer {
         (applied, error)
     }
 
-    /// Puts the document a job edits in `docs`: a new one for a new record, else taken from the
-    /// cache (where the caller loaded it before sending the job).
-    fn take_doc(&self, job: &Job, docs: &mut HashMap<RecordId, OpenDoc>) -> Result<()> {
+    /// Applies one job to its document (in `docs`, taken from the cache the first time) and seals
+    /// its rows.
+    fn prepare(&mut self, job: &Job, docs: &mut HashMap<RecordId, OpenDoc>) -> Result<(SealedRows, Applied, u64)> {
+        let doc_error = |e: crate::document::DocError| Error::DocumentDamaged { id: job.id, detail: e.to_string() };
         if job.new {
             let actor = actor_for(&self.device.verifying_key().to_bytes());
-            let doc = RecordDoc::new(job.kind.as_str(), actor).map_err(|e| Error::DocumentDamaged { id: job.id, detail: e.to_string() })?;
-            docs.insert(job.id, OpenDoc { doc, tail: None });
+            docs.insert(job.id, OpenDoc { doc: RecordDoc::new(job.kind.as_str(), actor).map_err(doc_error)?, tail: None });
         } else if !docs.contains_key(&job.id) {
             let mut st = lock(&self.shared.state);
             let open = lock(&self.docs)
@@ -299,101 +285,23 @@ impl Writer {
             st.taken.insert(job.id);
             docs.insert(job.id, open);
         }
-        Ok(())
+        let open = docs.get_mut(&job.id).ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?;
+        let fields = open.doc.reconcile(&job.fields).map_err(doc_error)?;
+        let changes: Vec<Change> =
+            if fields.is_empty() { Vec::new() } else { open.doc.commit(&fields, job.stamp.updated_ms).into_iter().collect() };
+        // The view row is the acknowledged value: after `reconcile(v)` the document holds
+        // `normalized(v)`, which `v` already is (a property test in document.rs checks it over
+        // random values). Debug builds, which every test runs, check it on every edit as well.
+        let differs = if cfg!(debug_assertions) { Some(open.doc.to_json()).filter(|json| *json != job.fields) } else { None };
+        let view = match &differs {
+            Some(json) => serde_json::to_vec(json).map_err(|e| Error::invalid(e.to_string()))?,
+            None => job.view.clone(),
+        };
+        let (rows, heads) =
+            seal_rows(&self.row_key, &self.device, job.id, job.kind, open, &changes, &view, &job.stamp, &job.sealing, Some(job.number));
+        let applied = Applied { id: job.id, kind: job.kind, heads, view: differs };
+        Ok((rows, applied, changes.len() as u64))
     }
-}
-
-/// One job applied to its document and sealed: the rows to write, what memory learns, and the
-/// number of changes.
-type Prepared = Result<(SealedRows, Applied, u64)>;
-
-/// Applies `jobs` to their documents (all in `docs`) and seals their rows; the result of job `i`
-/// is at `i`, `None` for a job not tried because an earlier job of its record failed. A batch of
-/// `PARALLEL_FROM` jobs or more over two records or more is shared between this thread and a
-/// second one, record by record (a record's jobs stay in order on one thread): automerge and
-/// sealing are most of the writer's work, and they are independent between records.
-fn prepare_all(
-    row_key: &SecretKey,
-    device: &SigningKey,
-    jobs: &[Job],
-    docs: &mut HashMap<RecordId, OpenDoc>,
-) -> Vec<Option<Prepared>> {
-    // The jobs of each record, in order; records in the order of their first job.
-    let mut groups: Vec<(RecordId, Vec<usize>)> = Vec::new();
-    let mut group_of: HashMap<RecordId, usize> = HashMap::new();
-    for (i, job) in jobs.iter().enumerate() {
-        let g = *group_of.entry(job.id).or_insert_with(|| {
-            groups.push((job.id, Vec::new()));
-            groups.len() - 1
-        });
-        groups[g].1.push(i);
-    }
-    // Each half: its records' documents, moved out of `docs` while they are worked on.
-    let mut halves: [Vec<(RecordId, OpenDoc, Vec<usize>)>; 2] = [Vec::new(), Vec::new()];
-    let mut load = [0usize; 2];
-    let parallel = jobs.len() >= PARALLEL_FROM && groups.len() >= 2;
-    for (id, idx) in groups {
-        let Some(open) = docs.remove(&id) else { continue };
-        let h = usize::from(parallel && load[1] < load[0]);
-        load[h] += idx.len();
-        halves[h].push((id, open, idx));
-    }
-    let work = |half: &mut Vec<(RecordId, OpenDoc, Vec<usize>)>| {
-        let mut out = Vec::new();
-        for (_, open, idx) in half.iter_mut() {
-            for &i in idx.iter() {
-                let r = prepare(row_key, device, &jobs[i], open);
-                let failed = r.is_err();
-                out.push((i, r));
-                if failed {
-                    break;
-                }
-            }
-        }
-        out
-    };
-    let [mut first, mut second] = halves;
-    let mut done = if second.is_empty() {
-        work(&mut first)
-    } else {
-        std::thread::scope(|s| {
-            let other = s.spawn(|| work(&mut second));
-            let mut mine = work(&mut first);
-            match other.join() {
-                Ok(theirs) => mine.extend(theirs),
-                // A panic there is a panic here: the writer's loop catches it and drops the batch.
-                Err(p) => std::panic::resume_unwind(p),
-            }
-            mine
-        })
-    };
-    for (id, open, _) in first.into_iter().chain(second) {
-        docs.insert(id, open);
-    }
-    let mut results: Vec<Option<Prepared>> = (0..jobs.len()).map(|_| None).collect();
-    for (i, r) in done.drain(..) {
-        results[i] = Some(r);
-    }
-    results
-}
-
-/// Applies one job to its document and seals its rows.
-fn prepare(row_key: &SecretKey, device: &SigningKey, job: &Job, open: &mut OpenDoc) -> Prepared {
-    let doc_error = |e: crate::document::DocError| Error::DocumentDamaged { id: job.id, detail: e.to_string() };
-    let fields = open.doc.reconcile(&job.fields).map_err(doc_error)?;
-    let changes: Vec<Change> =
-        if fields.is_empty() { Vec::new() } else { open.doc.commit(&fields, job.stamp.updated_ms).into_iter().collect() };
-    // The view row is the acknowledged value: after `reconcile(v)` the document holds
-    // `normalized(v)`, which `v` already is (a property test in document.rs checks it over
-    // random values). Debug builds, which every test runs, check it on every edit as well.
-    let differs = if cfg!(debug_assertions) { Some(open.doc.to_json()).filter(|json| *json != job.fields) } else { None };
-    let view = match &differs {
-        Some(json) => serde_json::to_vec(json).map_err(|e| Error::invalid(e.to_string()))?,
-        None => job.view.clone(),
-    };
-    let (rows, heads) = seal_rows(row_key, device, job.id, job.kind, open, &changes, &view, &job.stamp, &job.sealing, Some(job.number));
-    let applied = Applied { id: job.id, kind: job.kind, heads, view: differs };
-    Ok((rows, applied, changes.len() as u64))
 }
 
 impl Vault {
@@ -557,83 +465,5 @@ impl Vault {
             if changed.is_empty() { Vec::new() } else { open.doc.commit(&changed, stamp.updated_ms).into_iter().collect() };
         self.persist(id, kind, open, &changes, Some((number, stamp)))?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::SpaceId;
-
-    fn job(number: i64, id: RecordId, fields: serde_json::Value) -> Job {
-        let view = serde_json::to_vec(&fields).unwrap();
-        Job {
-            number,
-            id,
-            kind: RecordKind::Note,
-            new: false,
-            fields,
-            view,
-            stamp: Stamp { seq: number as u64, created_ms: 1_000, updated_ms: 1_000 + number },
-            sealing: Sealing { space: SpaceId([7; 16]), epoch: 0, key: SecretKey::from_bytes([9; 32]) },
-        }
-    }
-
-    /// Fresh documents, with the same actor each time (the app's actors end in random bytes), so
-    /// that two sets of them given the same edits reach the same change hashes.
-    fn docs_for(ids: &[RecordId], device: &SigningKey) -> HashMap<RecordId, OpenDoc> {
-        let mut actor = device.verifying_key().to_bytes().to_vec();
-        actor.extend_from_slice(&[1; 8]);
-        let actor = automerge::ActorId::from(actor);
-        ids.iter().map(|id| (*id, OpenDoc { doc: RecordDoc::new("note", actor.clone()).unwrap(), tail: None })).collect()
-    }
-
-    fn note(i: i64) -> serde_json::Value {
-        serde_json::json!({ "title": format!("note {i}"), "body": format!("body {i}"), "tags": [] })
-    }
-
-    #[test]
-    fn a_batch_prepared_on_two_threads_equals_one_prepared_in_order() {
-        let row_key = SecretKey::from_bytes([3; 32]);
-        let device = SigningKey::from_bytes(&[5; 32]);
-        let ids: Vec<RecordId> = (0..5).map(|_| RecordId::random()).collect();
-        // 20 jobs, four per record, interleaved as quick saves are.
-        let jobs: Vec<Job> = (0..20).map(|i| job(i, ids[i as usize % 5], note(i))).collect();
-        let mut docs = docs_for(&ids, &device);
-        let together = prepare_all(&row_key, &device, &jobs, &mut docs);
-        assert_eq!(docs.len(), 5, "every document comes back");
-        let mut one_by_one = docs_for(&ids, &device);
-        for (i, r) in together.into_iter().enumerate() {
-            let (_, applied, changes) = r.expect("tried").expect("applied");
-            let (_, alone, _) = prepare(&row_key, &device, &jobs[i], one_by_one.get_mut(&jobs[i].id).unwrap()).unwrap();
-            assert_eq!(changes, 1);
-            assert_eq!(applied.id, jobs[i].id);
-            // Change hashes cover actor, sequence, time, dependencies and operations: equal heads
-            // mean each record's jobs were applied in the same order, onto the same history.
-            assert_eq!(applied.heads, alone.heads, "job {i}");
-        }
-        for id in &ids {
-            assert_eq!(docs[id].doc.to_json(), one_by_one[id].doc.to_json());
-        }
-    }
-
-    #[test]
-    fn a_failed_job_stops_its_record_and_the_others_go_on() {
-        let row_key = SecretKey::from_bytes([3; 32]);
-        let device = SigningKey::from_bytes(&[5; 32]);
-        let ids: Vec<RecordId> = (0..4).map(|_| RecordId::random()).collect();
-        let mut jobs: Vec<Job> = (0..12).map(|i| job(i, ids[i as usize % 4], note(i))).collect();
-        // Job 6 (record 2, whose other jobs are 2 and 10) is not an object: reconcile refuses it.
-        jobs[6] = job(6, ids[2], serde_json::json!(5));
-        let mut docs = docs_for(&ids, &device);
-        let results = prepare_all(&row_key, &device, &jobs, &mut docs);
-        for (i, r) in results.iter().enumerate() {
-            match i {
-                6 => assert!(matches!(r, Some(Err(Error::DocumentDamaged { .. }))), "job 6 fails"),
-                10 => assert!(r.is_none(), "job 10 comes after its record's failure: not tried"),
-                _ => assert!(matches!(r, Some(Ok(_))), "job {i} is applied"),
-            }
-        }
-        assert_eq!(docs.len(), 4, "every document comes back (the caller drops those past the failure)");
     }
 }

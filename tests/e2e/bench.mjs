@@ -196,6 +196,10 @@ await figure("open reprisals list", "#nav-reprisals", rows("#rep-form"));
 await figure("open one reprisal record", ".rows li button", { el: "#rep-title", value: "#rep-title" });
 await figure("reprisals: filter from a date, typed ('2020')", { on: "#rep-filter-from", type: "2020" }, { changes: count, rows: true });
 await setField(s, "#rep-filter-from", "");
+// The seeded space holds one record in five (2,000 of 10,000): the screen draws its members, the
+// share picker (a page of the newest matches) and the space's records.
+await figure("open spaces (a space of 2,000 records selected)", "#nav-spaces", { el: "#space-records li", text: ["#share-record", "("] });
+await figure("spaces: share picker filter, typed ('Note 99')", { on: "#share-filter", type: "Note 99" }, { changes: "#share-record" });
 await figure("open search screen", "#nav-search", { el: "#search-text" });
 await figure("open settings screen", "#nav-settings", { el: "#settings-language" });
 await s.click("#nav-search");
