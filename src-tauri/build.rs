@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "remove_member",
     "share_into_space",
     "space_records",
+    "share_candidates",
     "sync_listen",
     "sync_with_ticket",
     "sync_nearby",

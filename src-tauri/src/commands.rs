@@ -84,7 +84,7 @@ fn date(field: &str, text: &Option<String>) -> IpcResult<Option<carenet::model::
     }
 }
 
-fn query(q: &ipc::QueryInput) -> IpcResult<carenet::Query> {
+pub(crate) fn query(q: &ipc::QueryInput) -> IpcResult<carenet::Query> {
     if q.text.chars().count() > MAX_QUERY {
         return Err(IpcError::too_long("search text", MAX_QUERY));
     }
@@ -174,7 +174,7 @@ pub(crate) fn summary(s: &carenet::model::Summary, score: Option<u32>) -> IpcRes
 }
 
 /// Rows `offset..offset + count` of `all` as one page, with the length of the whole.
-fn page<T>(all: &[T], offset: u32, count: u32, row: impl Fn(&T) -> IpcResult<ipc::Summary>) -> IpcResult<ipc::Page> {
+pub(crate) fn page<T>(all: &[T], offset: u32, count: u32, row: impl Fn(&T) -> IpcResult<ipc::Summary>) -> IpcResult<ipc::Page> {
     if count > MAX_PAGE {
         return Err(IpcError::new("invalid_input", &format!("A page of a list holds at most {MAX_PAGE} rows.")));
     }

@@ -96,6 +96,7 @@ fn main() {
             spaces::remove_member,
             spaces::share_into_space,
             spaces::space_records,
+            spaces::share_candidates,
             sync::sync_listen,
             sync::sync_with_ticket,
             sync::sync_nearby,

@@ -9,8 +9,8 @@ use carenet::model::SpaceId;
 use carenet::space::{self, MemberCard};
 use carenet::Vault;
 
-use crate::commands::{with_vault, State, MAX_ROWS};
-use crate::ipc::{IpcError, IpcResult, Summary};
+use crate::commands::{page, summary, with_vault, State};
+use crate::ipc::{IpcError, IpcResult, Page, QueryInput};
 use crate::ipc_spaces::{MemberCardView, MemberView, Role, Shown, SpaceView};
 
 /// Longest space or display name accepted across IPC, in characters.
@@ -127,15 +127,22 @@ pub fn invite(v: &mut Vault, space: &str, card: &str, role: Role) -> IpcResult<S
     Ok(shown(v.invite(&space_id(space)?, &card, role_in(role))?))
 }
 
-/// The records of a space held here, newest first.
-pub fn records(v: &Vault, space: &str) -> IpcResult<Vec<Summary>> {
+/// Rows `offset..offset + count` of the records of a space held here, newest first, and how
+/// many there are (a space can hold most of the vault: the window draws it a page at a time).
+pub fn records(v: &Vault, space: &str, offset: u32, count: u32) -> IpcResult<Page> {
     let space = space_id(space)?;
-    v.list(&carenet::Query::default())
-        .iter()
-        .filter(|s| v.space_of(&s.id) == Some(space))
-        .take(MAX_ROWS)
-        .map(|s| crate::commands::summary(s, None))
-        .collect()
+    let mut all = v.list(&carenet::Query::default());
+    all.retain(|s| v.space_of(&s.id) == Some(space));
+    page(&all, offset, count, |s| summary(s, None))
+}
+
+/// What the share picker offers: records in no space yet (a record is in one space at most)
+/// that match `query`, newest first, a page of them and how many there are.
+pub fn share_candidates_of(v: &Vault, query: &QueryInput, offset: u32, count: u32) -> IpcResult<Page> {
+    let q = carenet::Query { limit: 0, ..crate::commands::query(query)? };
+    let mut all = v.list(&q);
+    all.retain(|s| v.space_of(&s.id).is_none());
+    page(&all, offset, count, |s| summary(s, None))
 }
 
 /// This device's member card (text and QR) under the name others will see.
@@ -195,8 +202,14 @@ pub async fn share_into_space(state: State<'_>, space: String, record: String, b
     .await
 }
 
-/// The records of a space held here.
+/// The records of a space held here, a page at a time.
 #[tauri::command]
-pub async fn space_records(state: State<'_>, space: String) -> IpcResult<Vec<Summary>> {
-    with_vault(state, move |v| records(v, &space)).await
+pub async fn space_records(state: State<'_>, space: String, offset: u32, count: u32) -> IpcResult<Page> {
+    with_vault(state, move |v| records(v, &space, offset, count)).await
+}
+
+/// Records that can be shared into a space (in none yet) matching a query, a page at a time.
+#[tauri::command]
+pub async fn share_candidates(state: State<'_>, query: QueryInput, offset: u32, count: u32) -> IpcResult<Page> {
+    with_vault(state, move |v| share_candidates_of(v, &query, offset, count)).await
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use carenet::{Note, SecretString, Vault, VaultOptions};
 
+use crate::ipc::QueryInput;
 use crate::ipc_spaces::{Role, SyncMode};
 use crate::{qr, spaces, sync};
 
@@ -53,10 +54,39 @@ fn a_space_lists_its_members_with_roles_and_the_records_shared_into_it() {
     assert_eq!(on(&b, |v| spaces::list(v))[0].role, Some(Role::Member));
 
     let (kept, shared) = on(&a, |v| (v.add(&note("Kept here")).unwrap(), v.add(&note("For the space")).unwrap()));
+    let words = |text: &str| QueryInput { text: text.into(), kind: None, tag: None, from: None, to: None, limit: 0 };
+    let offered = on(&a, |v| spaces::share_candidates_of(v, &words(""), 0, 50).unwrap());
+    assert_eq!(offered.total, 2, "both records are in no space yet");
     on(&a, |v| v.share(&spaces::space_id(&space).unwrap(), &shared, false).unwrap());
-    let in_space = on(&a, |v| spaces::records(v, &space).unwrap());
-    assert_eq!(in_space.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![shared.to_string()]);
-    assert_ne!(in_space[0].id, kept.to_string());
+    let in_space = on(&a, |v| spaces::records(v, &space, 0, 100).unwrap());
+    assert_eq!(in_space.total, 1);
+    assert_eq!(in_space.rows.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![shared.to_string()]);
+    let offered = on(&a, |v| spaces::share_candidates_of(v, &words(""), 0, 50).unwrap());
+    assert_eq!(offered.rows.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![kept.to_string()], "a shared record is not offered again");
+    assert_eq!(on(&a, |v| spaces::share_candidates_of(v, &words("space"), 0, 50).unwrap()).total, 0, "the words filter too");
+}
+
+#[test]
+fn a_space_of_many_records_comes_a_page_at_a_time() {
+    let ((_da, a), (_db, b)) = (vault(), vault());
+    let space = space_of_two(&a, &b);
+    let sid = spaces::space_id(&space).unwrap();
+    on(&a, |v| {
+        for i in 0..250 {
+            let id = v.add(&note(&format!("Shared {i}"))).unwrap();
+            v.share(&sid, &id, false).unwrap();
+        }
+        v.add(&note("Not shared")).unwrap();
+    });
+    let pages: Vec<_> = [0, 100, 200].iter().map(|&at| on(&a, |v| spaces::records(v, &space, at, 100).unwrap())).collect();
+    assert_eq!(pages.iter().map(|p| (p.total, p.offset, p.rows.len())).collect::<Vec<_>>(), [(250, 0, 100), (250, 100, 100), (250, 200, 50)]);
+    let ids: std::collections::HashSet<_> = pages.iter().flat_map(|p| p.rows.iter().map(|r| r.id.clone())).collect();
+    assert_eq!(ids.len(), 250, "every shared record once across the pages");
+    assert!(pages.iter().flat_map(|p| &p.rows).all(|r| r.title.starts_with("Shared ")), "and nothing else");
+    let past = on(&a, |v| spaces::records(v, &space, 900, 100).unwrap());
+    assert!(past.rows.is_empty(), "a page past the end is empty, not an error");
+    let err = on(&a, |v| spaces::records(v, &space, 0, crate::commands::MAX_PAGE + 1)).unwrap_err();
+    assert_eq!(err.code, "invalid_input");
 }
 
 #[test]
@@ -67,7 +97,7 @@ fn bad_space_input_is_a_sentence_and_changes_nothing() {
         (on(&a, |v| spaces::card(v, &"n".repeat(101))).unwrap_err(), "invalid_input"),
         (on(&a, |v| spaces::members(v, "not hex")).unwrap_err(), "invalid_input"),
         (on(&a, |v| spaces::members(v, &"ab".repeat(16))).unwrap_err(), "unknown_space"),
-        (on(&a, |v| spaces::records(v, "zz")).unwrap_err(), "invalid_input"),
+        (on(&a, |v| spaces::records(v, "zz", 0, 10)).unwrap_err(), "invalid_input"),
     ] {
         assert_eq!(err.code, code, "{}", err.message);
         assert!(err.message.ends_with('.'), "{}", err.message);

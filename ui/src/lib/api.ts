@@ -74,7 +74,10 @@ export const net = {
   join: (ticket: string) => call<string>("join_space", { ticket }),
   removeMember: (space: string, device: string) => call<null>("remove_member", { space, device }),
   share: (space: string, record: string, branch: boolean) => call<string[]>("share_into_space", { space, record, branch }),
-  spaceRecords: (space: string) => call<Summary[]>("space_records", { space }),
+  /** `count` of a space's records from `offset`, newest first, and how many it holds here. */
+  spaceRecords: (space: string, offset: number, count: number) => call<Page>("space_records", { space, offset, count }),
+  /** Records in no space yet that match `query`: what the share picker offers. */
+  shareCandidates: (query: QueryInput, offset: number, count: number) => call<Page>("share_candidates", { query, offset, count }),
   listen: () => call<Shown>("sync_listen"),
   syncWith: (ticket: string) => call<SyncResult>("sync_with_ticket", { ticket }),
   nearby: (minutes: number) => call<SyncStatus>("sync_nearby", { minutes }),

@@ -88,8 +88,8 @@ describe("Spaces", () => {
       list_spaces: () => spaces,
       create_space: () => { spaces = [space()]; return SPACE; },
       space_members: () => members,
-      space_records: () => [],
-      list_page: (a) => pageOf([note], a),
+      space_records: (a) => pageOf([], a),
+      share_candidates: (a) => pageOf([note], a),
       invite_member: () => { members = [me, bea]; spaces = [space({ members: 2 })]; return { text: "carenet-invite1:abc", qr: null }; },
     });
     render(Spaces);
@@ -114,8 +114,8 @@ describe("Spaces", () => {
     shell({
       list_spaces: () => [space({ role: "member", members: 2 })],
       space_members: () => [coordinator, mine],
-      space_records: () => [],
-      list_page: (a) => pageOf([], a),
+      space_records: (a) => pageOf([], a),
+      share_candidates: (a) => pageOf([], a),
       member_card: (args) => { mine = { ...mine, name: args.displayName as string }; return { card: { text: "carenet-card1:xyz", qr }, fingerprint: "ab12 cd34" }; },
     });
     render(Spaces);
@@ -131,7 +131,7 @@ describe("Spaces", () => {
   });
 
   it("removes a member only after a second, explicit press", async () => {
-    shell({ list_spaces: () => [space({ members: 2 })], space_members: () => [me, bea], space_records: () => [], list_page: (a) => pageOf([], a), remove_member: () => null });
+    shell({ list_spaces: () => [space({ members: 2 })], space_members: () => [me, bea], space_records: (a) => pageOf([], a), share_candidates: (a) => pageOf([], a), remove_member: () => null });
     render(Spaces);
     await fireEvent.click(await screen.findByRole("button", { name: "Remove Bea" }));
     expect(calls.some((c) => c.cmd === "remove_member")).toBe(false);
@@ -153,15 +153,16 @@ describe("Spaces", () => {
   });
 
   it("shares a contact with everyone below it, and lists the space's records", async () => {
-    let inside: unknown[] = [];
+    let inside: (typeof note)[] = [];
+    const opened: [string, string][] = [];
     shell({
       list_spaces: () => [space({ records: inside.length })],
       space_members: () => [me],
-      space_records: () => inside,
-      list_page: (a) => pageOf([note, contact], a),
+      space_records: (a) => pageOf(inside, a),
+      share_candidates: (a) => pageOf([note, contact].filter((r) => !inside.includes(r)), a),
       share_into_space: () => { inside = [contact]; return [contact.id, "99".repeat(16)]; },
     });
-    render(Spaces);
+    render(Spaces, { props: { onopen: (kind: string, id: string) => void opened.push([kind, id]) } });
     await waitFor(() => expect(screen.getByRole("option", { name: "Dana (Contact)" })).toBeTruthy());
     expect(screen.queryByLabelText(/everyone this contact alerts/)).toBeNull();
     await fireEvent.change(screen.getByLabelText("Record"), { target: { value: contact.id } });
@@ -170,6 +171,21 @@ describe("Spaces", () => {
     expect(await screen.findByText("2 records moved into the space.")).toBeTruthy();
     expect(calls.find((c) => c.cmd === "share_into_space")?.args).toEqual({ space: SPACE, record: contact.id, branch: true });
     await waitFor(() => expect(document.getElementById("space-records")?.textContent).toContain("Dana"));
+    expect(screen.queryByRole("option", { name: "Dana (Contact)" }), "a record in the space is not offered again").toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: /Dana/ }));
+    expect(opened).toEqual([["contact", contact.id]]);
+  });
+
+  it("draws a space of 5,000 records a page at a time", async () => {
+    const inside = Array.from({ length: 5_000 }, (_, i) => ({ ...note, id: `${i}`.padStart(32, "0"), title: `Shared ${i}` }));
+    shell({ list_spaces: () => [space({ records: 5_000 })], space_members: () => [me], space_records: (a) => pageOf(inside, a), share_candidates: (a) => pageOf([], a) });
+    render(Spaces, { props: { onopen: () => {} } });
+    await waitFor(() => expect(document.getElementById("space-records")?.textContent).toContain("Shared 0"));
+    const list = document.getElementById("space-records")!;
+    expect(list.querySelectorAll("li").length).toBeLessThan(60);
+    expect(list.querySelector("li")?.getAttribute("aria-setsize")).toBe("5000");
+    const asked = calls.filter((c) => c.cmd === "space_records").map((c) => c.args as { space: string; count: number });
+    expect(asked.every((q) => q.space === SPACE && q.count <= 100)).toBe(true);
   });
 
   it("offers a page of the newest records to share, and finds others by their words", async () => {
@@ -178,8 +194,8 @@ describe("Spaces", () => {
     shell({
       list_spaces: () => [space()],
       space_members: () => [me],
-      space_records: () => [],
-      list_page: (a) => {
+      space_records: (a) => pageOf([], a),
+      share_candidates: (a) => {
         const text = ((a as { query: { text: string } }).query.text ?? "").toLowerCase();
         return pageOf(all.filter((r) => r.title.toLowerCase().includes(text)), a);
       },
@@ -193,7 +209,7 @@ describe("Spaces", () => {
     await waitFor(() => expect(screen.getByRole("option", { name: "Note 9999 (Note)" })).toBeTruthy());
     expect(offered()).toBe(2);
     expect(document.getElementById("share-more")).toBeNull();
-    const asked = calls.filter((c) => c.cmd === "list_page").map((c) => (c.args as { query: { text: string }; count: number }));
+    const asked = calls.filter((c) => c.cmd === "share_candidates").map((c) => (c.args as { query: { text: string }; count: number }));
     expect(asked.at(-1)?.query.text).toBe("Note 9999");
     expect(asked.every((q) => q.count === 50)).toBe(true);
   });
