@@ -51,6 +51,11 @@ impl From<automerge::AutomergeError> for DocError {
 /// A record's automerge document.
 pub struct RecordDoc {
     doc: AutoCommit,
+    /// The document's fields exactly as `to_json` would return them, when known: set by
+    /// `reconcile` (the document then holds what it was given), cleared by everything else that
+    /// changes the document. `reconcile` compares against it instead of reading the document
+    /// back, so an edit of one field reads and touches only that field.
+    known: Option<Map<String, Json>>,
 }
 
 /// The actor id for edits by `device`: its public key followed by random bytes, so that two
@@ -67,7 +72,7 @@ impl RecordDoc {
     pub fn new(kind: &str, actor: ActorId) -> Result<Self, DocError> {
         let mut doc = AutoCommit::new().with_actor(actor);
         doc.put(ROOT, KIND_KEY, kind)?;
-        Ok(RecordDoc { doc })
+        Ok(RecordDoc { doc, known: None })
     }
 
     /// Loads a saved document, applies the changes made after it was saved (`later`, raw
@@ -88,7 +93,7 @@ impl RecordDoc {
             return Err(DocError::HeadsMismatch);
         }
         doc.set_actor(actor);
-        Ok(RecordDoc { doc })
+        Ok(RecordDoc { doc, known: None })
     }
 
     /// The full document, compacted but not DEFLATE-compressed: for a record-sized document,
@@ -105,12 +110,13 @@ impl RecordDoc {
 
     /// A copy that edits independently under another actor, to be merged back later.
     pub fn fork(&mut self, actor: ActorId) -> RecordDoc {
-        RecordDoc { doc: self.doc.fork().with_actor(actor) }
+        RecordDoc { doc: self.doc.fork().with_actor(actor), known: self.known.clone() }
     }
 
     /// Merges another copy's changes into this one; returns the changes that were new here.
     pub fn merge(&mut self, other: &mut RecordDoc) -> Result<Vec<Change>, DocError> {
         let before = self.doc.get_heads();
+        self.known = None;
         self.doc.merge(&mut other.doc).map_err(|e| DocError::Apply(e.to_string()))?;
         Ok(self.doc.get_changes(&before))
     }
@@ -133,8 +139,15 @@ impl RecordDoc {
         let Json::Object(map) = normalized(value) else {
             return Err(DocError::Update("a record must be an object".into()));
         };
+        // Taken, not borrowed: if writing stops half way, what the document holds is unknown.
+        let known = self.known.take();
+        debug_assert!(
+            known.as_ref().is_none_or(|k| Json::Object(k.clone()) == self.to_json()),
+            "the known fields drifted from the document"
+        );
         let mut changed = BTreeSet::new();
-        reconcile_map(&mut self.doc, &ROOT, &map, None, &mut changed, true)?;
+        reconcile_map(&mut self.doc, &ROOT, &map, known.as_ref(), None, &mut changed, true)?;
+        self.known = Some(map);
         Ok(changed)
     }
 
@@ -147,12 +160,13 @@ impl RecordDoc {
 
     /// Drops edits that were not committed.
     pub fn rollback(&mut self) {
+        self.known = None;
         self.doc.rollback();
     }
 
     /// An empty document to receive a record's changes from another device.
     pub fn empty(actor: ActorId) -> Self {
-        RecordDoc { doc: AutoCommit::new().with_actor(actor) }
+        RecordDoc { doc: AutoCommit::new().with_actor(actor), known: None }
     }
 
     /// Applies raw change bytes received from another device (already verified and decrypted).
@@ -163,6 +177,7 @@ impl RecordDoc {
             .iter()
             .map(|b| Change::from_bytes(b.clone()).map_err(|e| DocError::Apply(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
+        self.known = None;
         let doc = &mut self.doc;
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(parsed)))
             .map_err(|_| DocError::Apply("automerge stopped on this change".into()))?
@@ -283,15 +298,22 @@ fn mark(changed: &mut BTreeSet<String>, top: Option<&str>, key: &str) {
     changed.insert(top.unwrap_or(key).to_owned());
 }
 
+/// Writes `new` into the map `obj`. `known`, when given, is exactly what the map holds now (as
+/// `to_json` shows it): fields equal there are skipped without reading the document, and a text
+/// field's old value is taken from it.
 fn reconcile_map(
     doc: &mut AutoCommit,
     obj: &ObjId,
     new: &Map<String, Json>,
+    known: Option<&Map<String, Json>>,
     top: Option<&str>,
     changed: &mut BTreeSet<String>,
     is_root: bool,
 ) -> Result<(), DocError> {
-    let existing: Vec<String> = doc.keys(obj).collect();
+    let existing: Vec<String> = match known {
+        Some(k) => k.keys().cloned().collect(),
+        None => doc.keys(obj).collect(),
+    };
     for key in existing {
         if is_root && key == KIND_KEY {
             continue;
@@ -305,18 +327,22 @@ fn reconcile_map(
         if value.is_null() {
             continue;
         }
+        let was = known.and_then(|k| k.get(key));
+        if was == Some(value) {
+            continue;
+        }
         let top_here = top.unwrap_or(key);
         let current = doc.get(obj, key.as_str())?;
         match value {
             Json::Object(m) => {
-                let id = match current {
-                    Some((Value::Object(ObjType::Map), id)) => id,
+                let (id, inner) = match current {
+                    Some((Value::Object(ObjType::Map), id)) => (id, was.and_then(Json::as_object)),
                     _ => {
                         mark(changed, top, key);
-                        doc.put_object(obj, key.as_str(), ObjType::Map)?
+                        (doc.put_object(obj, key.as_str(), ObjType::Map)?, None)
                     }
                 };
-                reconcile_map(doc, &id, m, Some(top_here), changed, false)?;
+                reconcile_map(doc, &id, m, inner, Some(top_here), changed, false)?;
             }
             Json::Array(items) => {
                 let id = match current {
@@ -330,8 +356,11 @@ fn reconcile_map(
             }
             Json::String(s) if TEXT_FIELDS.contains(&key.as_str()) => match current {
                 Some((Value::Object(ObjType::Text), id)) => {
-                    let old = doc.text(&id)?;
-                    if old != *s {
+                    let old = match was {
+                        Some(Json::String(old)) => std::borrow::Cow::Borrowed(old.as_str()),
+                        _ => std::borrow::Cow::Owned(doc.text(&id)?),
+                    };
+                    if *old != *s {
                         splice_difference(doc, &id, &old, s)?;
                         mark(changed, top, key);
                     }
@@ -368,7 +397,7 @@ fn insert_item(
     match value {
         Json::Object(m) => {
             let id = doc.insert_object(list, at, ObjType::Map)?;
-            reconcile_map(doc, &id, m, Some(top), changed, false)?;
+            reconcile_map(doc, &id, m, None, Some(top), changed, false)?;
         }
         other => match json_to_scalar(other) {
             Some(s) => doc.insert(list, at, s)?,
@@ -473,7 +502,7 @@ fn reconcile_list(
             Some(at) if keyed => {
                 let Some(Json::Object(m)) = Some(value) else { continue };
                 if let Some((Value::Object(ObjType::Map), id)) = doc.get(list, at)? {
-                    reconcile_map(doc, &id, m, Some(top), changed, false)?;
+                    reconcile_map(doc, &id, m, None, Some(top), changed, false)?;
                 }
             }
             Some(_) => {}
@@ -591,6 +620,55 @@ mod tests {
                 assert!(again.is_empty(), "case {case}, step {step}: saving the stored value again changes {again:?}");
             }
         }
+    }
+
+    #[test]
+    fn reconciling_against_the_known_fields_changes_what_a_fresh_read_would() {
+        use rand::SeedableRng;
+        // `d` keeps its known fields between edits; `fresh` is the same document loaded from
+        // bytes before each edit, so it reads every field back from automerge.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0xc0ffee);
+        for case in 0..200 {
+            let mut d = RecordDoc::new("reprisal", actor()).unwrap();
+            for step in 0..6 {
+                let v = normalized(&random_value(&mut rng));
+                let heads = d.heads();
+                let mut fresh = RecordDoc::load(&d.save(), &[], &heads, actor()).unwrap();
+                let by_known = d.reconcile(&v).unwrap();
+                let by_reading = fresh.reconcile(&v).unwrap();
+                assert_eq!(by_known, by_reading, "case {case}, step {step}");
+                d.commit(&by_known, step);
+                assert_eq!(d.to_json(), fresh.to_json(), "case {case}, step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn merging_or_rolling_back_forgets_the_known_fields() {
+        let mut a = RecordDoc::new("note", actor()).unwrap();
+        let c = a.reconcile(&json!({"title": "t", "body": "one", "tags": ["x"]})).unwrap();
+        a.commit(&c, 1);
+        let mut b = a.fork(actor());
+        let c = b.reconcile(&json!({"title": "t", "body": "one two", "tags": ["x", "y"]})).unwrap();
+        b.commit(&c, 2);
+        a.merge(&mut b).unwrap();
+        // Known fields still saying "one" would make this a no-op; the merged body is "one two".
+        let c = a.reconcile(&json!({"title": "t", "body": "one", "tags": ["x"]})).unwrap();
+        assert_eq!(c, ["body", "tags"].iter().map(|s| s.to_string()).collect());
+        a.commit(&c, 3);
+        assert_eq!(a.to_json(), json!({"title": "t", "body": "one", "tags": ["x"]}));
+        // A rolled-back edit leaves the document as it was, whatever `reconcile` was given.
+        a.reconcile(&json!({"title": "other", "body": "one", "tags": ["x"]})).unwrap();
+        a.rollback();
+        let c = a.reconcile(&json!({"title": "t", "body": "one", "tags": ["x"]})).unwrap();
+        assert!(c.is_empty(), "{c:?}");
+        // Changes received from another device, likewise.
+        let mut e = a.fork(actor());
+        let c = e.reconcile(&json!({"title": "from e", "body": "one", "tags": ["x"]})).unwrap();
+        let change = e.commit(&c, 4).unwrap();
+        a.apply_received(&[change.raw_bytes().to_vec()]).unwrap();
+        let c = a.reconcile(&json!({"title": "t", "body": "one", "tags": ["x"]})).unwrap();
+        assert_eq!(c, ["title"].iter().map(|s| s.to_string()).collect());
     }
 
     #[test]
