@@ -467,6 +467,10 @@ fn main() {
         let mut g = c.benchmark_group("search");
         g.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
         g.bench_function(format!("list_{records}_in_memory"), |b| b.iter(|| black_box(vault.list(&Query::default()))));
+        // What a list screen asks: the first 100 rows, and how many there are.
+        g.bench_function(format!("list_page_100_of_{records}"), |b| {
+            b.iter(|| black_box(vault.list_page(&Query::default(), |_| true, 0, 100)))
+        });
         for (name, q) in queries() {
             g.bench_function(name, |b| b.iter(|| black_box(vault.search(&q))));
         }

@@ -169,10 +169,16 @@ impl SearchIndex {
 
     /// Runs a query: filters first, then every folded word must occur; best first, then newest.
     pub fn search(&self, q: &Query) -> Vec<Hit> {
+        self.matches(q).into_iter().map(|(summary, score)| Hit { summary: summary.clone(), score }).collect()
+    }
+
+    /// What `search` returns, borrowed: each matching record's summary and score, in the same
+    /// order. Nothing is copied, so a caller that needs one page copies only that page.
+    pub fn matches(&self, q: &Query) -> Vec<(&Summary, u32)> {
         let words: Vec<String> = fold(&q.text).split_whitespace().map(str::to_owned).collect();
         let finders: Vec<memmem::Finder<'_>> = words.iter().map(|w| memmem::Finder::new(w.as_bytes())).collect();
         let tag = q.tag.as_deref().map(fold);
-        let mut hits: Vec<Hit> = self
+        let mut hits: Vec<(&Summary, u32)> = self
             .entries
             .iter()
             .filter(|e| q.kind.is_none_or(|k| e.summary.kind == k))
@@ -193,10 +199,10 @@ impl SearchIndex {
                         return None;
                     }
                 }
-                Some(Hit { summary: e.summary.clone(), score })
+                Some((&e.summary, score))
             })
             .collect();
-        hits.sort_by(|a, b| b.score.cmp(&a.score).then(b.summary.updated_ms.cmp(&a.summary.updated_ms)));
+        hits.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.updated_ms.cmp(&a.0.updated_ms)));
         if q.limit > 0 {
             hits.truncate(q.limit);
         }

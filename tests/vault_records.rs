@@ -488,6 +488,39 @@ fn list_puts_the_most_recently_changed_first_and_search_honours_the_limit() {
 }
 
 #[test]
+fn pages_are_slices_of_the_whole_list_and_search() {
+    let (_dir, mut vault) = new_vault();
+    for n in 0..40 {
+        let tags: &[&str] = if n % 3 == 0 { &["urgent"] } else { &[] };
+        let title = if n % 4 == 0 { format!("Court visit {n}") } else { format!("Note {n}") };
+        vault.add(&note(&title, "the court again", tags)).expect("add");
+    }
+    let every = Query::default();
+    let urgent = Query { tag: Some("urgent".into()), ..Default::default() };
+    let court = Query { text: "court".into(), ..Default::default() };
+    for q in [&every, &urgent, &court] {
+        let whole: Vec<RecordId> = vault.list(q).into_iter().map(|s| s.id).collect();
+        let hits: Vec<(RecordId, u32)> = vault.search(q).into_iter().map(|h| (h.summary.id, h.score)).collect();
+        for (offset, count) in [(0, 5), (5, 5), (37, 10), (40, 3), (100, 3), (0, 0)] {
+            let (rows, total) = vault.list_page(q, |_| true, offset, count);
+            assert_eq!(total, whole.len(), "{q:?}");
+            let expected: Vec<RecordId> = whole.iter().skip(offset).take(count).copied().collect();
+            assert_eq!(rows.iter().map(|s| s.id).collect::<Vec<_>>(), expected, "{q:?} at {offset}");
+            let (found, total) = vault.search_page(q, offset, count);
+            assert_eq!(total, hits.len(), "{q:?}");
+            let expected: Vec<(RecordId, u32)> = hits.iter().skip(offset).take(count).copied().collect();
+            assert_eq!(found.iter().map(|h| (h.summary.id, h.score)).collect::<Vec<_>>(), expected, "{q:?} at {offset}");
+        }
+    }
+    // `keep` narrows before paging: the total counts only what it keeps.
+    let first = vault.list(&every)[0].id;
+    let (rows, total) = vault.list_page(&every, |s| s.id != first, 0, 3);
+    assert_eq!(total, 39);
+    assert!(rows.iter().all(|s| s.id != first));
+    assert_eq!(rows.len(), 3);
+}
+
+#[test]
 fn resolve_finds_a_unique_prefix_and_refuses_an_ambiguous_one() {
     let (_dir, mut vault) = new_vault();
     // Add notes until two ids share their first four hex digits (about 320 on average).

@@ -173,22 +173,26 @@ pub(crate) fn summary(s: &carenet::model::Summary, score: Option<u32>) -> IpcRes
     Ok(out)
 }
 
-/// Rows `offset..offset + count` of `all` as one page, with the length of the whole.
-pub(crate) fn page<T>(all: &[T], offset: u32, count: u32, row: impl Fn(&T) -> IpcResult<ipc::Summary>) -> IpcResult<ipc::Page> {
+/// The number of rows a page asked for over IPC, refused above `MAX_PAGE`.
+pub(crate) fn page_size(count: u32) -> IpcResult<usize> {
     if count > MAX_PAGE {
         return Err(IpcError::new("invalid_input", &format!("A page of a list holds at most {MAX_PAGE} rows.")));
     }
-    let start = (offset as usize).min(all.len());
-    let end = start.saturating_add(count as usize).min(all.len());
+    Ok(count as usize)
+}
+
+/// One page: `rows`, which the core cut from a list of `total` starting at `offset`.
+pub(crate) fn page<T>(rows: &[T], offset: u32, total: usize, row: impl Fn(&T) -> IpcResult<ipc::Summary>) -> IpcResult<ipc::Page> {
     Ok(ipc::Page {
-        total: u32::try_from(all.len()).unwrap_or(u32::MAX),
-        offset: start as u32,
-        rows: all[start..end].iter().map(row).collect::<IpcResult<_>>()?,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+        offset: offset.min(u32::try_from(total).unwrap_or(u32::MAX)),
+        rows: rows.iter().map(row).collect::<IpcResult<_>>()?,
     })
 }
 
 /// A page of the records the query lets through, newest first, leaving out `exclude` if given.
-/// The whole list is filtered and sorted in the core each time; only the page crosses IPC.
+/// The core filters and orders references to its summaries; only the page is copied and
+/// crosses IPC.
 pub(crate) fn list_page_of(
     v: &Vault,
     query: &ipc::QueryInput,
@@ -196,19 +200,19 @@ pub(crate) fn list_page_of(
     count: u32,
     exclude: Option<&str>,
 ) -> IpcResult<ipc::Page> {
+    let count = page_size(count)?;
     let q = carenet::Query { limit: 0, ..self::query(query)? };
     let exclude = exclude.map(id).transpose()?;
-    let mut all = v.list(&q);
-    if let Some(x) = exclude {
-        all.retain(|s| s.id != x);
-    }
-    page(&all, offset, count, |s| summary(s, None))
+    let (rows, total) = v.list_page(&q, |s| Some(s.id) != exclude, offset as usize, count);
+    page(&rows, offset, total, |s| summary(s, None))
 }
 
 /// A page of search results, best first.
 pub(crate) fn search_page_of(v: &Vault, query: &ipc::QueryInput, offset: u32, count: u32) -> IpcResult<ipc::Page> {
+    let count = page_size(count)?;
     let q = carenet::Query { limit: 0, ..self::query(query)? };
-    page(&v.search(&q), offset, count, |h| summary(&h.summary, Some(h.score)))
+    let (hits, total) = v.search_page(&q, offset as usize, count);
+    page(&hits, offset, total, |h| summary(&h.summary, Some(h.score)))
 }
 
 /// Lists records a page at a time, newest first, with optional filters (and one record left out).

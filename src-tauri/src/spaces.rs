@@ -9,7 +9,7 @@ use carenet::model::SpaceId;
 use carenet::space::{self, MemberCard};
 use carenet::Vault;
 
-use crate::commands::{page, summary, with_vault, State};
+use crate::commands::{page, page_size, summary, with_vault, State};
 use crate::ipc::{IpcError, IpcResult, Page, QueryInput};
 use crate::ipc_spaces::{MemberCardView, MemberView, Role, Shown, SpaceView};
 
@@ -130,19 +130,19 @@ pub fn invite(v: &mut Vault, space: &str, card: &str, role: Role) -> IpcResult<S
 /// Rows `offset..offset + count` of the records of a space held here, newest first, and how
 /// many there are (a space can hold most of the vault: the window draws it a page at a time).
 pub fn records(v: &Vault, space: &str, offset: u32, count: u32) -> IpcResult<Page> {
+    let count = page_size(count)?;
     let space = space_id(space)?;
-    let mut all = v.list(&carenet::Query::default());
-    all.retain(|s| v.space_of(&s.id) == Some(space));
-    page(&all, offset, count, |s| summary(s, None))
+    let (rows, total) = v.list_page(&carenet::Query::default(), |s| v.space_of(&s.id) == Some(space), offset as usize, count);
+    page(&rows, offset, total, |s| summary(s, None))
 }
 
 /// What the share picker offers: records in no space yet (a record is in one space at most)
 /// that match `query`, newest first, a page of them and how many there are.
 pub fn share_candidates_of(v: &Vault, query: &QueryInput, offset: u32, count: u32) -> IpcResult<Page> {
+    let count = page_size(count)?;
     let q = carenet::Query { limit: 0, ..crate::commands::query(query)? };
-    let mut all = v.list(&q);
-    all.retain(|s| v.space_of(&s.id).is_none());
-    page(&all, offset, count, |s| summary(s, None))
+    let (rows, total) = v.list_page(&q, |s| v.space_of(&s.id).is_none(), offset as usize, count);
+    page(&rows, offset, total, |s| summary(s, None))
 }
 
 /// This device's member card (text and QR) under the name others will see.

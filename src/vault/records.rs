@@ -482,7 +482,29 @@ impl Vault {
 
     /// Summaries of the records matching the filters of `q`, most recently changed first.
     pub fn list(&self, q: &Query) -> Vec<Summary> {
-        let mut out: Vec<Summary> = self.index.search(q).into_iter().map(|h| h.summary).collect();
+        self.listed(q, |_| true).into_iter().cloned().collect()
+    }
+
+    /// One page of `list` narrowed by `keep`: the summaries at `offset..offset + count` and how
+    /// many records match in all. Only the page is copied, so a screen that shows 60 rows of
+    /// 10,000 does not pay for copying the other 9,940.
+    pub fn list_page(&self, q: &Query, keep: impl Fn(&Summary) -> bool, offset: usize, count: usize) -> (Vec<Summary>, usize) {
+        let all = self.listed(q, keep);
+        let start = offset.min(all.len());
+        let end = start.saturating_add(count).min(all.len());
+        (all[start..end].iter().map(|s| (*s).clone()).collect(), all.len())
+    }
+
+    /// One page of `search`: the hits at `offset..offset + count` and how many there are.
+    pub fn search_page(&self, q: &Query, offset: usize, count: usize) -> (Vec<Hit>, usize) {
+        let all = self.index.matches(q);
+        let start = offset.min(all.len());
+        let end = start.saturating_add(count).min(all.len());
+        (all[start..end].iter().map(|(summary, score)| Hit { summary: (*summary).clone(), score: *score }).collect(), all.len())
+    }
+
+    fn listed(&self, q: &Query, keep: impl Fn(&Summary) -> bool) -> Vec<&Summary> {
+        let mut out: Vec<&Summary> = self.index.matches(q).into_iter().map(|(s, _)| s).filter(|s| keep(s)).collect();
         if q.text.trim().is_empty() {
             out.sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms).then(a.id.cmp(&b.id)));
         }
