@@ -7,6 +7,7 @@
 
 mod commands;
 mod ipc;
+mod ipc_reprisal;
 mod ipc_spaces;
 mod qr;
 mod settings;
