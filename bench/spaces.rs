@@ -30,7 +30,12 @@ fn source(root: &std::path::Path, notes: usize) -> (Vault, SpaceId) {
     let mut a = new_vault(root, "source");
     let space = a.create_space("Bench space").expect("space");
     for i in 0..notes {
-        let id = a.add_to_space(&space, &Note { title: format!("Note {i}"), body: "Checkpoint on the northern road".into(), tags: vec![] }).expect("add");
+        let id = a
+            .add_to_space(
+                &space,
+                &Note { title: format!("Note {i}"), body: "Checkpoint on the northern road".into(), tags: vec![] },
+            )
+            .expect("add");
         for e in 0..EDITS {
             a.update::<Note>(&id, |n| n.body.push_str(&format!(" edit {e}"))).expect("edit");
         }
@@ -49,14 +54,20 @@ fn member(root: &std::path::Path, a: &mut Vault, space: SpaceId, n: usize) -> Va
 fn main() {
     let smoke = !std::env::args().any(|a| a == "--bench");
     let notes = if smoke { SMOKE_NOTES } else { NOTES };
-    let root = tempfile::Builder::new().prefix("carenet-bench-spaces-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("bench folder");
+    let root = tempfile::Builder::new()
+        .prefix("carenet-bench-spaces-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("bench folder");
     let (mut a, space) = source(root.path(), notes);
     let ids = a.item_ids(space).expect("ids");
     let items = a.items(space, &ids).expect("items");
     let payload: usize = items.iter().map(Vec::len).sum();
     println!("space: {notes} notes, {} items, {payload} bytes of items", items.len());
 
-    let mut c = Criterion::default().configure_from_args().sample_size(10).measurement_time(Duration::from_secs(if smoke { 1 } else { 20 }));
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(if smoke { 1 } else { 20 }));
     let mut n = 0;
     c.bench_function("ingest_cold", |bch| {
         bch.iter_batched(
@@ -76,8 +87,11 @@ fn main() {
     warm.ingest(space, items.clone()).expect("ingest");
     let ids = a.item_ids(space).expect("ids");
     let items = a.items(space, &ids).expect("items");
-    c.bench_function("ingest_all_duplicates", |bch| bch.iter(|| black_box(warm.ingest(space, items.clone()).expect("ingest"))));
-    let recipient: age::x25519::Recipient = warm.member_card("B").expect("card").0.recipient.parse().expect("recipient");
+    c.bench_function("ingest_all_duplicates", |bch| {
+        bch.iter(|| black_box(warm.ingest(space, items.clone()).expect("ingest")))
+    });
+    let recipient: age::x25519::Recipient =
+        warm.member_card("B").expect("card").0.recipient.parse().expect("recipient");
     let lock = BundleLock::Recipients(vec![recipient]);
     c.bench_function("bundle_write", |bch| bch.iter(|| black_box(bundle::write(space, &items, &lock).expect("write"))));
     let file = bundle::write(space, &items, &lock).expect("write");

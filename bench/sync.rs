@@ -65,7 +65,12 @@ fn main() {
         let mut rid = [0u8; 16];
         rid[..8].copy_from_slice(&(i as u64).to_le_bytes());
         for c in 0..5 {
-            doc.put(ROOT, format!("field{c}"), format!("record {i} change {c}: some words of a note that a defender wrote")).expect("put");
+            doc.put(
+                ROOT,
+                format!("field{c}"),
+                format!("record {i} change {c}: some words of a note that a defender wrote"),
+            )
+            .expect("put");
             doc.commit();
             let change = doc.get_last_local_change().expect("change").raw_bytes().to_vec();
             items.push(SealedChange::seal(&a, space_id, 0, &key, RecordId(rid), &change).as_bytes().to_vec());
@@ -145,7 +150,11 @@ fn main() {
         median(times)
     });
 
-    println!("sync/cold_{records}x5        median {cold:9.1} ms  ({} items, {:.1} MB sealed)", items.len(), payload as f64 / 1e6);
+    println!(
+        "sync/cold_{records}x5        median {cold:9.1} ms  ({} items, {:.1} MB sealed)",
+        items.len(),
+        payload as f64 / 1e6
+    );
     println!("sync/resync_nothing_new     median {resync:9.1} ms");
     println!("sync/one_change_live        median {one:9.1} ms");
     println!("sync/wire_over_payload      {wire_ratio:.4}");
@@ -153,7 +162,8 @@ fn main() {
     if !smoke && js.join("node_modules/@automerge/automerge-repo").exists() {
         let mut times = Vec::new();
         for _ in 0..runs.min(3) {
-            let out = std::process::Command::new("node").arg(js.join("repo_sync.mjs")).arg(records.to_string()).output();
+            let out =
+                std::process::Command::new("node").arg(js.join("repo_sync.mjs")).arg(records.to_string()).output();
             let Ok(out) = out else { break };
             let text = String::from_utf8_lossy(&out.stdout);
             let ms = serde_json::from_str::<serde_json::Value>(text.trim()).ok().and_then(|v| v["cold_ms"].as_f64());

@@ -58,7 +58,10 @@ fn main() {
     let smoke = !std::env::args().any(|a| a == "--bench");
     let records = if smoke { 100 } else { env("BENCH_RECORDS", 10_000) };
     let runs = if smoke { 1 } else { env("BENCH_RUNS", 5).max(1) };
-    let root = tempfile::Builder::new().prefix("carenet-bench-sync-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("bench folder");
+    let root = tempfile::Builder::new()
+        .prefix("carenet-bench-sync-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("bench folder");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
 
     eprintln!("building a vault of {records} notes x 5 changes...");
@@ -67,7 +70,11 @@ fn main() {
     let space = a.create_space("Bench").expect("space");
     let mut last = None;
     for i in 0..records {
-        let note = Note { title: format!("Note {i}"), body: format!("record {i}: some words of a note that a defender wrote"), tags: vec![] };
+        let note = Note {
+            title: format!("Note {i}"),
+            body: format!("record {i}: some words of a note that a defender wrote"),
+            tags: vec![],
+        };
         let id = a.add_to_space(&space, &note).expect("add");
         for e in 0..4 {
             a.update::<Note>(&id, |n| n.body.push_str(&format!(" edit {e}"))).expect("edit");
@@ -77,7 +84,12 @@ fn main() {
     let last = last.expect("at least one record");
     let ids = a.item_ids(space).expect("ids");
     let payload: u64 = a.items(space, &ids).expect("items").iter().map(|i| i.len() as u64).sum();
-    eprintln!("built in {:.1} s: {} items, {:.1} MB sealed", t.elapsed().as_secs_f64(), ids.len(), payload as f64 / 1e6);
+    eprintln!(
+        "built in {:.1} s: {} items, {:.1} MB sealed",
+        t.elapsed().as_secs_f64(),
+        ids.len(),
+        payload as f64 / 1e6
+    );
     let ha = Arc::new(Mutex::new(a));
 
     let mut n = 0;
@@ -93,9 +105,13 @@ fn main() {
             let t = Instant::now();
             let s = nb.sync_with(&ticket).await.expect("cold sync");
             cold.push(t.elapsed().as_secs_f64() * 1000.0);
-            let (held_a, held_b) = (ha.lock().expect("vault").item_ids(space).expect("ids").len(), hb.lock().expect("vault").item_ids(space).expect("ids").len());
+            let (held_a, held_b) = (
+                ha.lock().expect("vault").item_ids(space).expect("ids").len(),
+                hb.lock().expect("vault").item_ids(space).expect("ids").len(),
+            );
             assert_eq!(held_a, held_b, "the member holds every item after the cold sync");
-            ratio = (s.wire_bytes_sent + s.wire_bytes_received) as f64 / (s.received_bytes + s.sent_bytes).max(1) as f64;
+            ratio =
+                (s.wire_bytes_sent + s.wire_bytes_received) as f64 / (s.received_bytes + s.sent_bytes).max(1) as f64;
             let t = Instant::now();
             let again = nb.sync_with(&ticket).await.expect("re-sync");
             resync.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -128,7 +144,10 @@ fn main() {
         for k in 0..(runs * 4) {
             let before = hb.lock().expect("vault").change_count();
             let t = Instant::now();
-            ha.lock().expect("vault").update::<Note>(&last, |note| note.title = format!("Live edit {k}")).expect("edit");
+            ha.lock()
+                .expect("vault")
+                .update::<Note>(&last, |note| note.title = format!("Live edit {k}"))
+                .expect("edit");
             while hb.lock().expect("vault").change_count() == before {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
@@ -143,7 +162,11 @@ fn main() {
         median(times)
     });
 
-    println!("sync_vaults/cold_{records}x5        median {cold:9.1} ms  ({} items, {:.1} MB sealed)", ids.len(), payload as f64 / 1e6);
+    println!(
+        "sync_vaults/cold_{records}x5        median {cold:9.1} ms  ({} items, {:.1} MB sealed)",
+        ids.len(),
+        payload as f64 / 1e6
+    );
     println!("sync_vaults/resync_nothing_new     median {resync:9.1} ms");
     println!("sync_vaults/one_change_live        median {one:9.1} ms");
     println!("sync_vaults/wire_over_payload      {wire_ratio:.4}");

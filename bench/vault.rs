@@ -70,36 +70,154 @@ impl Rng {
 }
 
 const EN: &[&str] = &[
-    "the", "police", "detained", "activist", "lawyer", "journalist", "court", "hearing", "threat", "office",
-    "raid", "after", "meeting", "with", "special", "rapporteur", "family", "report", "was", "released",
-    "bail", "phone", "seized", "border", "travel", "ban", "visited", "again", "night", "witness", "said",
-    "and", "of", "in", "to", "on", "her", "his", "their", "colleagues", "security", "service", "followed",
+    "the",
+    "police",
+    "detained",
+    "activist",
+    "lawyer",
+    "journalist",
+    "court",
+    "hearing",
+    "threat",
+    "office",
+    "raid",
+    "after",
+    "meeting",
+    "with",
+    "special",
+    "rapporteur",
+    "family",
+    "report",
+    "was",
+    "released",
+    "bail",
+    "phone",
+    "seized",
+    "border",
+    "travel",
+    "ban",
+    "visited",
+    "again",
+    "night",
+    "witness",
+    "said",
+    "and",
+    "of",
+    "in",
+    "to",
+    "on",
+    "her",
+    "his",
+    "their",
+    "colleagues",
+    "security",
+    "service",
+    "followed",
 ];
 const FR: &[&str] = &[
-    "la", "police", "a", "arrêté", "défenseure", "avocat", "réunion", "menace", "bureau", "perquisition",
-    "après", "témoignage", "devant", "comité", "famille", "libérée", "sous", "contrôle", "judiciaire", "été",
+    "la",
+    "police",
+    "a",
+    "arrêté",
+    "défenseure",
+    "avocat",
+    "réunion",
+    "menace",
+    "bureau",
+    "perquisition",
+    "après",
+    "témoignage",
+    "devant",
+    "comité",
+    "famille",
+    "libérée",
+    "sous",
+    "contrôle",
+    "judiciaire",
+    "été",
 ];
 const ES: &[&str] = &[
-    "la", "policía", "detuvo", "defensora", "abogado", "amenaza", "oficina", "allanamiento", "después",
-    "sesión", "familia", "liberada", "fianza", "periodista", "denuncia", "acoso", "judicial", "comunidad",
+    "la",
+    "policía",
+    "detuvo",
+    "defensora",
+    "abogado",
+    "amenaza",
+    "oficina",
+    "allanamiento",
+    "después",
+    "sesión",
+    "familia",
+    "liberada",
+    "fianza",
+    "periodista",
+    "denuncia",
+    "acoso",
+    "judicial",
+    "comunidad",
 ];
 const RU: &[&str] = &[
-    "полиция", "задержала", "активиста", "адвокат", "угроза", "обыск", "офис", "после", "встречи",
-    "докладчиком", "семья", "суд", "освобождён", "журналист", "запрет", "выезд", "слежка", "телефон",
+    "полиция",
+    "задержала",
+    "активиста",
+    "адвокат",
+    "угроза",
+    "обыск",
+    "офис",
+    "после",
+    "встречи",
+    "докладчиком",
+    "семья",
+    "суд",
+    "освобождён",
+    "журналист",
+    "запрет",
+    "выезд",
+    "слежка",
+    "телефон",
 ];
 const AR: &[&str] = &[
-    "اعتقلت", "الشرطة", "المدافعة", "محامي", "تهديد", "مداهمة", "المكتب", "بعد", "لقاء", "المقرر", "الخاص",
-    "العائلة", "المحكمة", "الصحفي", "حظر", "السفر", "مراقبة",
+    "اعتقلت",
+    "الشرطة",
+    "المدافعة",
+    "محامي",
+    "تهديد",
+    "مداهمة",
+    "المكتب",
+    "بعد",
+    "لقاء",
+    "المقرر",
+    "الخاص",
+    "العائلة",
+    "المحكمة",
+    "الصحفي",
+    "حظر",
+    "السفر",
+    "مراقبة",
 ];
-const ZH: &[&str] = &["警察", "拘留", "活动人士", "律师", "威胁", "搜查", "办公室", "会见", "特别报告员", "之后", "家人", "法院"];
+const ZH: &[&str] =
+    &["警察", "拘留", "活动人士", "律师", "威胁", "搜查", "办公室", "会见", "特别报告员", "之后", "家人", "法院"];
 const TAGS: &[&str] = &[
-    "urgent", "follow-up", "legal", "medical", "relocation", "digital-security", "Minsk", "Cairo", "Managua",
-    "women-hrd", "land-rights", "press",
+    "urgent",
+    "follow-up",
+    "legal",
+    "medical",
+    "relocation",
+    "digital-security",
+    "Minsk",
+    "Cairo",
+    "Managua",
+    "women-hrd",
+    "land-rights",
+    "press",
 ];
-const CITIES: &[&str] = &["Minsk", "Cairo", "Managua", "Tbilisi", "Almaty", "Tunis", "Bogotá", "Yangon", "Harare", "Baku"];
+const CITIES: &[&str] =
+    &["Minsk", "Cairo", "Managua", "Tbilisi", "Almaty", "Tunis", "Bogotá", "Yangon", "Harare", "Baku"];
 const COUNTRIES: &[&str] = &["BY", "EG", "NI", "GE", "KZ", "TN", "CO", "MM", "ZW", "AZ"];
-const ALIASES: &[&str] = &["Falcon", "Olive", "Cedar", "River", "Sparrow", "Lantern", "Jasmine", "Birch", "Harbour", "Ember"];
-const SKILLS: &[&str] = &["legal aid", "medical", "translation", "digital security", "shelter", "psychosocial", "media"];
+const ALIASES: &[&str] =
+    &["Falcon", "Olive", "Cedar", "River", "Sparrow", "Lantern", "Jasmine", "Birch", "Harbour", "Ember"];
+const SKILLS: &[&str] =
+    &["legal aid", "medical", "translation", "digital security", "shelter", "psychosocial", "media"];
 const LANGS: &[&str] = &["en", "fr", "es", "ru", "ar", "zh", "ka", "kk"];
 
 /// Text of `min..max` bytes in one (mostly) language, with a rare marker word in about one text
@@ -163,7 +281,11 @@ fn note(rng: &mut Rng) -> Note {
 fn contact(rng: &mut Rng, n: usize, earlier: &[RecordId]) -> Contact {
     let kinds = [ChannelKind::Signal, ChannelKind::Phone, ChannelKind::Email, ChannelKind::Matrix];
     let channels = (0..1 + rng.below(3))
-        .map(|i| Channel { id: item_id(), kind: kinds[i % kinds.len()], value: format!("+000 {:04} {:04}", n % 10_000, rng.below(10_000)) })
+        .map(|i| Channel {
+            id: item_id(),
+            kind: kinds[i % kinds.len()],
+            value: format!("+000 {:04} {:04}", n % 10_000, rng.below(10_000)),
+        })
         .collect();
     // About a third of the contacts alert someone already in the vault (the alert tree).
     let alerts = if !earlier.is_empty() && rng.chance(33) { vec![*rng.pick(earlier)] } else { Vec::new() };
@@ -173,7 +295,11 @@ fn contact(rng: &mut Rng, n: usize, earlier: &[RecordId]) -> Contact {
         channels,
         languages: {
             let (a, b) = (rng.pick(LANGS).to_string(), rng.pick(LANGS).to_string());
-            if a == b { vec![a] } else { vec![a, b] }
+            if a == b {
+                vec![a]
+            } else {
+                vec![a, b]
+            }
         },
         location: rng.pick(CITIES).to_string(),
         organisation: line(rng),
@@ -188,8 +314,9 @@ fn contact(rng: &mut Rng, n: usize, earlier: &[RecordId]) -> Contact {
 }
 
 fn reprisal(rng: &mut Rng) -> ReprisalRecord {
-    let victims: Vec<Party> =
-        (0..1 + rng.below(2)).map(|_| Party { id: item_id(), kind: PartyKind::Person, name: line(rng), contact: None }).collect();
+    let victims: Vec<Party> = (0..1 + rng.below(2))
+        .map(|_| Party { id: item_id(), kind: PartyKind::Person, name: line(rng), contact: None })
+        .collect();
     let acts = (0..1 + rng.below(2))
         .map(|_| Act {
             id: item_id(),
@@ -236,13 +363,16 @@ impl Fixture {
     fn build(records: usize) -> Fixture {
         // Under target/, not /tmp: /tmp may be a tmpfs, where fsync is free and saves look fast.
         // CARENET_BENCH_DIR puts both databases on another file system (bench/journaled-ext4.sh).
-        let parent = std::env::var_os("CARENET_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_TARGET_TMPDIR").into());
-        let root = tempfile::Builder::new().prefix("carenet-bench-").tempdir_in(&parent).expect("create the benchmark folder");
+        let parent = std::env::var_os("CARENET_BENCH_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_TARGET_TMPDIR").into());
+        let root =
+            tempfile::Builder::new().prefix("carenet-bench-").tempdir_in(&parent).expect("create the benchmark folder");
         println!("fixture folder: {}", parent.display());
         let vault_dir = root.path().join("vault");
         let started = Instant::now();
-        let mut vault =
-            Vault::create_with(&vault_dir, &passphrase(), &VaultOptions { work_factor: WORK_FACTOR }).expect("create vault");
+        let mut vault = Vault::create_with(&vault_dir, &passphrase(), &VaultOptions { work_factor: WORK_FACTOR })
+            .expect("create vault");
         let mut rng = Rng(0x5EED_CA2E_2026);
         let (mut notes, mut contacts) = (Vec::new(), Vec::new());
         let mut counts = [0usize; 3];
@@ -264,12 +394,14 @@ impl Fixture {
             }
         }
         vault.lock().expect("lock vault");
-        let edited: Vec<RecordId> = notes.iter().step_by((notes.len() / EDITED_NOTES).max(1)).take(EDITED_NOTES).copied().collect();
+        let edited: Vec<RecordId> =
+            notes.iter().step_by((notes.len() / EDITED_NOTES).max(1)).take(EDITED_NOTES).copied().collect();
         let built = started.elapsed();
         let db = vault_dir.join("vault.db");
         let db_size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
         // Bytes per table, whatever the schema of the day: where the bytes that unlock reads live.
-        let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open vault.db");
+        let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open vault.db");
         let tables: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
@@ -435,7 +567,10 @@ fn main() {
 
     {
         let mut g = c.benchmark_group("open");
-        g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
+        g.sampling_mode(SamplingMode::Flat)
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(8));
         // Unlock (keyring KDF + read, decrypt and index every row) then list everything. The
         // vault is dropped outside the timed part: locking is not part of opening.
         g.bench_function(format!("unlock_and_list_{records}"), |b| {
@@ -551,7 +686,11 @@ fn main() {
     println!("\n== carenet vault benchmark summary ({records} records, medians) ==");
     println!("unlock + list (scrypt 2^{WORK_FACTOR} included): {}", ms(open));
     println!("keyring KDF alone (scrypt 2^{WORK_FACTOR}):          {}", ms(kdf_t));
-    println!("open + list excluding scrypt:             {}   target 150 ms: {}", ms(net_open), verdict(net_open <= Duration::from_millis(150)));
+    println!(
+        "open + list excluding scrypt:             {}   target 150 ms: {}",
+        ms(net_open),
+        verdict(net_open <= Duration::from_millis(150))
+    );
     println!("  of which reading the rows from SQLite:  {}   (store_read_rows_only, not a target)", ms(read_t));
     let mut worst = Duration::ZERO;
     for (name, q) in queries() {
@@ -560,7 +699,11 @@ fn main() {
         worst = worst.max(d);
         println!("search {name:<22} {:>10}   ({hits} hits)", ms(d));
     }
-    println!("search, slowest query:                    {}   target 10 ms: {}", ms(worst), verdict(worst <= Duration::from_millis(10)));
+    println!(
+        "search, slowest query:                    {}   target 10 ms: {}",
+        ms(worst),
+        verdict(worst <= Duration::from_millis(10))
+    );
     println!("save one edit (vault):                    {}", ms(ours));
     println!("save one edit (plain SQLite floor):       {}", ms(floor));
     println!("ratio save/plain-sqlite: {ratio:.2}x   target 2x: {}", verdict(ratio <= 2.0));

@@ -44,9 +44,12 @@ fn main() {
     std::fs::create_dir_all(&parent).expect("create the folder");
     let root = tempfile::tempdir_in(&parent).expect("temp folder");
     let pass = SecretString::from("correct horse battery staple".to_string());
-    let mut vault = Vault::create_with(&root.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).expect("create");
+    let mut vault =
+        Vault::create_with(&root.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).expect("create");
     let ids: Vec<RecordId> = (0..notes)
-        .map(|n| vault.add(&Note { title: format!("Note {n}"), body: body(n), tags: vec!["field".into()] }).expect("add"))
+        .map(|n| {
+            vault.add(&Note { title: format!("Note {n}"), body: body(n), tags: vec!["field".into()] }).expect("add")
+        })
         .collect();
     let step = (notes / 64).max(1);
     let edited: Vec<(RecordId, String)> = ids.iter().enumerate().step_by(step).map(|(i, id)| (*id, body(i))).collect();
@@ -61,7 +64,9 @@ fn main() {
         .expect("configure");
     for id in &ids {
         let v = serde_json::to_vec(&vault.get::<Note>(id).expect("get").value).expect("json");
-        plain.execute("INSERT INTO records (id, body) VALUES (?1, ?2)", rusqlite::params![&id.0[..], v]).expect("insert");
+        plain
+            .execute("INSERT INTO records (id, body) VALUES (?1, ?2)", rusqlite::params![&id.0[..], v])
+            .expect("insert");
     }
 
     vault.wait_for_writes().expect("settle");
@@ -91,8 +96,20 @@ fn main() {
     }
     let (floor_wall, floor_cpu) = (wall.elapsed() / saves as u32, (on_cpu() - cpu) / saves as u32);
     println!("per save, {saves} saves of {} notes in a {notes}-note vault:", edited.len());
-    println!("  vault: wall {:>7.1} us   on CPU {:>7.1} us", ours_wall.as_secs_f64() * 1e6, ours_cpu.as_secs_f64() * 1e6);
-    println!("  vault journal writer: on CPU {:>7.1} us   (wall until applied {:>7.1} us)", writer_cpu.as_secs_f64() * 1e6, applied_wall.as_secs_f64() * 1e6);
-    println!("  plain: wall {:>7.1} us   on CPU {:>7.1} us", floor_wall.as_secs_f64() * 1e6, floor_cpu.as_secs_f64() * 1e6);
+    println!(
+        "  vault: wall {:>7.1} us   on CPU {:>7.1} us",
+        ours_wall.as_secs_f64() * 1e6,
+        ours_cpu.as_secs_f64() * 1e6
+    );
+    println!(
+        "  vault journal writer: on CPU {:>7.1} us   (wall until applied {:>7.1} us)",
+        writer_cpu.as_secs_f64() * 1e6,
+        applied_wall.as_secs_f64() * 1e6
+    );
+    println!(
+        "  plain: wall {:>7.1} us   on CPU {:>7.1} us",
+        floor_wall.as_secs_f64() * 1e6,
+        floor_cpu.as_secs_f64() * 1e6
+    );
     println!("  ratio: wall {:.2}x", ours_wall.as_secs_f64() / floor_wall.as_secs_f64());
 }

@@ -27,7 +27,8 @@ fn hex32<const N: usize>(v: &serde_json::Value) -> [u8; N] {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let file = args.get(1).unwrap_or_else(|| fail("usage: sync_peer FILE --for SECONDS"));
-    let secs: u64 = args.iter().position(|a| a == "--for").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let secs: u64 =
+        args.iter().position(|a| a == "--for").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok()).unwrap_or(10);
     let text = std::fs::read_to_string(file).unwrap_or_else(|_| fail("cannot read the input file"));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|_| fail("the input is not JSON"));
     let secret: [u8; 32] = hex32(&v["secret"]);

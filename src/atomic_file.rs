@@ -17,9 +17,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         opts.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts
-            .open(&tmp)
-            .map_err(|e| Error::io("create", &tmp, e))?;
+        let mut f = opts.open(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
         f.write_all(bytes).map_err(|e| Error::io("write", &tmp, e))?;
         f.sync_all().map_err(|e| Error::io("sync", &tmp, e))?;
         drop(f);

@@ -42,7 +42,9 @@ pub enum BundleProblem {
     #[error("Wrong passphrase for this bundle, or the bundle is damaged. Nothing was imported.")]
     WrongPassphrase,
     /// Needs a passphrase but none was given, or the other way round.
-    #[error("This bundle is protected by a passphrase: give it with --bundle-passphrase-file or CARENET_BUNDLE_PASSPHRASE.")]
+    #[error(
+        "This bundle is protected by a passphrase: give it with --bundle-passphrase-file or CARENET_BUNDLE_PASSPHRASE."
+    )]
     NeedsPassphrase,
     /// Written by a newer Carenet.
     #[error("This bundle was made by a newer version of Carenet: update Carenet to import it. Nothing was imported.")]
@@ -111,7 +113,8 @@ pub fn write(space: SpaceId, items: &[Vec<u8>], lock: &BundleLock) -> Result<Vec
             if rs.is_empty() {
                 return Err(Error::invalid("Give at least one recipient (age1...)."));
             }
-            let enc = age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient)).map_err(|e| crypto(&e))?;
+            let enc =
+                age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient)).map_err(|e| crypto(&e))?;
             let mut out = Vec::with_capacity(plain.len() + 512);
             let mut w = enc.wrap_output(&mut out).map_err(|e| crypto(&e))?;
             std::io::Write::write_all(&mut w, &plain).map_err(|e| crypto(&e))?;
@@ -132,7 +135,9 @@ pub fn save(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 pub fn read(file: &[u8], identity: &age::x25519::Identity, passphrase: Option<&SecretString>) -> Result<Bundle> {
     let header_complete = file.windows(4).any(|w| w == b"\n---");
     let decryptor = age::Decryptor::new_buffered(file).map_err(|e| match e {
-        age::DecryptError::InvalidHeader | age::DecryptError::Io(_) if !header_complete => problem(BundleProblem::CutShort),
+        age::DecryptError::InvalidHeader | age::DecryptError::Io(_) if !header_complete => {
+            problem(BundleProblem::CutShort)
+        }
         age::DecryptError::UnknownFormat => problem(BundleProblem::NewerVersion),
         _ => problem(BundleProblem::Damaged),
     })?;
@@ -153,7 +158,9 @@ pub fn read(file: &[u8], identity: &age::x25519::Identity, passphrase: Option<&S
     let mut plain = zeroize::Zeroizing::new(Vec::new());
     reader.take(MAX_BUNDLE_LEN + 1).read_to_end(&mut plain).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => problem(BundleProblem::CutShort),
-        _ if e.to_string().contains("last chunk") || e.to_string().contains("truncated") => problem(BundleProblem::CutShort),
+        _ if e.to_string().contains("last chunk") || e.to_string().contains("truncated") => {
+            problem(BundleProblem::CutShort)
+        }
         _ => problem(BundleProblem::Damaged),
     })?;
     if plain.len() as u64 > MAX_BUNDLE_LEN {

@@ -65,9 +65,7 @@ impl SecretKey {
         }
         let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&self.0));
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
-        let padded = Zeroizing::new(
-            cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad }).ok()?,
-        );
+        let padded = Zeroizing::new(cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad }).ok()?);
         unpad(&padded)
     }
 

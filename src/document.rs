@@ -77,7 +77,12 @@ impl RecordDoc {
 
     /// Loads a saved document, applies the changes made after it was saved (`later`, raw
     /// automerge change bytes) and checks that the heads are then exactly `expected_heads`.
-    pub fn load(bytes: &[u8], later: &[Vec<u8>], expected_heads: &[ChangeHash], actor: ActorId) -> Result<Self, DocError> {
+    pub fn load(
+        bytes: &[u8],
+        later: &[Vec<u8>],
+        expected_heads: &[ChangeHash],
+        actor: ActorId,
+    ) -> Result<Self, DocError> {
         // `load` (unlike `load_incremental`) refuses truncated or partial data.
         let mut doc = AutoCommit::load(bytes).map_err(|e| DocError::Load(e.to_string()))?;
         let changes = later
@@ -219,7 +224,9 @@ impl RecordDoc {
             .map(|c| {
                 let fields = c
                     .message()
-                    .map(|m| m.split(',').filter(|s| !s.is_empty()).take(64).map(|s| s.chars().take(64).collect()).collect())
+                    .map(|m| {
+                        m.split(',').filter(|s| !s.is_empty()).take(64).map(|s| s.chars().take(64).collect()).collect()
+                    })
                     .unwrap_or_default();
                 (c.actor_id().to_bytes().to_vec(), c.timestamp(), fields)
             })
@@ -433,7 +440,9 @@ fn item_id(v: &Json) -> Option<&str> {
 /// can be shown as stored before automerge has run.
 pub fn normalized(value: &Json) -> Json {
     match value {
-        Json::Object(m) => Json::Object(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), normalized(v))).collect()),
+        Json::Object(m) => {
+            Json::Object(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), normalized(v))).collect())
+        }
         Json::Array(items) => {
             let keyed = !items.is_empty() && items.iter().all(|v| item_id(v).is_some());
             let mut out: Vec<Json> = Vec::with_capacity(items.len());
@@ -694,7 +703,8 @@ mod tests {
     #[test]
     fn text_edits_anywhere_round_trip() {
         let mut d = RecordDoc::new("note", actor()).unwrap();
-        for body in ["", "abc", "xabcx", "xbx", "ذهب إلى القاهرة", "ذهب القاهرة اليوم", "aaaa", "aa", "", "日本語"] {
+        for body in ["", "abc", "xabcx", "xbx", "ذهب إلى القاهرة", "ذهب القاهرة اليوم", "aaaa", "aa", "", "日本語"]
+        {
             let c = d.reconcile(&json!({"body": body})).unwrap();
             d.commit(&c, 1);
             assert_eq!(d.to_json()["body"], body);

@@ -33,7 +33,9 @@ pub enum Error {
     #[error("The vault's key file is damaged and its backup copy too. The vault cannot be opened; restore the folder from a backup.")]
     KeyringDamaged,
     /// The SQLite database is not a database, truncated, or otherwise corrupt.
-    #[error("The vault's database file is damaged ({0}). Restore the vault folder from a backup; nothing was changed.")]
+    #[error(
+        "The vault's database file is damaged ({0}). Restore the vault folder from a backup; nothing was changed."
+    )]
     DatabaseDamaged(String),
     /// Another process holds the vault open.
     #[error("The vault is open in another Carenet window or command. Lock it there first, then try again.")]
@@ -148,9 +150,7 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase) => {
-                Error::DatabaseDamaged(e.to_string())
-            }
+            Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase) => Error::DatabaseDamaged(e.to_string()),
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::VaultBusy,
             _ => Error::Database(e.to_string()),
         }

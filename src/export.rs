@@ -87,8 +87,22 @@ pub fn render(vault: &Vault, opts: &ExportOptions) -> Result<Zeroizing<Vec<u8>>>
 }
 
 const CSV_COLUMNS: &[&str] = &[
-    "id", "type", "title", "date", "country", "place", "acts", "victims", "perpetrators", "mechanisms",
-    "consent", "follow_up", "tags", "created", "updated", "text",
+    "id",
+    "type",
+    "title",
+    "date",
+    "country",
+    "place",
+    "acts",
+    "victims",
+    "perpetrators",
+    "mechanisms",
+    "consent",
+    "follow_up",
+    "tags",
+    "created",
+    "updated",
+    "text",
 ];
 
 fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zeroizing<Vec<u8>>> {
@@ -97,13 +111,39 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
     w.write_record(CSV_COLUMNS).map_err(csv_err)?;
     for r in records {
         let (title, date, country, place, acts, victims, perps, mechs, consent, follow, tags, text) = match &r.value {
-            Record::Note(n) => (n.title.clone(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), n.tags.join("; "), n.body.clone()),
+            Record::Note(n) => (
+                n.title.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                n.tags.join("; "),
+                n.body.clone(),
+            ),
             Record::Contact(c) => {
                 let title = match (&c.real_name, include_sensitive) {
                     (Some(real), true) => format!("{} ({real})", c.alias),
                     _ => c.alias.clone(),
                 };
-                (title, String::new(), String::new(), c.location.clone(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new(), c.tags.join("; "), c.notes.clone())
+                (
+                    title,
+                    String::new(),
+                    String::new(),
+                    c.location.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    c.tags.join("; "),
+                    c.notes.clone(),
+                )
             }
             Record::Reprisal(p) => (
                 p.title.clone(),
@@ -114,7 +154,10 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
                 p.victims.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join("; "),
                 p.perpetrators.iter().map(|v| v.perpetrator_type.as_str()).collect::<Vec<_>>().join("; "),
                 p.engagements.iter().map(|e| e.mechanism.as_str()).collect::<Vec<_>>().join("; "),
-                serde_json::to_value(p.consent.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                serde_json::to_value(p.consent.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 p.follow_up.as_str().to_owned(),
                 p.tags.join("; "),
                 p.description.clone(),
@@ -122,8 +165,22 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
         };
         let kind = r.value.kind().as_str().to_owned();
         let row = [
-            r.id.to_string(), kind, title, date, country, place, acts, victims, perps, mechs, consent, follow, tags,
-            iso(r.created_ms), iso(r.updated_ms), text,
+            r.id.to_string(),
+            kind,
+            title,
+            date,
+            country,
+            place,
+            acts,
+            victims,
+            perps,
+            mechs,
+            consent,
+            follow,
+            tags,
+            iso(r.created_ms),
+            iso(r.updated_ms),
+            text,
         ];
         w.write_record(row.iter().map(|cell| defuse_formula(cell).into_owned())).map_err(csv_err)?;
     }

@@ -94,7 +94,8 @@ impl Keyring {
         let seed = take32(6)?;
         let vault_key = take32(38)?;
         let space: [u8; 16] = bytes.get(70..86).ok_or_else(damaged)?.try_into().map_err(|_| damaged())?;
-        let id_len = u16::from_le_bytes(bytes.get(86..88).ok_or_else(damaged)?.try_into().map_err(|_| damaged())?) as usize;
+        let id_len =
+            u16::from_le_bytes(bytes.get(86..88).ok_or_else(damaged)?.try_into().map_err(|_| damaged())?) as usize;
         let id_bytes = bytes.get(88..88 + id_len).ok_or_else(damaged)?;
         let id_str = Zeroizing::new(std::str::from_utf8(id_bytes).map_err(|_| damaged())?.to_owned());
         let age_identity: age::x25519::Identity = id_str.parse().map_err(|_| damaged())?;

@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 mod atomic_file;
+pub mod bundle;
 pub mod crypto;
 pub mod document;
 pub mod error;
@@ -34,13 +35,12 @@ pub mod export;
 pub mod keyring;
 pub mod model;
 pub mod sealed;
-pub mod sync;
-pub mod space;
 pub mod search;
+pub mod space;
 pub mod store;
+pub mod sync;
 pub mod sync_item;
 pub mod tombstone;
-pub mod bundle;
 pub mod vault;
 mod wire;
 

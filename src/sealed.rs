@@ -58,7 +58,14 @@ pub type SealedId = [u8; 32];
 
 impl SealedChange {
     /// Seals `change` of document `doc` for `space` under `key`, signed by `device`.
-    pub fn seal(device: &SigningKey, space: SpaceId, epoch: u32, key: &SecretKey, doc: RecordId, change: &[u8]) -> Self {
+    pub fn seal(
+        device: &SigningKey,
+        space: SpaceId,
+        epoch: u32,
+        key: &SecretKey,
+        doc: RecordId,
+        change: &[u8],
+    ) -> Self {
         let author = device.verifying_key().to_bytes();
         let mut bytes = Vec::with_capacity(HEADER_LEN + NONCE_LEN + TAG_LEN + change.len() + 64 + SIG_LEN);
         bytes.extend_from_slice(MAGIC);

@@ -229,7 +229,10 @@ mod tests {
     #[test]
     fn folds_case_and_diacritics_in_every_script() {
         let mut idx = SearchIndex::default();
-        idx.upsert(summary("Détention à Minsk", RecordKind::Reprisal), "Détention à Minsk\nАрест активиста\nمُحَمَّد\n拘留");
+        idx.upsert(
+            summary("Détention à Minsk", RecordKind::Reprisal),
+            "Détention à Minsk\nАрест активиста\nمُحَمَّد\n拘留",
+        );
         for q in ["detention", "MINSK", "арест", "محمد", "拘留", "minsk detention"] {
             assert_eq!(idx.search(&Query { text: q.into(), ..Default::default() }).len(), 1, "{q}");
         }

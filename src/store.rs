@@ -169,12 +169,10 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Database(format!("could not enable write-ahead logging (got {mode})")));
         }
-        self.conn.execute_batch(
-            &format!(
-                "PRAGMA synchronous = {synchronous}; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
+        self.conn.execute_batch(&format!(
+            "PRAGMA synchronous = {synchronous}; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
-            ),
-        )?;
+        ))?;
         Ok(())
     }
 
@@ -223,19 +221,25 @@ impl Store {
             if let Some(seq) = w.journal {
                 tx.prepare_cached("DELETE FROM journal WHERE seq = ?1")?.execute([seq])?;
             }
-            tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-                .execute(params![id, w.view])?;
-            let mut ins =
-                tx.prepare_cached("INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING")?;
+            tx.prepare_cached(
+                "INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            )?
+            .execute(params![id, w.view])?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING",
+            )?;
             for c in w.changes {
                 ins.execute(params![&c.id[..], &c.space[..], id, c.body])?;
             }
             drop(ins);
             if let Some(doc) = w.doc {
-                let through: i64 =
-                    tx.prepare_cached("SELECT coalesce(max(rowid), 0) FROM changes WHERE doc = ?1")?.query_row([id], |r| r.get(0))?;
-                tx.prepare_cached("INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-                    .execute(params![id, doc(through)])?;
+                let through: i64 = tx
+                    .prepare_cached("SELECT coalesce(max(rowid), 0) FROM changes WHERE doc = ?1")?
+                    .query_row([id], |r| r.get(0))?;
+                tx.prepare_cached(
+                    "INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                )?
+                .execute(params![id, doc(through)])?;
             }
         }
         tx.commit()?;
@@ -244,7 +248,8 @@ impl Store {
 
     /// The sealed changes of one record stored after local sequence number `after`, in order.
     pub fn changes_of_doc_after(&self, id: &RecordId, after: i64) -> Result<Vec<Vec<u8>>> {
-        let mut stmt = self.conn.prepare_cached("SELECT body FROM changes WHERE doc = ?1 AND rowid > ?2 ORDER BY rowid")?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT body FROM changes WHERE doc = ?1 AND rowid > ?2 ORDER BY rowid")?;
         let rows = stmt.query_map(params![&id.0[..], after], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(Error::from)
     }
@@ -263,7 +268,8 @@ impl Store {
 
     /// Number of sealed changes stored for a space.
     pub fn change_count(&self, space: &[u8; 16]) -> Result<u64> {
-        let n: i64 = self.conn.query_row("SELECT count(*) FROM changes WHERE space = ?1", [&space[..]], |r| r.get(0))?;
+        let n: i64 =
+            self.conn.query_row("SELECT count(*) FROM changes WHERE space = ?1", [&space[..]], |r| r.get(0))?;
         Ok(n.max(0) as u64)
     }
 
@@ -293,7 +299,6 @@ impl Store {
             Err(Error::DatabaseDamaged(res))
         }
     }
-
 }
 
 /// Reads the schema version and application id straight from the file (and from page-1 frames

@@ -116,7 +116,9 @@ pub enum Refusal {
     #[error("An item received was signed by a device that is not a member of this space.")]
     NotAMember,
     /// The author may not write (a courier), or was removed before that key epoch.
-    #[error("An item received was written by a device without write rights at that time (a courier, or a removed member).")]
+    #[error(
+        "An item received was written by a device without write rights at that time (a courier, or a removed member)."
+    )]
     NoWriteRights,
     /// A change names a key epoch the membership log has not started.
     #[error("An item received names a key epoch this space has not reached.")]

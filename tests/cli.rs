@@ -39,11 +39,7 @@ impl Cli {
     /// Runs and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run_with(args, Some(PASS));
-        assert!(
-            out.status.success(),
-            "carenet {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "carenet {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
@@ -90,12 +86,24 @@ fn scripted_session_adds_lists_edits_searches_and_removes() {
     cli.ok(&["init"]);
     assert_eq!(cli.json(&["lock-status"])["status"], "locked");
 
-    let note = cli.add(&["note", "add", "--title", "Checkpoint north", "--body", "Use the river road", "--tag", "security"]);
+    let note =
+        cli.add(&["note", "add", "--title", "Checkpoint north", "--body", "Use the river road", "--tag", "security"]);
     let anna = cli.add(&["contact", "add", "--alias", "Anna", "--real-name", "Anna Real", "--channel", "signal:+1555"]);
     let boris = cli.add(&["contact", "add", "--alias", "Boris", "--alerts", &anna[..8]]);
     let carl = cli.add(&["contact", "add", "--alias", "Carl"]);
     cli.ok(&["contact", "edit", &anna, "--alerts", &carl]);
-    let rep = cli.add(&["reprisal", "add", "--title", "Arrest after UPR", "--date", "2026-05-01", "--country", "BY", "--type", "arbitrary-arrest"]);
+    let rep = cli.add(&[
+        "reprisal",
+        "add",
+        "--title",
+        "Arrest after UPR",
+        "--date",
+        "2026-05-01",
+        "--country",
+        "BY",
+        "--type",
+        "arbitrary-arrest",
+    ]);
 
     let notes = cli.json(&["note", "list"]);
     assert_eq!(notes.as_array().map(Vec::len), Some(1));
@@ -148,8 +156,13 @@ fn exports_are_encrypted_unless_plaintext_is_asked() {
     let pass_file = cli.file("export-pass", "partner passphrase 2026\n");
     let out = cli.dir.path().join("export.csv.age");
     cli.ok(&[
-        "export", "--format", "csv", "--out", out.to_str().unwrap(),
-        "--export-passphrase-file", pass_file.to_str().unwrap(),
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+        "--export-passphrase-file",
+        pass_file.to_str().unwrap(),
     ]);
     let sealed = std::fs::read(&out).expect("export written");
     assert!(sealed.starts_with(b"age-encryption.org/v1\n-> scrypt "));
@@ -161,7 +174,10 @@ fn exports_are_encrypted_unless_plaintext_is_asked() {
     assert!(!csv.contains("Secretname"), "real names stay out unless --include-sensitive");
 
     let plain = cli.dir.path().join("export.json");
-    let o = cli.run_with(&["export", "--format", "json", "--out", plain.to_str().unwrap(), "--plaintext", "--include-sensitive"], Some(PASS));
+    let o = cli.run_with(
+        &["export", "--format", "json", "--out", plain.to_str().unwrap(), "--plaintext", "--include-sensitive"],
+        Some(PASS),
+    );
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not encrypted"), "the user is warned");
     let records: Value = serde_json::from_slice(&std::fs::read(&plain).unwrap()).expect("JSON export");
@@ -207,7 +223,14 @@ fn passphrase_change_from_files() {
     let o = cli.run_with(&["--passphrase-file", old.to_str().unwrap(), "init"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = cli.run_with(
-        &["--passphrase-file", old.to_str().unwrap(), "passphrase", "change", "--new-passphrase-file", new.to_str().unwrap()],
+        &[
+            "--passphrase-file",
+            old.to_str().unwrap(),
+            "passphrase",
+            "change",
+            "--new-passphrase-file",
+            new.to_str().unwrap(),
+        ],
         None,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -34,8 +34,14 @@ impl TestCoordinator {
         let identity = age::x25519::Identity::generate();
         let space = SpaceId(rand::random());
         let bytes: [u8; 32] = rand::random();
-        let envelope = seal_envelope(&identity.to_public().to_string(), space, 0, &SecretKey::from_bytes(bytes)).unwrap();
-        let op = SpaceOp::sign(&key, space, vec![], OpBody::Create { recipient: identity.to_public().to_string(), name: vec![], envelope });
+        let envelope =
+            seal_envelope(&identity.to_public().to_string(), space, 0, &SecretKey::from_bytes(bytes)).unwrap();
+        let op = SpaceOp::sign(
+            &key,
+            space,
+            vec![],
+            OpBody::Create { recipient: identity.to_public().to_string(), name: vec![], envelope },
+        );
         let keys = BTreeMap::from([(0, SecretKey::from_bytes(bytes))]);
         TestCoordinator { key, space, ops: vec![op], keys, key_bytes: vec![bytes] }
     }
@@ -83,7 +89,10 @@ fn exchange(from: &Vault, to: &mut Vault, space: SpaceId) -> carenet::vault::Ing
 }
 
 fn records_of(v: &Vault, space: SpaceId) -> BTreeMap<RecordId, serde_json::Value> {
-    v.all().filter(|r| v.space_of(&r.id) == Some(space)).map(|r| (r.id, serde_json::to_value(&r.value).unwrap())).collect()
+    v.all()
+        .filter(|r| v.space_of(&r.id) == Some(space))
+        .map(|r| (r.id, serde_json::to_value(&r.value).unwrap()))
+        .collect()
 }
 
 fn refusal_code(e: Error) -> &'static str {
@@ -251,7 +260,8 @@ fn forged_tampered_and_post_removal_items_are_refused_and_nothing_is_stored() {
     let mut coord = TestCoordinator::new();
     let (da, mut a) = new_vault();
     let seized = SigningKey::generate(&mut rand::rngs::OsRng);
-    let seized_card = MemberCard::sign(&seized, age::x25519::Identity::generate().to_public().to_string(), "Seized").unwrap().0;
+    let seized_card =
+        MemberCard::sign(&seized, age::x25519::Identity::generate().to_public().to_string(), "Seized").unwrap().0;
     coord.add(&seized_card, Role::Member);
     let t = coord.add(&card(&a, "A"), Role::Member);
     let space = a.join(&t).unwrap();
@@ -466,9 +476,8 @@ fn a_schema_one_vault_gains_spaces_on_open() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(indexes, ["changes_doc", "changes_space_id"], "the space index became the covering one");
-    let plan: String = conn
-        .query_row("EXPLAIN QUERY PLAN SELECT id FROM changes WHERE space = x'00'", [], |r| r.get(3))
-        .unwrap();
+    let plan: String =
+        conn.query_row("EXPLAIN QUERY PLAN SELECT id FROM changes WHERE space = x'00'", [], |r| r.get(3)).unwrap();
     assert!(plan.contains("COVERING INDEX changes_space_id"), "item ids come from the index alone: {plan}");
 }
 
@@ -482,7 +491,10 @@ fn a_shared_contact_whose_links_were_not_shared_can_still_be_edited() {
     assert!(b.record(&leaf).is_err(), "Leaf was not shared");
     b.update::<carenet::Contact>(&mid, |c| c.alias = "Mid (edited by B)".into()).unwrap();
     let stranger = RecordId::random();
-    assert!(b.update::<carenet::Contact>(&mid, |c| c.alerts.push(stranger)).is_err(), "a new link to a missing contact is refused");
+    assert!(
+        b.update::<carenet::Contact>(&mid, |c| c.alerts.push(stranger)).is_err(),
+        "a new link to a missing contact is refused"
+    );
     exchange(&b, &mut a, space);
     assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alias, "Mid (edited by B)");
     assert_eq!(a.get::<carenet::Contact>(&mid).unwrap().value.alerts, vec![leaf]);

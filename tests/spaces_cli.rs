@@ -57,7 +57,11 @@ fn spaces_and_bundles_through_the_cli() {
     assert!(ticket.starts_with("carenet-invite1:"));
     assert_eq!(last_line(&ok(d, "b", &["space", "join", &ticket])), space);
     let card_c = json(d, "courier", &["id", "--name", "Box"]);
-    let courier_ticket = last_line(&ok(d, "a", &["space", "invite", "Minsk network", "--member", card_c["card"].as_str().unwrap(), "--role", "courier"]));
+    let courier_ticket = last_line(&ok(
+        d,
+        "a",
+        &["space", "invite", "Minsk network", "--member", card_c["card"].as_str().unwrap(), "--role", "courier"],
+    ));
     ok(d, "courier", &["space", "join", &courier_ticket]);
 
     let list = json(d, "a", &["space", "list"]);
@@ -67,7 +71,10 @@ fn spaces_and_bundles_through_the_cli() {
     assert_eq!(members.as_array().unwrap().len(), 2, "B's log knows A and B so far");
     // A chose no name before creating the space: B sees its device. Once A chooses one, the
     // name travels with the space's items (in the bundles below), sealed.
-    let coordinator = members.as_array().unwrap().iter().find(|m| m["role"] == "coordinator").unwrap()["device"].as_str().unwrap().to_owned();
+    let coordinator = members.as_array().unwrap().iter().find(|m| m["role"] == "coordinator").unwrap()["device"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let shown = ok(d, "b", &["space", "members", &space]);
     assert!(shown.contains(&format!("Device {}", &coordinator[..8])), "{shown}");
     let anna = "Anna of the river 5c1";
@@ -95,14 +102,32 @@ fn spaces_and_bundles_through_the_cli() {
     std::fs::write(&have, ok(d, "b", &["bundle", "have", "--space", &space])).unwrap();
     let bundle2 = d.join("two.bundle");
     let recipient = json(d, "b", &["id"])["recipient"].as_str().unwrap().to_owned();
-    ok(d, "courier", &["bundle", "export", "--space", &space, "--out", bundle2.to_str().unwrap(), "--recipient", &recipient, "--have", have.to_str().unwrap()]);
+    ok(
+        d,
+        "courier",
+        &[
+            "bundle",
+            "export",
+            "--space",
+            &space,
+            "--out",
+            bundle2.to_str().unwrap(),
+            "--recipient",
+            &recipient,
+            "--have",
+            have.to_str().unwrap(),
+        ],
+    );
     let imported = json(d, "b", &["bundle", "import", bundle2.to_str().unwrap()]);
     assert_eq!(imported["duplicates"], 0, "--have left out what B holds");
     assert_eq!(imported["changed_records"][0], note.as_str());
     let shown = json(d, "b", &["note", "show", &note]);
     assert_eq!(shown["title"], canary);
     let named = json(d, "b", &["space", "members", &space]);
-    assert!(named.as_array().unwrap().iter().any(|m| m["device"] == coordinator.as_str() && m["name"] == anna), "{named}");
+    assert!(
+        named.as_array().unwrap().iter().any(|m| m["device"] == coordinator.as_str() && m["name"] == anna),
+        "{named}"
+    );
     let out = run(d, "b", &["note", "show", &personal]);
     assert!(!out.status.success(), "a personal record never travels");
 
@@ -118,7 +143,10 @@ fn spaces_and_bundles_through_the_cli() {
     assert_eq!(json(d, "b", &["bundle", "have", "--space", &space]), before);
 
     // Removal through the CLI starts a new epoch.
-    let b_device = members.as_array().unwrap().iter().find(|m| m["this_device"] == true).unwrap()["device"].as_str().unwrap().to_owned();
+    let b_device = members.as_array().unwrap().iter().find(|m| m["this_device"] == true).unwrap()["device"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     ok(d, "a", &["space", "remove", &space, &b_device[..8]]);
     assert_eq!(json(d, "a", &["space", "list"])[0]["epoch"], 1);
 
@@ -136,7 +164,10 @@ fn spaces_and_bundles_through_the_cli() {
     let out = run(d, "a", &["note", "rm", &personal]);
     assert!(out.status.success(), "rm: {}", String::from_utf8_lossy(&out.stderr));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("on this device only") && !err.contains("for the space"), "warning for a personal record: {err}");
+    assert!(
+        !err.contains("on this device only") && !err.contains("for the space"),
+        "warning for a personal record: {err}"
+    );
 }
 
 /// A small real bundle from a member, and a fresh vault of the same space to import it into.

@@ -75,17 +75,29 @@ async fn the_coordinators_name_and_a_rename_reach_the_others_over_iroh() {
     let ticket_a = na.ticket().await;
     let (nb, nc) = (node(&hosts[1]).await, node(&hosts[2]).await);
     nb.sync_with(&ticket_a).await.unwrap();
-    assert_eq!(name_of(&hosts[1].lock().unwrap(), space, &ka).as_deref(), Some(anna.as_str()), "the coordinator's name reached B");
+    assert_eq!(
+        name_of(&hosts[1].lock().unwrap(), space, &ka).as_deref(),
+        Some(anna.as_str()),
+        "the coordinator's name reached B"
+    );
 
     // B renames itself; A and, through A, C see the new name.
     assert_eq!(hosts[1].lock().unwrap().set_card_name(&beatriz).unwrap(), 1);
     nb.sync_with(&ticket_a).await.unwrap();
     nc.sync_with(&ticket_a).await.unwrap();
     for h in [&hosts[0], &hosts[2]] {
-        assert_eq!(name_of(&h.lock().unwrap(), space, &kb).as_deref(), Some(beatriz.as_str()), "B's rename reached the others");
+        assert_eq!(
+            name_of(&h.lock().unwrap(), space, &kb).as_deref(),
+            Some(beatriz.as_str()),
+            "B's rename reached the others"
+        );
     }
     assert_eq!(name_of(&hosts[2].lock().unwrap(), space, &ka).as_deref(), Some(anna.as_str()));
-    assert_eq!(name_of(&hosts[0].lock().unwrap(), space, &kc).as_deref(), Some("Cem"), "C never chose a name: its card's stays");
+    assert_eq!(
+        name_of(&hosts[0].lock().unwrap(), space, &kc).as_deref(),
+        Some("Cem"),
+        "C never chose a name: its card's stays"
+    );
     for n in [&na, &nb, &nc] {
         n.close().await;
     }
@@ -169,7 +181,11 @@ fn forged_copied_and_late_names_are_refused_and_names_stay_sealed() {
     assert_eq!(names(&b, space), before, "a name sealed for another member changes no one's name");
 
     // A courier holds no key; its name op (sealed under a key it should not have) is rejected.
-    let by_courier = courier.name_op(space, &ops_of(&b, space), space::seal_member_name(space, &courier.card.device, 0, &keys[&0], "Box 2"));
+    let by_courier = courier.name_op(
+        space,
+        &ops_of(&b, space),
+        space::seal_member_name(space, &courier.card.device, 0, &keys[&0], "Box 2"),
+    );
     b.ingest(space, vec![by_courier.as_bytes().to_vec()]).unwrap();
     assert_eq!(names(&b, space), before, "a courier cannot name itself");
 
@@ -178,7 +194,8 @@ fn forged_copied_and_late_names_are_refused_and_names_stay_sealed() {
     a.remove_member(&space, &km).unwrap();
     exchange_all(&a, &mut b, space);
     let ops = ops_of(&b, space);
-    let late = m.name_op(space, &ops, space::seal_member_name(space, &km, 0, &m.keys(space, &ops)[&0], "Mallory (new)"));
+    let late =
+        m.name_op(space, &ops, space::seal_member_name(space, &km, 0, &m.keys(space, &ops)[&0], "Mallory (new)"));
     b.ingest(space, vec![late.as_bytes().to_vec()]).unwrap();
     let after = b.space_members(&space).unwrap();
     let mm = after.iter().find(|x| x.device == km).unwrap();
@@ -194,7 +211,11 @@ fn forged_copied_and_late_names_are_refused_and_names_stay_sealed() {
     assert_eq!(names(&a, space), names(&b, space), "both devices evaluate the same names");
     for (dir, v) in [(&da, a), (&db, b)] {
         lock(v);
-        for n in ["Anna", "Bea", "Beatriz", "Mallory"].map(|n| format!("{n} {tag}")).iter().chain([&"B is a traitor".to_owned()]) {
+        for n in ["Anna", "Bea", "Beatriz", "Mallory"]
+            .map(|n| format!("{n} {tag}"))
+            .iter()
+            .chain([&"B is a traitor".to_owned()])
+        {
             assert_nowhere(dir.path(), n, "a display name");
         }
     }
@@ -256,12 +277,18 @@ fn a_ticket_holding_an_op_of_a_newer_format_says_to_update() {
     bytes.extend_from_slice(&1u32.to_le_bytes());
     bytes.extend_from_slice(&(signed.len() as u32).to_le_bytes());
     bytes.extend_from_slice(&signed);
-    let text = format!("carenet-invite1:{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &bytes));
+    let text = format!(
+        "carenet-invite1:{}",
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &bytes)
+    );
     let err = ticket::decode(&text).err().expect("refused");
     assert!(err.to_string().contains("newer version of Carenet"), "{err}");
     // The same ticket with the op as written today decodes.
     let mut today = bytes[..bytes.len() - signed.len()].to_vec();
     today.extend_from_slice(create.as_bytes());
-    let text = format!("carenet-invite1:{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &today));
+    let text = format!(
+        "carenet-invite1:{}",
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &today)
+    );
     assert!(ticket::decode(&text).is_ok());
 }

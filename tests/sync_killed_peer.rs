@@ -60,7 +60,10 @@ fn reported(line: &str) -> u64 {
 }
 
 fn notes(v: &Vault, space: SpaceId) -> BTreeMap<RecordId, Note> {
-    v.all().filter(|r| v.space_of(&r.id) == Some(space)).map(|r| (r.id, v.get::<Note>(&r.id).expect("read a note").value)).collect()
+    v.all()
+        .filter(|r| v.space_of(&r.id) == Some(space))
+        .map(|r| (r.id, v.get::<Note>(&r.id).expect("read a note").value))
+        .collect()
 }
 
 fn write_notes(dir: &Path, space: SpaceId, n: usize, rng: &mut impl Rng, tag: &str) {
@@ -93,7 +96,9 @@ fn held(dir: &Path, space: SpaceId, context: &str) -> Held {
 
 /// Starts `sync --listen` on `dir` and returns it with the ticket it printed.
 fn listen(dir: &Path) -> (Child, String) {
-    let mut child = carenet(dir, &["sync", "--listen", "--for", "300", "--bind", "127.0.0.1:0"]).spawn().expect("spawn the listener");
+    let mut child = carenet(dir, &["sync", "--listen", "--for", "300", "--bind", "127.0.0.1:0"])
+        .spawn()
+        .expect("spawn the listener");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read the ticket line");
     assert!(line.starts_with("carenet-sync1:"), "ticket: {line:?}");
@@ -155,7 +160,8 @@ fn a_peer_killed_mid_sync_loses_nothing_and_the_next_sync_completes() {
         // The first cycle kills right after the connection (before the first batch can be
         // stored), so at least one kill lands mid-sync; later cycles pick at random.
         let victim = rng.gen_range(0..2usize);
-        let (batches, delay) = if cycle == 0 { (0, rng.gen_range(0..50)) } else { (rng.gen_range(0..3u32), rng.gen_range(0..300)) };
+        let (batches, delay) =
+            if cycle == 0 { (0, rng.gen_range(0..50)) } else { (rng.gen_range(0..3u32), rng.gen_range(0..300)) };
         let delay = Duration::from_millis(delay);
         let mut stored = [0u64; 2];
         let (mut connected, mut seen) = (false, 0);
@@ -197,7 +203,11 @@ fn a_peer_killed_mid_sync_loses_nothing_and_the_next_sync_completes() {
                 assert_eq!(after[side].notes.get(id), Some(note), "{context}: {name} lost or changed note {id}");
             }
             let new = (after[side].items.len() - before[side].items.len()) as u64;
-            assert!(new >= stored[side], "{context}: {name} reported {} item(s) stored but holds {new} new", stored[side]);
+            assert!(
+                new >= stored[side],
+                "{context}: {name} reported {} item(s) stored but holds {new} new",
+                stored[side]
+            );
         }
     }
 
@@ -205,7 +215,11 @@ fn a_peer_killed_mid_sync_loses_nothing_and_the_next_sync_completes() {
     let (mut listener, ticket) = listen(pa);
     let out = carenet(pb, &["sync", "--peer", &ticket, "--json"]).output().expect("run the final sync");
     stop_gently(&mut listener);
-    assert!(out.status.success(), "seed {seed}: the sync after the kills failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "seed {seed}: the sync after the kills failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (fa, fb) = (held(pa, space, "final"), held(pb, space, "final"));
     assert_eq!(fa.items, fb.items, "seed {seed}: both vaults hold the same items");
     assert_eq!(fa.notes, fb.notes, "seed {seed}: both vaults read identical notes");

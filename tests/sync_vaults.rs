@@ -26,10 +26,7 @@ async fn node(host: &Host) -> Node<Vault> {
 
 /// Every record of `space` held by `v`, as its stored note.
 fn notes(v: &Vault, space: SpaceId) -> BTreeMap<RecordId, Note> {
-    v.all()
-        .filter(|r| v.space_of(&r.id) == Some(space))
-        .map(|r| (r.id, v.get::<Note>(&r.id).unwrap().value))
-        .collect()
+    v.all().filter(|r| v.space_of(&r.id) == Some(space)).map(|r| (r.id, v.get::<Note>(&r.id).unwrap().value)).collect()
 }
 
 /// Three vaults in one space: A coordinates, B and C are members.
@@ -76,7 +73,11 @@ async fn vaults_with_random_concurrent_edits_converge_to_identical_records() {
                 let mut v = hosts[i].lock().unwrap();
                 let shared: Vec<RecordId> = notes(&v, space).into_keys().collect();
                 if shared.is_empty() || rng.gen_bool(0.4) {
-                    v.add_to_space(&space, &Note { title: format!("note {step} by {i}"), body: String::new(), tags: vec![] }).unwrap();
+                    v.add_to_space(
+                        &space,
+                        &Note { title: format!("note {step} by {i}"), body: String::new(), tags: vec![] },
+                    )
+                    .unwrap();
                 } else {
                     let id = shared[rng.gen_range(0..shared.len())];
                     let tag = format!("t{}", rng.gen_range(0..5));
@@ -122,7 +123,11 @@ async fn a_note_written_on_a_connected_vault_reaches_the_other_without_a_new_syn
     nb.serve();
     let live = na.sync_live(&nb.ticket().await).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let id = hosts[0].lock().unwrap().add_to_space(&space, &Note { title: "Live canary".into(), body: String::new(), tags: vec![] }).unwrap();
+    let id = hosts[0]
+        .lock()
+        .unwrap()
+        .add_to_space(&space, &Note { title: "Live canary".into(), body: String::new(), tags: vec![] })
+        .unwrap();
     let mut arrived = false;
     for _ in 0..400 {
         if hosts[1].lock().unwrap().get::<Note>(&id).is_ok() {

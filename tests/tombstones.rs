@@ -271,7 +271,12 @@ impl TestCoordinator {
         let space = SpaceId(rand::random());
         let k0 = SecretKey::random();
         let envelope = seal_envelope(&identity.to_public().to_string(), space, 0, &k0).unwrap();
-        let op = SpaceOp::sign(&key, space, vec![], OpBody::Create { recipient: identity.to_public().to_string(), name: vec![], envelope });
+        let op = SpaceOp::sign(
+            &key,
+            space,
+            vec![],
+            OpBody::Create { recipient: identity.to_public().to_string(), name: vec![], envelope },
+        );
         TestCoordinator { key, space, ops: vec![op], keys: BTreeMap::from([(0, k0)]) }
     }
 
@@ -312,12 +317,18 @@ fn a_couriers_or_a_removed_members_tombstone_is_refused_and_a_malformed_one_too(
     let id = m.add_to_space(&space, &note("Target")).unwrap();
     let payload = Tombstone { deleted_ms: 1, erased: vec![] }.encode();
     let by_courier = SealedChange::seal(&courier, space, 0, &coord.keys[&0], id, &payload);
-    assert_eq!(refusal_code(m.ingest(space, vec![by_courier.as_bytes().to_vec()]).unwrap_err()), "item_no_write_rights");
+    assert_eq!(
+        refusal_code(m.ingest(space, vec![by_courier.as_bytes().to_vec()]).unwrap_err()),
+        "item_no_write_rights"
+    );
     // The seized device is removed (epoch 1); its tombstone under the new epoch is refused.
     coord.remove(&seized_card.device);
     m.ingest(space, coord.op_items()).unwrap();
     let by_removed = SealedChange::seal(&seized, space, 1, &coord.keys[&1], id, &payload);
-    assert_eq!(refusal_code(m.ingest(space, vec![by_removed.as_bytes().to_vec()]).unwrap_err()), "item_no_write_rights");
+    assert_eq!(
+        refusal_code(m.ingest(space, vec![by_removed.as_bytes().to_vec()]).unwrap_err()),
+        "item_no_write_rights"
+    );
     // The coordinator's tombstone whose payload is damaged is refused, typed.
     let mut bad = payload.clone();
     bad.push(0);

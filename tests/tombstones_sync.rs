@@ -88,7 +88,11 @@ async fn random_adds_edits_deletes_and_syncs_converge_and_deleted_records_stay_d
                 let mut v = hosts[i].lock().unwrap();
                 let shared: Vec<RecordId> = notes(&v, space).into_keys().collect();
                 if shared.is_empty() || roll < 0.2 {
-                    v.add_to_space(&space, &Note { title: format!("note {step} by {i}"), body: String::new(), tags: vec![] }).unwrap();
+                    v.add_to_space(
+                        &space,
+                        &Note { title: format!("note {step} by {i}"), body: String::new(), tags: vec![] },
+                    )
+                    .unwrap();
                 } else if roll < 0.45 {
                     let id = shared[rng.gen_range(0..shared.len())];
                     let body = format!("edit {step} by {i}");
@@ -105,7 +109,10 @@ async fn random_adds_edits_deletes_and_syncs_converge_and_deleted_records_stay_d
         }
         for _ in 0..2 {
             for (i, j) in [(1, 0), (2, 0), (0, 1), (0, 2)] {
-                nodes[i].sync_with(&tickets[j]).await.unwrap_or_else(|e| panic!("seed {seed}: final sync {i}->{j}: {e}"));
+                nodes[i]
+                    .sync_with(&tickets[j])
+                    .await
+                    .unwrap_or_else(|e| panic!("seed {seed}: final sync {i}->{j}: {e}"));
             }
         }
         let (all_ids, records) = {
@@ -122,7 +129,11 @@ async fn random_adds_edits_deletes_and_syncs_converge_and_deleted_records_stay_d
         }
         // Converged: a new sync moves no item either way.
         let again = nodes[1].sync_with(&tickets[2]).await.unwrap();
-        assert_eq!((again.received_items, again.sent_items), (0, 0), "seed {seed}: a converged space still exchanged items");
+        assert_eq!(
+            (again.received_items, again.sent_items),
+            (0, 0),
+            "seed {seed}: a converged space still exchanged items"
+        );
         deletes_total += deleted.len();
         for n in &nodes {
             n.close().await;
@@ -136,10 +147,15 @@ async fn a_courier_carries_a_tombstone_between_vaults_that_never_meet() {
     let (_dirs, hosts, space) = three_vaults();
     // A courier box (the in-memory host: sealed items, no key) joins as a courier.
     let courier_key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
-    let courier_card = MemberCard::sign(&courier_key, age::x25519::Identity::generate().to_public().to_string(), "Box").unwrap().0;
+    let courier_card =
+        MemberCard::sign(&courier_key, age::x25519::Identity::generate().to_public().to_string(), "Box").unwrap().0;
     hosts[0].lock().unwrap().invite(&space, &courier_card, Role::Courier).unwrap();
     let (nodes, tickets) = nodes_for(&hosts).await;
-    let id = hosts[0].lock().unwrap().add_to_space(&space, &Note { title: "Carried".into(), body: "x".into(), tags: vec![] }).unwrap();
+    let id = hosts[0]
+        .lock()
+        .unwrap()
+        .add_to_space(&space, &Note { title: "Carried".into(), body: "x".into(), tags: vec![] })
+        .unwrap();
     nodes[2].sync_with(&tickets[0]).await.unwrap();
     assert!(hosts[2].lock().unwrap().get::<Note>(&id).is_ok());
     let mut mem = MemoryHost::new();
@@ -180,7 +196,11 @@ async fn a_delete_on_a_connected_vault_reaches_the_other_without_a_new_sync() {
     let (na, nb) = (node(&hosts[0]).await, node(&hosts[1]).await);
     nb.serve();
     na.sync_with(&nb.ticket().await).await.unwrap();
-    let id = hosts[0].lock().unwrap().add_to_space(&space, &Note { title: "Live delete".into(), body: String::new(), tags: vec![] }).unwrap();
+    let id = hosts[0]
+        .lock()
+        .unwrap()
+        .add_to_space(&space, &Note { title: "Live delete".into(), body: String::new(), tags: vec![] })
+        .unwrap();
     let live = na.sync_live(&nb.ticket().await).await.unwrap();
     let wait = |want: bool| {
         let h = hosts[1].clone();

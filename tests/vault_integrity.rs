@@ -506,7 +506,8 @@ fn document_row_rolled_back_alone_is_completed_by_the_change_log() {
     lock(vault);
     let conn = open_db(dir.path());
     assert_ne!(doc_body(&conn, &target), old_doc, "the document row was rewritten");
-    conn.execute("UPDATE docs SET body = ?1 WHERE id = ?2", rusqlite::params![old_doc, &target.0[..]]).expect("roll back");
+    conn.execute("UPDATE docs SET body = ?1 WHERE id = ?2", rusqlite::params![old_doc, &target.0[..]])
+        .expect("roll back");
     close_db(conn);
 
     // The older row plus the sealed changes stored after it reach the heads the view row names.
@@ -527,11 +528,8 @@ fn missing_sealed_change_is_detected_when_the_document_loads() {
     lock(vault);
     // Remove the newest change of the record: the document can no longer reach its heads.
     let conn = open_db(dir.path());
-    conn.execute(
-        "DELETE FROM changes WHERE rowid = (SELECT max(rowid) FROM changes WHERE doc = ?1)",
-        [&target.0[..]],
-    )
-    .expect("delete a change");
+    conn.execute("DELETE FROM changes WHERE rowid = (SELECT max(rowid) FROM changes WHERE doc = ?1)", [&target.0[..]])
+        .expect("delete a change");
     close_db(conn);
 
     let mut vault = unlock(dir.path());

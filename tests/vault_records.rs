@@ -509,7 +509,11 @@ fn pages_are_slices_of_the_whole_list_and_search() {
             let (found, total) = vault.search_page(q, offset, count);
             assert_eq!(total, hits.len(), "{q:?}");
             let expected: Vec<(RecordId, u32)> = hits.iter().skip(offset).take(count).copied().collect();
-            assert_eq!(found.iter().map(|h| (h.summary.id, h.score)).collect::<Vec<_>>(), expected, "{q:?} at {offset}");
+            assert_eq!(
+                found.iter().map(|h| (h.summary.id, h.score)).collect::<Vec<_>>(),
+                expected,
+                "{q:?} at {offset}"
+            );
         }
     }
     // `keep` narrows before paging: the total counts only what it keeps.

@@ -24,7 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })?;
             }
             1 => {
-                let alerts = if contacts.len() % 4 != 0 { contacts.last().copied().into_iter().collect() } else { vec![] };
+                let alerts =
+                    if contacts.len() % 4 != 0 { contacts.last().copied().into_iter().collect() } else { vec![] };
                 let id = vault.add(&Contact {
                     alias: format!("Contact {i}"),
                     location: "North".into(),
@@ -47,7 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // One contact alerts many: the heads of up to 500 chains (contacts nobody else alerts), so
     // the tree has a root with 500 children to open. Its alias sorts it first among the roots.
     if let Some(&hub) = contacts.last() {
-        let heads: Vec<_> = contacts.iter().enumerate().filter(|(k, _)| k % 4 == 3).map(|(_, id)| *id).take(500).collect();
+        let heads: Vec<_> =
+            contacts.iter().enumerate().filter(|(k, _)| k % 4 == 3).map(|(_, id)| *id).take(500).collect();
         vault.update::<Contact>(&hub, |c| {
             c.alias = "Alert hub".into();
             c.alerts.extend(heads.iter().filter(|h| **h != hub));

@@ -182,7 +182,12 @@ pub(crate) fn page_size(count: u32) -> IpcResult<usize> {
 }
 
 /// One page: `rows`, which the core cut from a list of `total` starting at `offset`.
-pub(crate) fn page<T>(rows: &[T], offset: u32, total: usize, row: impl Fn(&T) -> IpcResult<ipc::Summary>) -> IpcResult<ipc::Page> {
+pub(crate) fn page<T>(
+    rows: &[T],
+    offset: u32,
+    total: usize,
+    row: impl Fn(&T) -> IpcResult<ipc::Summary>,
+) -> IpcResult<ipc::Page> {
     Ok(ipc::Page {
         total: u32::try_from(total).unwrap_or(u32::MAX),
         offset: offset.min(u32::try_from(total).unwrap_or(u32::MAX)),
@@ -239,7 +244,12 @@ pub async fn get_record(state: State<'_>, id: String) -> IpcResult<ipc::StoredRe
     let rid = self::id(&id)?;
     with_vault(state, move |v| {
         let s = v.record(&rid)?;
-        Ok(ipc::StoredRecord { id: s.id.to_string(), created_ms: s.created_ms, updated_ms: s.updated_ms, record: convert(&s.value)? })
+        Ok(ipc::StoredRecord {
+            id: s.id.to_string(),
+            created_ms: s.created_ms,
+            updated_ms: s.updated_ms,
+            record: convert(&s.value)?,
+        })
     })
     .await
 }

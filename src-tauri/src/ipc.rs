@@ -234,7 +234,6 @@ pub struct Contact {
     pub tags: Vec<String>,
 }
 
-
 /// Any record, tagged by `type`.
 #[derive(Clone, Debug, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "lowercase")]

@@ -41,15 +41,17 @@ fn bounded(field: &str, text: &str, max: usize) -> IpcResult<String> {
 
 pub(crate) fn space_id(text: &str) -> IpcResult<SpaceId> {
     let mut b = [0u8; 16];
-    hex::decode_to_slice(text.trim(), &mut b)
-        .map_err(|_| IpcError::new("invalid_input", "That space id is not valid: choose the space again from the list."))?;
+    hex::decode_to_slice(text.trim(), &mut b).map_err(|_| {
+        IpcError::new("invalid_input", "That space id is not valid: choose the space again from the list.")
+    })?;
     Ok(SpaceId(b))
 }
 
 fn device(text: &str) -> IpcResult<[u8; 32]> {
     let mut b = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut b)
-        .map_err(|_| IpcError::new("invalid_input", "That device key is not valid: choose the member again from the list."))?;
+    hex::decode_to_slice(text.trim(), &mut b).map_err(|_| {
+        IpcError::new("invalid_input", "That device key is not valid: choose the member again from the list.")
+    })?;
     Ok(b)
 }
 
@@ -132,7 +134,8 @@ pub fn invite(v: &mut Vault, space: &str, card: &str, role: Role) -> IpcResult<S
 pub fn records(v: &Vault, space: &str, offset: u32, count: u32) -> IpcResult<Page> {
     let count = page_size(count)?;
     let space = space_id(space)?;
-    let (rows, total) = v.list_page(&carenet::Query::default(), |s| v.space_of(&s.id) == Some(space), offset as usize, count);
+    let (rows, total) =
+        v.list_page(&carenet::Query::default(), |s| v.space_of(&s.id) == Some(space), offset as usize, count);
     page(&rows, offset, total, |s| summary(s, None))
 }
 

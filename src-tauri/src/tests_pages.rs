@@ -34,8 +34,11 @@ fn of(kind: Kind) -> QueryInput {
 #[test]
 fn pages_end_to_end_are_the_whole_list_in_the_core_order() {
     let (_dir, v) = filled();
-    let whole: Vec<String> =
-        v.list(&Query { kind: Some(RecordKind::Note), ..Default::default() }).iter().map(|s| s.id.to_string()).collect();
+    let whole: Vec<String> = v
+        .list(&Query { kind: Some(RecordKind::Note), ..Default::default() })
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect();
     assert_eq!(whole.len(), 25);
     let mut paged = vec![];
     for offset in (0..30).step_by(10) {

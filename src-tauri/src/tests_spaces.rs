@@ -62,8 +62,16 @@ fn a_space_lists_its_members_with_roles_and_the_records_shared_into_it() {
     assert_eq!(in_space.total, 1);
     assert_eq!(in_space.rows.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![shared.to_string()]);
     let offered = on(&a, |v| spaces::share_candidates_of(v, &words(""), 0, 50).unwrap());
-    assert_eq!(offered.rows.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![kept.to_string()], "a shared record is not offered again");
-    assert_eq!(on(&a, |v| spaces::share_candidates_of(v, &words("space"), 0, 50).unwrap()).total, 0, "the words filter too");
+    assert_eq!(
+        offered.rows.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        vec![kept.to_string()],
+        "a shared record is not offered again"
+    );
+    assert_eq!(
+        on(&a, |v| spaces::share_candidates_of(v, &words("space"), 0, 50).unwrap()).total,
+        0,
+        "the words filter too"
+    );
 }
 
 #[test]
@@ -78,8 +86,12 @@ fn a_space_of_many_records_comes_a_page_at_a_time() {
         }
         v.add(&note("Not shared")).unwrap();
     });
-    let pages: Vec<_> = [0, 100, 200].iter().map(|&at| on(&a, |v| spaces::records(v, &space, at, 100).unwrap())).collect();
-    assert_eq!(pages.iter().map(|p| (p.total, p.offset, p.rows.len())).collect::<Vec<_>>(), [(250, 0, 100), (250, 100, 100), (250, 200, 50)]);
+    let pages: Vec<_> =
+        [0, 100, 200].iter().map(|&at| on(&a, |v| spaces::records(v, &space, at, 100).unwrap())).collect();
+    assert_eq!(
+        pages.iter().map(|p| (p.total, p.offset, p.rows.len())).collect::<Vec<_>>(),
+        [(250, 0, 100), (250, 100, 100), (250, 200, 50)]
+    );
     let ids: std::collections::HashSet<_> = pages.iter().flat_map(|p| p.rows.iter().map(|r| r.id.clone())).collect();
     assert_eq!(ids.len(), 250, "every shared record once across the pages");
     assert!(pages.iter().flat_map(|p| &p.rows).all(|r| r.title.starts_with("Shared ")), "and nothing else");
@@ -136,7 +148,9 @@ async fn two_windows_sync_by_ticket_on_loopback_and_each_holds_the_others_record
     let from_a = on(&a, |v| v.add_to_space(&sid, &note("From A")).unwrap());
     let from_b = on(&b, |v| v.add_to_space(&sid, &note("From B")).unwrap());
     // A created the space before choosing a name; showing its card under one names it there.
-    let coordinator = |slot: &Slot| on(slot, |v| spaces::members(v, &space).unwrap()).into_iter().find(|m| m.role == Role::Coordinator).unwrap();
+    let coordinator = |slot: &Slot| {
+        on(slot, |v| spaces::members(v, &space).unwrap()).into_iter().find(|m| m.role == Role::Coordinator).unwrap()
+    };
     assert_eq!(coordinator(&b).name, None);
     on(&a, |v| spaces::card(v, "Anna").unwrap());
     assert_eq!(coordinator(&a).name.as_deref(), Some("Anna"));
@@ -153,7 +167,10 @@ async fn two_windows_sync_by_ticket_on_loopback_and_each_holds_the_others_record
     assert_eq!(on(&a, |v| v.get::<Note>(&from_b).unwrap().value.title), "From B");
     let seen = sb.status();
     assert_eq!(seen.peers.len(), 1);
-    assert_eq!((seen.peers[0].name.as_deref(), seen.peers[0].spaces, seen.peers[0].error.as_deref()), (Some("Anna"), 1, None));
+    assert_eq!(
+        (seen.peers[0].name.as_deref(), seen.peers[0].spaces, seen.peers[0].error.as_deref()),
+        (Some("Anna"), 1, None)
+    );
     assert_eq!(coordinator(&b).name.as_deref(), Some("Anna"), "the coordinator's name reached B");
     assert!(seen.peers[0].received_items > 0 && seen.last_sync_ms.is_some() && seen.items_to_go == 0);
     // A sees B by the name on B's card, once A's side of the exchange has ended.

@@ -4,8 +4,8 @@
 mod print;
 mod records;
 mod secrets;
-mod sync;
 mod spaces;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -315,7 +315,10 @@ fn export_cmd(cli: &Cli, dir: &Path, args: &ExportArgs) -> Result<()> {
         let rs = args
             .recipients
             .iter()
-            .map(|r| r.parse::<age::x25519::Recipient>().map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...)."))))
+            .map(|r| {
+                r.parse::<age::x25519::Recipient>()
+                    .map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...).")))
+            })
             .collect::<Result<Vec<_>>>()?;
         Protection::Recipients(rs)
     } else {
@@ -337,6 +340,11 @@ fn export_cmd(cli: &Cli, dir: &Path, args: &ExportArgs) -> Result<()> {
     if args.plaintext {
         eprintln!("carenet: warning: {} is not encrypted; anyone who finds it can read it.", args.out.display());
     }
-    print::done(cli.json, &format!("Exported {count} record{} to {}.", if count == 1 { "" } else { "s" }, args.out.display()), &args.out.display().to_string(), "file");
+    print::done(
+        cli.json,
+        &format!("Exported {count} record{} to {}.", if count == 1 { "" } else { "s" }, args.out.display()),
+        &args.out.display().to_string(),
+        "file",
+    );
     Ok(())
 }

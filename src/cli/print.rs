@@ -91,7 +91,11 @@ pub fn record(json: bool, r: &Stored<Record>, history: Option<&[HistoryEntry]>, 
     if let Some(h) = history {
         println!("history:");
         for e in h {
-            let who = if e.this_device { "this device".to_owned() } else { format!("device {}", &e.device[..12.min(e.device.len())]) };
+            let who = if e.this_device {
+                "this device".to_owned()
+            } else {
+                format!("device {}", &e.device[..12.min(e.device.len())])
+            };
             println!("  {}  {who}: {}", when(e.time_ms), e.fields.join(", "));
         }
     }

@@ -2,9 +2,11 @@
 
 use clap::{Args, Subcommand};
 
-use carenet::model::vocab::{ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, Mechanism, PerpetratorType, SourceKind};
+use carenet::model::vocab::{
+    ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, Mechanism, PerpetratorType, SourceKind,
+};
 use carenet::model::{
-    item_id, Act, Channel, ChannelKind, ConsentStatus, Engagement, Identification, Intervention, Party, PartialDate,
+    item_id, Act, Channel, ChannelKind, ConsentStatus, Engagement, Identification, Intervention, PartialDate, Party,
     Perpetrator, RecordId, RecordKind, RiskLevel, ShareScope, Source,
 };
 use carenet::vault::DeleteScope;
@@ -466,7 +468,11 @@ fn apply_reprisal(r: &mut ReprisalRecord, f: &ReprisalFields) -> Result<()> {
             act_type,
             date: r.start,
             place: r.place.clone(),
-            victims: if new_victims.is_empty() { r.victims.iter().map(|v| v.id.clone()).collect() } else { new_victims.clone() },
+            victims: if new_victims.is_empty() {
+                r.victims.iter().map(|v| v.id.clone()).collect()
+            } else {
+                new_victims.clone()
+            },
             consequences: String::new(),
         });
     }
@@ -492,7 +498,13 @@ fn apply_reprisal(r: &mut ReprisalRecord, f: &ReprisalFields) -> Result<()> {
     }
     for s in &f.sources {
         let (k, d) = s.split_once(':').unwrap_or((s.as_str(), ""));
-        r.sources.push(Source { id: item_id(), kind: k.parse::<SourceKind>()?, description: d.trim().to_owned(), sha256: None, captured: None });
+        r.sources.push(Source {
+            id: item_id(),
+            kind: k.parse::<SourceKind>()?,
+            description: d.trim().to_owned(),
+            sha256: None,
+            captured: None,
+        });
     }
     if let Some(c) = &f.consent {
         r.consent.status = parse_kebab::<ConsentStatus>("consent", c, "given, refused, not-asked")?;
@@ -505,7 +517,8 @@ fn apply_reprisal(r: &mut ReprisalRecord, f: &ReprisalFields) -> Result<()> {
         }
     }
     if let Some(i) = &f.identify {
-        r.consent.identification = parse_kebab::<Identification>("identification", i, "anonymous, initials-only, named")?;
+        r.consent.identification =
+            parse_kebab::<Identification>("identification", i, "anonymous, initials-only, named")?;
     }
     for i in &f.interventions {
         let mut parts = i.splitn(3, ':');

@@ -27,7 +27,8 @@ impl Source<'_> {
                 path: path.display().to_string(),
                 source: e,
             })?);
-            let text = std::str::from_utf8(&raw).map_err(|_| Error::invalid("The passphrase file is not UTF-8 text."))?;
+            let text =
+                std::str::from_utf8(&raw).map_err(|_| Error::invalid("The passphrase file is not UTF-8 text."))?;
             return Ok(SecretString::from(strip_newline(text).to_owned()));
         }
         if let Ok(v) = std::env::var(self.env) {
@@ -44,9 +45,7 @@ impl Source<'_> {
         if !std::io::stdin().is_terminal() {
             return Err(no_terminal());
         }
-        let ask = |prompt: &str| {
-            rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|_| no_terminal())
-        };
+        let ask = |prompt: &str| rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|_| no_terminal());
         let first = ask(self.prompt)?;
         if self.confirm {
             let again = ask("Type it again: ")?;

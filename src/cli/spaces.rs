@@ -130,7 +130,9 @@ pub struct BundleExportArgs {
 
 fn read_arg(text: &str) -> Result<String> {
     match text.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| Error::Io { action: "read", path: path.to_owned(), source: e }),
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|e| Error::Io { action: "read", path: path.to_owned(), source: e })
+        }
         None => Ok(text.to_owned()),
     }
 }
@@ -168,10 +170,15 @@ pub fn id(cli: &Cli, vault: &mut Vault, args: &IdArgs) -> Result<()> {
         return Ok(());
     }
     if named > 0 {
-        println!("Your name is now {} in {named} space{}; members see it after their next sync.", card.name, if named == 1 { "" } else { "s" });
+        println!(
+            "Your name is now {} in {named} space{}; members see it after their next sync.",
+            card.name,
+            if named == 1 { "" } else { "s" }
+        );
     }
     if args.qr || (!args.no_qr && std::io::stdout().is_terminal()) {
-        let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| Error::invalid(format!("The card does not fit a QR code ({e}).")))?;
+        let code = qrcode::QrCode::new(text.as_bytes())
+            .map_err(|e| Error::invalid(format!("The card does not fit a QR code ({e}).")))?;
         println!("{}", code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
     }
     println!("Fingerprint (compare it aloud): {}", card.fingerprint());
@@ -200,7 +207,15 @@ pub fn space(cli: &Cli, vault: &mut Vault, cmd: &SpaceCmd) -> Result<()> {
             } else {
                 for s in list {
                     let name = s.name.as_deref().unwrap_or("(carried: name not readable here)");
-                    println!("{}  {:<11}  epoch {}  {} members  {} records  {}", s.id, role_word(s.role), s.epoch, s.members, s.records, name);
+                    println!(
+                        "{}  {:<11}  epoch {}  {} members  {} records  {}",
+                        s.id,
+                        role_word(s.role),
+                        s.epoch,
+                        s.members,
+                        s.records,
+                        name
+                    );
                 }
             }
         }
@@ -243,7 +258,12 @@ pub fn space(cli: &Cli, vault: &mut Vault, cmd: &SpaceCmd) -> Result<()> {
             let space = vault.resolve_space(space)?;
             let device = vault.resolve_member(&space, member)?;
             vault.remove_member(&space, &device)?;
-            super::print::done(cli.json, "Member removed; a new key epoch started that their device never receives.", &hex::encode(device), "removed");
+            super::print::done(
+                cli.json,
+                "Member removed; a new key epoch started that their device never receives.",
+                &hex::encode(device),
+                "removed",
+            );
         }
         SpaceCmd::Share { space, record, branch } => {
             let space = vault.resolve_space(space)?;
@@ -260,7 +280,8 @@ pub fn space(cli: &Cli, vault: &mut Vault, cmd: &SpaceCmd) -> Result<()> {
         }
         SpaceCmd::Carry { space } => {
             let mut b = [0u8; 16];
-            hex::decode_to_slice(space.trim(), &mut b).map_err(|_| Error::invalid("Give the full space id (32 hex digits)."))?;
+            hex::decode_to_slice(space.trim(), &mut b)
+                .map_err(|_| Error::invalid("Give the full space id (32 hex digits)."))?;
             vault.carry(carenet::model::SpaceId(b))?;
             super::print::done(cli.json, "This device now carries the space's items.", space.trim(), "space");
         }
@@ -277,13 +298,19 @@ pub fn bundle_export(vault: &Vault, args: &BundleExportArgs, lock: BundleLock) -
     let space = vault.resolve_space(&args.space)?;
     let mut ids = vault.item_ids(space)?;
     if let Some(path) = &args.have {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io { action: "read", path: path.display().to_string(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            action: "read",
+            path: path.display().to_string(),
+            source: e,
+        })?;
         let have: HashSet<[u8; 32]> = text
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
                 let mut id = [0u8; 32];
-                hex::decode_to_slice(l.trim(), &mut id).map(|_| id).map_err(|_| Error::invalid("The --have file must list item ids, one per line (from `carenet bundle have`)."))
+                hex::decode_to_slice(l.trim(), &mut id).map(|_| id).map_err(|_| {
+                    Error::invalid("The --have file must list item ids, one per line (from `carenet bundle have`).")
+                })
             })
             .collect::<Result<_>>()?;
         ids.retain(|id| !have.contains(id));
@@ -302,7 +329,10 @@ pub fn bundle_lock(args: &BundleExportArgs) -> Result<BundleLock> {
     let rs = args
         .recipients
         .iter()
-        .map(|r| r.parse::<age::x25519::Recipient>().map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...)."))))
+        .map(|r| {
+            r.parse::<age::x25519::Recipient>()
+                .map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...).")))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(BundleLock::Recipients(rs))
 }
@@ -313,12 +343,25 @@ pub fn bundle(cli: &Cli, vault: &mut Vault, cmd: &BundleCmd) -> Result<()> {
         BundleCmd::Export(args) => {
             let lock = bundle_lock(args)?;
             let n = bundle_export(vault, args, lock)?;
-            super::print::done(cli.json, &format!("Wrote {n} item{} to {}.", if n == 1 { "" } else { "s" }, args.out.display()), &args.out.display().to_string(), "file");
+            super::print::done(
+                cli.json,
+                &format!("Wrote {n} item{} to {}.", if n == 1 { "" } else { "s" }, args.out.display()),
+                &args.out.display().to_string(),
+                "file",
+            );
         }
         BundleCmd::Import { file, bundle_passphrase_file } => {
-            let bytes = std::fs::read(file).map_err(|e| Error::Io { action: "read", path: file.display().to_string(), source: e })?;
+            let bytes = std::fs::read(file).map_err(|e| Error::Io {
+                action: "read",
+                path: file.display().to_string(),
+                source: e,
+            })?;
             let needs_pass = bytes.windows(9).take(512).any(|w| w == b"-> scrypt");
-            let pass = if needs_pass { Some(bundle_passphrase(bundle_passphrase_file.as_deref(), false).read()?) } else { None };
+            let pass = if needs_pass {
+                Some(bundle_passphrase(bundle_passphrase_file.as_deref(), false).read()?)
+            } else {
+                None
+            };
             let b = vault.open_bundle(&bytes, pass.as_ref())?;
             let report = vault.ingest(b.space, b.items)?;
             if cli.json {

@@ -65,11 +65,11 @@ pub struct ServeArgs {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Io { action: "start", path: "the network runtime".into(), source: e })
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| Error::Io {
+        action: "start",
+        path: "the network runtime".into(),
+        source: e,
+    })
 }
 
 fn options(bind: Option<&str>, relay: Option<String>, nearby: bool) -> Result<NodeOptions> {
@@ -107,7 +107,9 @@ fn report(node: &Node<Vault>, json: bool) -> tokio::task::JoinHandle<()> {
                 }
                 SyncEvent::Progress { received, left_items, left_bytes, .. } => {
                     if !json {
-                        eprintln!("carenet: received {received} item(s); {left_items} item(s), {left_bytes} bytes to go.");
+                        eprintln!(
+                            "carenet: received {received} item(s); {left_items} item(s), {left_bytes} bytes to go."
+                        );
                     }
                 }
                 SyncEvent::Closed { code, .. } => {
@@ -123,7 +125,10 @@ fn report(node: &Node<Vault>, json: bool) -> tokio::task::JoinHandle<()> {
 
 fn summary_line(json: bool, s: &SyncSummary) {
     if json {
-        println!("{}", json!({ "received_items": s.received_items, "sent_items": s.sent_items, "received_bytes": s.received_bytes, "sent_bytes": s.sent_bytes }));
+        println!(
+            "{}",
+            json!({ "received_items": s.received_items, "sent_items": s.sent_items, "received_bytes": s.received_bytes, "sent_bytes": s.sent_bytes })
+        );
     } else {
         println!("Synced: received {} item(s), sent {} item(s).", s.received_items, s.sent_items);
     }
@@ -153,7 +158,8 @@ pub fn sync(cli: &Cli, dir: &Path, args: &SyncArgs) -> Result<()> {
     let host = Arc::new(Mutex::new(vault));
     let rt = runtime()?;
     let res = rt.block_on(async {
-        let node = Node::start(host.clone(), &secret, options(args.bind.as_deref(), args.relay.clone(), args.nearby)?).await?;
+        let node =
+            Node::start(host.clone(), &secret, options(args.bind.as_deref(), args.relay.clone(), args.nearby)?).await?;
         let reporter = report(&node, cli.json);
         let out = if let Some(t) = &ticket {
             node.sync_with(t).await.map(|s| summary_line(cli.json, &s)).map_err(Error::from)
@@ -195,7 +201,13 @@ fn status(cli: &Cli, vault: Vault) -> Result<()> {
     let mut rows = Vec::new();
     for s in vault.spaces() {
         let items = vault.item_ids(s.id).map(|v| v.len()).unwrap_or(0);
-        rows.push((s.id.to_string(), s.name.clone().unwrap_or_else(|| "(carried, unreadable here)".into()), s.members, items, s.carried));
+        rows.push((
+            s.id.to_string(),
+            s.name.clone().unwrap_or_else(|| "(carried, unreadable here)".into()),
+            s.members,
+            items,
+            s.carried,
+        ));
     }
     vault.lock()?;
     if cli.json {
@@ -222,9 +234,17 @@ struct ServeConfig {
 
 /// Runs `carenet serve --config FILE`: a headless always-on courier or mailbox.
 pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
-    let text = std::fs::read_to_string(&args.config).map_err(|e| Error::Io { action: "read", path: args.config.display().to_string(), source: e })?;
-    let config: ServeConfig = serde_json::from_str(&text)
-        .map_err(|e| Error::invalid(format!("The config file {} is not valid ({e}); see `carenet serve --help`.", args.config.display())))?;
+    let text = std::fs::read_to_string(&args.config).map_err(|e| Error::Io {
+        action: "read",
+        path: args.config.display().to_string(),
+        source: e,
+    })?;
+    let config: ServeConfig = serde_json::from_str(&text).map_err(|e| {
+        Error::invalid(format!(
+            "The config file {} is not valid ({e}); see `carenet serve --help`.",
+            args.config.display()
+        ))
+    })?;
     let pass: SecretString = super::secrets::Source {
         file: config.passphrase_file.as_deref(),
         env: "CARENET_PASSPHRASE",
@@ -237,7 +257,8 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let host = Arc::new(Mutex::new(vault));
     let rt = runtime()?;
     let res = rt.block_on(async {
-        let node = Node::start(host.clone(), &secret, options(config.bind.as_deref(), config.relay.clone(), false)?).await?;
+        let node =
+            Node::start(host.clone(), &secret, options(config.bind.as_deref(), config.relay.clone(), false)?).await?;
         let reporter = report(&node, true);
         let _serving = node.serve();
         let t = node.ticket().await;

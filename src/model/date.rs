@@ -49,11 +49,8 @@ impl PartialDate {
             }
             (Some(m), None) => {
                 let start = first(m);
-                let next = if m == 12 {
-                    NaiveDate::from_ymd_opt(y + 1, 1, 1)
-                } else {
-                    NaiveDate::from_ymd_opt(y, m + 1, 1)
-                };
+                let next =
+                    if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 1, 1) };
                 (start, next.and_then(|n| n.pred_opt()).unwrap_or(start))
             }
             _ => (first(1), NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX)),

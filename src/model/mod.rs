@@ -56,8 +56,9 @@ impl FromStr for RecordId {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let mut b = [0u8; 16];
-        hex::decode_to_slice(s.trim(), &mut b)
-            .map_err(|_| Error::invalid(format!("'{}' is not a record id (32 hex digits).", s.chars().take(40).collect::<String>())))?;
+        hex::decode_to_slice(s.trim(), &mut b).map_err(|_| {
+            Error::invalid(format!("'{}' is not a record id (32 hex digits).", s.chars().take(40).collect::<String>()))
+        })?;
         Ok(RecordId(b))
     }
 }

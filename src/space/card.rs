@@ -59,7 +59,9 @@ impl MemberCard {
 
     /// Parses and verifies a card's text form.
     pub fn from_text(text: &str) -> Result<MemberCard> {
-        let bad = || Error::invalid("This is not a Carenet member card: ask for the card again (it starts with carenet-card1:).");
+        let bad = || {
+            Error::invalid("This is not a Carenet member card: ask for the card again (it starts with carenet-card1:).")
+        };
         let text = text.trim();
         if text.len() > MAX_CARD_TEXT {
             return Err(bad());
@@ -78,7 +80,8 @@ impl MemberCard {
         let rlen = signed[37] as usize;
         let recipient = signed.get(38..38 + rlen).ok_or_else(bad)?;
         let nlen_at = 38 + rlen;
-        let nlen = u16::from_le_bytes(signed.get(nlen_at..nlen_at + 2).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+        let nlen = u16::from_le_bytes(signed.get(nlen_at..nlen_at + 2).ok_or_else(bad)?.try_into().map_err(|_| bad())?)
+            as usize;
         let name = signed.get(nlen_at + 2..nlen_at + 2 + nlen).ok_or_else(bad)?;
         if nlen_at + 2 + nlen != signed.len() {
             return Err(bad());
@@ -89,15 +92,21 @@ impl MemberCard {
         check_line("display name", &name)?;
         let key = VerifyingKey::from_bytes(&device).map_err(|_| bad())?;
         let sig = Signature::from_slice(sig).map_err(|_| bad())?;
-        key.verify_strict(signed, &sig)
-            .map_err(|_| Error::invalid("This member card's signature does not match: it was altered. Ask for it again."))?;
+        key.verify_strict(signed, &sig).map_err(|_| {
+            Error::invalid("This member card's signature does not match: it was altered. Ask for it again.")
+        })?;
         Ok(MemberCard { device, recipient, name })
     }
 
     /// A short fingerprint of the device key for people to compare aloud (8 groups of 4 hex).
     pub fn fingerprint(&self) -> String {
         let h = blake3::hash(&self.device);
-        hex::encode(&h.as_bytes()[..16]).as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+        hex::encode(&h.as_bytes()[..16])
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

@@ -18,8 +18,8 @@
 //! with version 2 so that a build that knows only version 1 reports it as made by a newer
 //! Carenet instead of as damaged. Each kind is written with exactly one version.
 
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
@@ -254,21 +254,25 @@ impl SpaceOp {
         }
         let parents = (0..n).map(|_| r.array()).collect::<Result<Vec<OpId>, _>>()?;
         let body = match r.u8()? {
-            1 => OpBody::Create { recipient: string(&mut r)?, name: r.bytes()?.to_vec(), envelope: r.bytes()?.to_vec() },
+            1 => {
+                OpBody::Create { recipient: string(&mut r)?, name: r.bytes()?.to_vec(), envelope: r.bytes()?.to_vec() }
+            }
             2 => {
                 let member = r.array()?;
                 let recipient = string(&mut r)?;
                 let role = Role::from_tag(r.u8()?).ok_or(OpError::Malformed)?;
                 let name = r.bytes()?.to_vec();
                 let n = count(&mut r)?;
-                let envelopes = (0..n).map(|_| Ok((r.u32()?, r.bytes()?.to_vec()))).collect::<Result<Vec<_>, OpError>>()?;
+                let envelopes =
+                    (0..n).map(|_| Ok((r.u32()?, r.bytes()?.to_vec()))).collect::<Result<Vec<_>, OpError>>()?;
                 OpBody::Add { member, recipient, role, name, envelopes }
             }
             3 => {
                 let member = r.array()?;
                 let epoch = r.u32()?;
                 let n = count(&mut r)?;
-                let envelopes = (0..n).map(|_| Ok((r.array()?, r.bytes()?.to_vec()))).collect::<Result<Vec<_>, OpError>>()?;
+                let envelopes =
+                    (0..n).map(|_| Ok((r.array()?, r.bytes()?.to_vec()))).collect::<Result<Vec<_>, OpError>>()?;
                 OpBody::Remove { member, epoch, envelopes }
             }
             4 => OpBody::Name { name: r.bytes()?.to_vec() },
@@ -405,7 +409,14 @@ fn apply(state: &mut Option<SpaceState>, space: SpaceId, op: &SpaceOp) -> bool {
             let mut members = BTreeMap::new();
             members.insert(
                 op.author,
-                Member { device: op.author, recipient: recipient.clone(), role: Role::Coordinator, sealed_name: Vec::new(), own_name: None, removed: false },
+                Member {
+                    device: op.author,
+                    recipient: recipient.clone(),
+                    role: Role::Coordinator,
+                    sealed_name: Vec::new(),
+                    own_name: None,
+                    removed: false,
+                },
             );
             *state = Some(SpaceState {
                 space,
@@ -432,7 +443,14 @@ fn apply(state: &mut Option<SpaceState>, space: SpaceId, op: &SpaceOp) -> bool {
             }
             s.members.insert(
                 *member,
-                Member { device: *member, recipient: recipient.clone(), role: *role, sealed_name: name.clone(), own_name: None, removed: false },
+                Member {
+                    device: *member,
+                    recipient: recipient.clone(),
+                    role: *role,
+                    sealed_name: name.clone(),
+                    own_name: None,
+                    removed: false,
+                },
             );
             true
         }
@@ -478,7 +496,12 @@ pub fn seal_envelope(recipient: &str, space: SpaceId, epoch: u32, key: &SecretKe
 }
 
 /// Opens an envelope addressed to `identity`; checks it is for this space and epoch.
-pub fn open_envelope(identity: &age::x25519::Identity, space: SpaceId, epoch: u32, envelope: &[u8]) -> Option<SecretKey> {
+pub fn open_envelope(
+    identity: &age::x25519::Identity,
+    space: SpaceId,
+    epoch: u32,
+    envelope: &[u8],
+) -> Option<SecretKey> {
     let plain = zeroize::Zeroizing::new(age::decrypt(identity, envelope).ok()?);
     if plain.len() != 52 || plain[..16] != space.0 || plain[16..20] != epoch.to_le_bytes() {
         return None;
@@ -489,7 +512,12 @@ pub fn open_envelope(identity: &age::x25519::Identity, space: SpaceId, epoch: u3
 }
 
 /// Every epoch key of `space` that the log gives to the holder of `identity` (device `me`).
-pub fn my_keys(state: &SpaceState, ops: &[SpaceOp], me: &DeviceKey, identity: &age::x25519::Identity) -> BTreeMap<u32, SecretKey> {
+pub fn my_keys(
+    state: &SpaceState,
+    ops: &[SpaceOp],
+    me: &DeviceKey,
+    identity: &age::x25519::Identity,
+) -> BTreeMap<u32, SecretKey> {
     let mut keys = BTreeMap::new();
     let applied: BTreeSet<&OpId> = state.applied.iter().collect();
     let mut epoch_of_remove = Vec::new();

@@ -52,7 +52,12 @@ pub fn seal_member_name(space: SpaceId, member: &DeviceKey, epoch: u32, key: &Se
 }
 
 /// Opens a name `member` set for itself, with whichever epoch key it names.
-pub fn open_member_name(space: SpaceId, member: &DeviceKey, keys: &BTreeMap<u32, SecretKey>, sealed: &[u8]) -> Option<String> {
+pub fn open_member_name(
+    space: SpaceId,
+    member: &DeviceKey,
+    keys: &BTreeMap<u32, SecretKey>,
+    sealed: &[u8],
+) -> Option<String> {
     let epoch = u32::from_le_bytes(sealed.get(..4)?.try_into().ok()?);
     let plain = keys.get(&epoch)?.open(&member_name_aad(space, member), &sealed[4..])?;
     String::from_utf8(plain.to_vec()).ok()
@@ -71,11 +76,18 @@ pub fn member_name(space: SpaceId, keys: &BTreeMap<u32, SecretKey>, member: &log
 
 /// Sets this device's own display name in a space, sealed under the current epoch key. Only an
 /// active member that reads the space can (a courier holds no key; a removed device is refused).
-pub fn set_name(device: &SigningKey, state: &SpaceState, keys: &BTreeMap<u32, SecretKey>, name: &str) -> Result<SpaceOp> {
+pub fn set_name(
+    device: &SigningKey,
+    state: &SpaceState,
+    keys: &BTreeMap<u32, SecretKey>,
+    name: &str,
+) -> Result<SpaceOp> {
     let me = device.verifying_key().to_bytes();
     match state.role(&me) {
         Some(Role::Coordinator | Role::Member) => {}
-        Some(Role::Courier) => return Err(Error::invalid("A courier carries this space without reading it, so it has no name in it.")),
+        Some(Role::Courier) => {
+            return Err(Error::invalid("A courier carries this space without reading it, so it has no name in it."))
+        }
         None => return Err(Error::invalid("This device is not a member of this space.")),
     }
     let name = name.trim();
@@ -109,7 +121,13 @@ pub fn create(device: &SigningKey, my_recipient: &str, name: &str) -> Result<(Sp
 }
 
 /// Adds the device of `card` with `role`: a reader gets every epoch key so far.
-pub fn add(device: &SigningKey, state: &SpaceState, keys: &BTreeMap<u32, SecretKey>, card: &MemberCard, role: Role) -> Result<SpaceOp> {
+pub fn add(
+    device: &SigningKey,
+    state: &SpaceState,
+    keys: &BTreeMap<u32, SecretKey>,
+    card: &MemberCard,
+    role: Role,
+) -> Result<SpaceOp> {
     let me = device.verifying_key().to_bytes();
     if state.role(&me) != Some(Role::Coordinator) {
         return Err(Error::invalid("Only a coordinator of this space can add members."));
@@ -117,7 +135,8 @@ pub fn add(device: &SigningKey, state: &SpaceState, keys: &BTreeMap<u32, SecretK
     if state.is_active(&card.device) {
         return Err(Error::invalid(format!("{} is already a member of this space.", card.name)));
     }
-    let current = keys.get(&state.epoch).ok_or_else(|| Error::Crypto("this device lacks the current space key".into()))?;
+    let current =
+        keys.get(&state.epoch).ok_or_else(|| Error::Crypto("this device lacks the current space key".into()))?;
     let envelopes = if role.reads() {
         (0..=state.epoch)
             .map(|e| {
@@ -164,7 +183,8 @@ pub fn remove(device: &SigningKey, state: &SpaceState, member: &DeviceKey) -> Re
                 .ok_or_else(|| Error::Crypto("could not seal the new space key".into()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let op = SpaceOp::sign(device, state.space, state.heads.clone(), OpBody::Remove { member: *member, epoch, envelopes });
+    let op =
+        SpaceOp::sign(device, state.space, state.heads.clone(), OpBody::Remove { member: *member, epoch, envelopes });
     Ok((op, key))
 }
 
@@ -236,7 +256,13 @@ mod tests {
             &b.key,
             space,
             st.heads.clone(),
-            OpBody::Add { member: m.card.device, recipient: m.card.recipient.clone(), role: Role::Coordinator, name: vec![], envelopes: vec![] },
+            OpBody::Add {
+                member: m.card.device,
+                recipient: m.card.recipient.clone(),
+                role: Role::Coordinator,
+                name: vec![],
+                envelopes: vec![],
+            },
         );
         let forged_id = forged.id();
         ops.push(forged);
@@ -327,7 +353,11 @@ mod tests {
         ops.extend([by_courier.clone(), copied]);
         let st = evaluate(space, &ops).unwrap();
         assert_eq!(st.rejected, vec![by_courier.id()]);
-        assert_eq!(name_of(&a, space, &st, &ops, &b).as_deref(), Some("B"), "a name sealed for another member does not open");
+        assert_eq!(
+            name_of(&a, space, &st, &ops, &b).as_deref(),
+            Some("B"),
+            "a name sealed for another member does not open"
+        );
         assert_eq!(name_of(&a, space, &st, &ops, &c).as_deref(), Some("C"));
         // C is removed; a name it signs afterwards (on the log with its removal) is rejected.
         ops.push(remove(&a.key, &st, &c.card.device).unwrap().0);
@@ -372,7 +402,11 @@ mod tests {
             SpaceOp::decode(&signed).map(|_| ())
         };
         assert_eq!(resign(1, &bytes), Err(log::OpError::Malformed));
-        assert_eq!(resign(2, create_op.as_bytes()), Err(log::OpError::Malformed), "an old kind as version 2 is malformed");
+        assert_eq!(
+            resign(2, create_op.as_bytes()),
+            Err(log::OpError::Malformed),
+            "an old kind as version 2 is malformed"
+        );
         assert_eq!(resign(3, &bytes), Err(log::OpError::UnknownVersion(3)));
         assert_eq!(resign(2, &bytes), Ok(()));
     }

@@ -47,7 +47,9 @@ pub fn encode(space: SpaceId, invitee: &DeviceKey, ops: &[SpaceOp]) -> String {
 
 /// Parses a ticket and verifies every operation in it; never panics.
 pub fn decode(text: &str) -> Result<Ticket> {
-    let bad = || Error::invalid("This is not a Carenet invite ticket, or it was cut or changed: ask for it again (it starts with carenet-invite1:).");
+    let bad = || {
+        Error::invalid("This is not a Carenet invite ticket, or it was cut or changed: ask for it again (it starts with carenet-invite1:).")
+    };
     let text = text.trim();
     if text.len() > MAX_TICKET_TEXT {
         return Err(bad());
@@ -60,7 +62,9 @@ pub fn decode(text: &str) -> Result<Ticket> {
     }
     let version = r.u8().map_err(|_| bad())?;
     if version != VERSION {
-        return Err(Error::invalid("This invite ticket was made by a newer version of Carenet: update Carenet to use it."));
+        return Err(Error::invalid(
+            "This invite ticket was made by a newer version of Carenet: update Carenet to use it.",
+        ));
     }
     let space = SpaceId(r.array().map_err(|_| bad())?);
     let invitee: DeviceKey = r.array().map_err(|_| bad())?;

@@ -76,14 +76,17 @@ impl Store {
             tx.prepare_cached("DELETE FROM changes WHERE doc = ?1")?.execute([&r.0[..]])?;
         }
         {
-            let mut ins = tx.prepare_cached("INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING",
+            )?;
             for (c, doc) in changes {
                 ins.execute(params![&c.id[..], &c.space[..], doc.as_ref().map(|d| d.0.to_vec()), c.body])?;
             }
         }
         write_records(&tx, records)?;
         {
-            let mut ins = tx.prepare_cached("INSERT INTO erased (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING")?;
+            let mut ins =
+                tx.prepare_cached("INSERT INTO erased (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING")?;
             for (id, body) in &erase.rows {
                 ins.execute(params![&id[..], body])?;
             }

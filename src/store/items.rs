@@ -48,7 +48,8 @@ impl Store {
     /// Every stored membership operation: (op id, space id, encrypted body).
     pub fn all_ops(&self) -> Result<Vec<([u8; 32], [u8; 16], Vec<u8>)>> {
         let mut stmt = self.conn.prepare_cached("SELECT id, space, body FROM ops ORDER BY rowid")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (id, space, body) = row?;
@@ -63,8 +64,10 @@ impl Store {
     pub fn save_space(&mut self, id: &[u8; 16], body: Option<&[u8]>, ops: &[OpRow]) -> Result<()> {
         let tx = self.write_tx()?;
         if let Some(body) = body {
-            tx.prepare_cached("INSERT INTO spaces (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-                .execute(params![&id[..], body])?;
+            tx.prepare_cached(
+                "INSERT INTO spaces (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            )?
+            .execute(params![&id[..], body])?;
         }
         insert_ops(&tx, ops)?;
         tx.commit()?;
@@ -81,7 +84,8 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (doc, space) = row?;
-            if let (Ok(doc), Ok(space)) = (<[u8; 16]>::try_from(doc.as_slice()), <[u8; 16]>::try_from(space.as_slice())) {
+            if let (Ok(doc), Ok(space)) = (<[u8; 16]>::try_from(doc.as_slice()), <[u8; 16]>::try_from(space.as_slice()))
+            {
                 out.push((RecordId(doc), space));
             }
         }
@@ -90,7 +94,9 @@ impl Store {
 
     /// Ids of every item (sealed change or operation) of a space.
     pub fn item_ids(&self, space: &[u8; 16]) -> Result<Vec<[u8; 32]>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id FROM ops WHERE space = ?1 UNION ALL SELECT id FROM changes WHERE space = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM ops WHERE space = ?1 UNION ALL SELECT id FROM changes WHERE space = ?1")?;
         let rows = stmt.query_map([&space[..]], |r| r.get::<_, Vec<u8>>(0))?;
         let mut out = Vec::new();
         for row in rows {
@@ -133,7 +139,12 @@ impl Store {
     /// Stores received items and the records they change in one durable transaction: every
     /// operation, every change (with its record id when it was applied, without when it is only
     /// carried), every record's view and document rows; all on disk when this returns, or none.
-    pub fn save_items(&mut self, ops: &[OpRow], changes: &[(ChangeRow<'_>, Option<RecordId>)], records: &[RecordWrite<'_>]) -> Result<()> {
+    pub fn save_items(
+        &mut self,
+        ops: &[OpRow],
+        changes: &[(ChangeRow<'_>, Option<RecordId>)],
+        records: &[RecordWrite<'_>],
+    ) -> Result<()> {
         self.save_items_erasing(ops, changes, records, &super::Erasure::default())
     }
 
@@ -143,7 +154,9 @@ impl Store {
         let tx = self.write_tx()?;
         for (rec, changes) in moves {
             tx.execute("DELETE FROM changes WHERE doc = ?1", [&rec.id.0[..]])?;
-            let mut ins = tx.prepare_cached("INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING",
+            )?;
             for c in changes {
                 ins.execute(params![&c.id[..], &c.space[..], &rec.id.0[..], c.body])?;
             }
@@ -158,7 +171,8 @@ impl Store {
 }
 
 pub(super) fn insert_ops(tx: &rusqlite::Transaction<'_>, ops: &[OpRow]) -> Result<()> {
-    let mut ins = tx.prepare_cached("INSERT INTO ops (id, space, body) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO NOTHING")?;
+    let mut ins =
+        tx.prepare_cached("INSERT INTO ops (id, space, body) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO NOTHING")?;
     for o in ops {
         ins.execute(params![&o.id[..], &o.space[..], &o.body])?;
     }
@@ -168,16 +182,21 @@ pub(super) fn insert_ops(tx: &rusqlite::Transaction<'_>, ops: &[OpRow]) -> Resul
 pub(super) fn write_records(tx: &rusqlite::Transaction<'_>, records: &[RecordWrite<'_>]) -> Result<()> {
     for r in records {
         if let Some(view) = &r.view {
-            tx.prepare_cached("INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-                .execute(params![&r.id.0[..], view])?;
+            tx.prepare_cached(
+                "INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            )?
+            .execute(params![&r.id.0[..], view])?;
         }
         let through: i64 = if r.complete {
-            tx.prepare_cached("SELECT coalesce(max(rowid), 0) FROM changes WHERE doc = ?1")?.query_row([&r.id.0[..]], |row| row.get(0))?
+            tx.prepare_cached("SELECT coalesce(max(rowid), 0) FROM changes WHERE doc = ?1")?
+                .query_row([&r.id.0[..]], |row| row.get(0))?
         } else {
             0
         };
-        tx.prepare_cached("INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body")?
-            .execute(params![&r.id.0[..], (r.doc)(through)])?;
+        tx.prepare_cached(
+            "INSERT INTO docs (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+        )?
+        .execute(params![&r.id.0[..], (r.doc)(through)])?;
     }
     Ok(())
 }

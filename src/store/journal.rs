@@ -38,7 +38,9 @@ impl Store {
 
     /// Appends one entry, durably (the main connection runs with `synchronous = FULL`).
     pub fn journal_append(&mut self, seq: i64, body: &[u8]) -> Result<()> {
-        self.conn.prepare_cached("INSERT INTO journal (seq, body) VALUES (?1, ?2)")?.execute(rusqlite::params![seq, body])?;
+        self.conn
+            .prepare_cached("INSERT INTO journal (seq, body) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![seq, body])?;
         Ok(())
     }
 

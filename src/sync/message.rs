@@ -151,7 +151,8 @@ impl Message {
                 out.push(WANT);
                 put_ids(&mut out, space, ids);
             }
-            Message::Items { space, left_items, left_bytes, items } | Message::Push { space, left_items, left_bytes, items } => {
+            Message::Items { space, left_items, left_bytes, items }
+            | Message::Push { space, left_items, left_bytes, items } => {
                 out.push(if matches!(self, Message::Push { .. }) { PUSH } else { ITEMS });
                 out.extend_from_slice(&space.0);
                 out.extend_from_slice(&left_items.to_le_bytes());

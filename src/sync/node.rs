@@ -206,7 +206,10 @@ impl<H: SyncHost> Node<H> {
 
     /// Syncs with the device of `ticket` and stays connected, pushing new local items as they
     /// come, until the connection fails or the returned task is aborted.
-    pub async fn sync_live(&self, ticket: &Ticket) -> Result<tokio::task::JoinHandle<Result<SyncSummary, SyncError>>, SyncError> {
+    pub async fn sync_live(
+        &self,
+        ticket: &Ticket,
+    ) -> Result<tokio::task::JoinHandle<Result<SyncSummary, SyncError>>, SyncError> {
         let conn = self.dial(ticket.endpoint_addr()?).await?;
         let host = self.host.clone();
         let events = self.events.clone();
@@ -216,7 +219,10 @@ impl<H: SyncHost> Node<H> {
     /// "Sync nearby": for `duration`, finds Carenet devices on the LAN by mDNS and syncs once
     /// with each (the device with the smaller key dials; the other is served by [`Node::serve`]).
     /// Needs a node started with `nearby: true`. Returns each dialled peer and its outcome.
-    pub async fn sync_nearby(&self, duration: Duration) -> Result<Vec<([u8; 32], Result<SyncSummary, SyncError>)>, SyncError> {
+    pub async fn sync_nearby(
+        &self,
+        duration: Duration,
+    ) -> Result<Vec<([u8; 32], Result<SyncSummary, SyncError>)>, SyncError> {
         let mdns = self.mdns.as_ref().ok_or(SyncError::Network("this node was not started for sync nearby".into()))?;
         let mut found = mdns.subscribe().await;
         let me = self.id();

@@ -123,7 +123,9 @@ pub(crate) async fn run<H: SyncHost>(
     // A lost connection the peer closed on purpose says why. The stream can end a moment before
     // the peer's close frame is processed: give the reason a second to arrive.
     let reason = match (&result, conn.close_reason()) {
-        (Err(SyncError::Network(_)), None) => tokio::time::timeout(std::time::Duration::from_secs(1), conn.closed()).await.ok(),
+        (Err(SyncError::Network(_)), None) => {
+            tokio::time::timeout(std::time::Duration::from_secs(1), conn.closed()).await.ok()
+        }
         (_, reason) => reason,
     };
     let result = match (result, reason) {
@@ -361,7 +363,9 @@ impl<H: SyncHost> Session<H> {
             Message::Want { space, ids } => {
                 self.check_space(&space)?;
                 match self.side {
-                    Side::Initiator { .. } if self.awaiting_want == 0 => return Err(SyncError::Protocol("a want that answers nothing")),
+                    Side::Initiator { .. } if self.awaiting_want == 0 => {
+                        return Err(SyncError::Protocol("a want that answers nothing"))
+                    }
                     Side::Initiator { .. } => self.awaiting_want -= 1,
                     Side::Responder => self.awaiting_want = self.awaiting_want.saturating_sub(1),
                 }
@@ -370,7 +374,9 @@ impl<H: SyncHost> Session<H> {
                 }
                 Ok(())
             }
-            Message::Items { space, left_items, left_bytes, items } => self.items(space, left_items, left_bytes, items).await,
+            Message::Items { space, left_items, left_bytes, items } => {
+                self.items(space, left_items, left_bytes, items).await
+            }
             Message::Push { space, left_items, left_bytes, items } => {
                 self.check_space(&space)?;
                 if self.side != Side::Responder || !self.answering.contains_key(&space) {
@@ -398,7 +404,8 @@ impl<H: SyncHost> Session<H> {
         self.hello_done = true;
         match self.side {
             Side::Responder => {
-                self.outbox.push_back(Message::Hello { version: VERSION, spaces: self.shared.iter().copied().collect() });
+                self.outbox
+                    .push_back(Message::Hello { version: VERSION, spaces: self.shared.iter().copied().collect() });
                 for space in self.shared.clone() {
                     let ids = self.ids(space).await?;
                     self.known.insert(space, ids.into_iter().collect());
@@ -413,7 +420,8 @@ impl<H: SyncHost> Session<H> {
                 }
                 for space in self.shared.clone() {
                     let ids = self.ids(space).await?;
-                    let mut r = Negentropy::owned(storage(&ids)?, RECONCILE_FRAME).map_err(|_| SyncError::Local("reconciliation".into()))?;
+                    let mut r = Negentropy::owned(storage(&ids)?, RECONCILE_FRAME)
+                        .map_err(|_| SyncError::Local("reconciliation".into()))?;
                     let payload = r.initiate().map_err(|_| SyncError::Local("reconciliation".into()))?;
                     self.known.insert(space, ids.iter().copied().collect());
                     self.recon.insert(space, (r, Vec::new(), Vec::new()));
@@ -434,7 +442,8 @@ impl<H: SyncHost> Session<H> {
             Side::Responder => {
                 if !self.answering.contains_key(&space) {
                     let ids = self.ids(space).await?;
-                    let r = Negentropy::owned(storage(&ids)?, RECONCILE_FRAME).map_err(|_| SyncError::Local("reconciliation".into()))?;
+                    let r = Negentropy::owned(storage(&ids)?, RECONCILE_FRAME)
+                        .map_err(|_| SyncError::Local("reconciliation".into()))?;
                     self.answering.insert(space, r);
                 }
                 let r = self.answering.get_mut(&space).ok_or(SyncError::Local("reconciliation".into()))?;
@@ -447,7 +456,9 @@ impl<H: SyncHost> Session<H> {
                 };
                 let mut h = Vec::new();
                 let mut n = Vec::new();
-                let next = r.reconcile_with_ids(&payload, &mut h, &mut n).map_err(|_| SyncError::Protocol("a bad reconciliation message"))?;
+                let next = r
+                    .reconcile_with_ids(&payload, &mut h, &mut n)
+                    .map_err(|_| SyncError::Protocol("a bad reconciliation message"))?;
                 have.extend(h.iter().map(|id| **id));
                 need.extend(n.iter().map(|id| **id));
                 match next {
@@ -479,7 +490,13 @@ impl<H: SyncHost> Session<H> {
         }
     }
 
-    async fn items(&mut self, space: SpaceId, left_items: u32, left_bytes: u64, items: Vec<Vec<u8>>) -> Result<(), SyncError> {
+    async fn items(
+        &mut self,
+        space: SpaceId,
+        left_items: u32,
+        left_bytes: u64,
+        items: Vec<Vec<u8>>,
+    ) -> Result<(), SyncError> {
         self.check_space(&space)?;
         let Some((want_space, open)) = self.open_wants.front_mut() else {
             return Err(SyncError::Protocol("items nobody asked for"));
@@ -501,7 +518,13 @@ impl<H: SyncHost> Session<H> {
     }
 
     /// Verifies and stores a batch through the host (all or nothing), then reports progress.
-    async fn store(&mut self, space: SpaceId, left_items: u32, left_bytes: u64, items: Vec<Vec<u8>>) -> Result<(), SyncError> {
+    async fn store(
+        &mut self,
+        space: SpaceId,
+        left_items: u32,
+        left_bytes: u64,
+        items: Vec<Vec<u8>>,
+    ) -> Result<(), SyncError> {
         let ids: Vec<ItemId> = items.iter().map(|b| item_id(b)).collect();
         let count = items.len() as u64;
         let bytes: u64 = items.iter().map(|i| i.len() as u64).sum();
@@ -511,7 +534,13 @@ impl<H: SyncHost> Session<H> {
         self.known.entry(space).or_default().extend(ids);
         self.summary.received_items += count;
         self.summary.received_bytes += bytes;
-        let _ = self.events.send(SyncEvent::Progress { peer: self.peer, space, received: count, left_items: u64::from(left_items), left_bytes });
+        let _ = self.events.send(SyncEvent::Progress {
+            peer: self.peer,
+            space,
+            received: count,
+            left_items: u64::from(left_items),
+            left_bytes,
+        });
         self.maybe_bye();
         Ok(())
     }

@@ -33,7 +33,9 @@ impl Ticket {
         let id = PublicKey::from_bytes(&self.device).map_err(|_| SyncError::Ticket("the device key is not valid"))?;
         let mut addrs: Vec<TransportAddr> = self.addrs.iter().map(|a| TransportAddr::Ip(*a)).collect();
         if let Some(r) = &self.relay {
-            addrs.push(TransportAddr::Relay(r.parse::<RelayUrl>().map_err(|_| SyncError::Ticket("the relay address is not valid"))?));
+            addrs.push(TransportAddr::Relay(
+                r.parse::<RelayUrl>().map_err(|_| SyncError::Ticket("the relay address is not valid"))?,
+            ));
         }
         Ok(EndpointAddr::from_parts(id, addrs))
     }
@@ -95,11 +97,17 @@ mod tests {
     #[test]
     fn ticket_round_trips_and_refuses_garbage() {
         let key = iroh::SecretKey::from_bytes(&[7; 32]).public();
-        let t = Ticket { device: *key.as_bytes(), addrs: vec!["127.0.0.1:4000".parse().unwrap(), "[::1]:4001".parse().unwrap()], relay: None };
+        let t = Ticket {
+            device: *key.as_bytes(),
+            addrs: vec!["127.0.0.1:4000".parse().unwrap(), "[::1]:4001".parse().unwrap()],
+            relay: None,
+        };
         let text = t.to_string();
         assert_eq!(text.parse::<Ticket>().unwrap(), t);
         assert!(t.qr_text().is_some());
-        for bad in ["", "carenet-sync1:", "carenet-sync1:zz@1.2.3.4:1", &text.replace('@', "#"), &format!("{text},nonsense")] {
+        for bad in
+            ["", "carenet-sync1:", "carenet-sync1:zz@1.2.3.4:1", &text.replace('@', "#"), &format!("{text},nonsense")]
+        {
             assert!(bad.parse::<Ticket>().is_err(), "{bad}");
         }
     }

@@ -29,10 +29,14 @@ impl Vault {
     /// Reads the kept display name from its row (called at unlock by `load_spaces`).
     pub(super) fn load_card_name(&mut self, body: &[u8]) -> Result<()> {
         let personal = self.keys.personal_space;
-        let plain = self.row_key.open(&card_aad(&personal), body).ok_or_else(|| Error::DatabaseDamaged("the member card row does not decrypt".into()))?;
+        let plain = self
+            .row_key
+            .open(&card_aad(&personal), body)
+            .ok_or_else(|| Error::DatabaseDamaged("the member card row does not decrypt".into()))?;
         match plain.split_first() {
             Some((&CARD_FORMAT, name)) => {
-                let name = std::str::from_utf8(name).map_err(|_| Error::DatabaseDamaged("the member card row is unusable".into()))?;
+                let name = std::str::from_utf8(name)
+                    .map_err(|_| Error::DatabaseDamaged("the member card row is unusable".into()))?;
                 self.spaces.card_name = Some(name.to_owned());
                 Ok(())
             }

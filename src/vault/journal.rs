@@ -226,7 +226,10 @@ impl Writer {
             if since_checkpoint >= CHECKPOINT_EVERY {
                 since_checkpoint = 0;
                 if let Err(e) = self.store.checkpoint_passive() {
-                    tracing::warn!(code = e.code(), "a checkpoint between journal batches failed; the next one retries");
+                    tracing::warn!(
+                        code = e.code(),
+                        "a checkpoint between journal batches failed; the next one retries"
+                    );
                 }
             }
         }
@@ -276,7 +279,10 @@ impl Writer {
         let doc_error = |e: crate::document::DocError| Error::DocumentDamaged { id: job.id, detail: e.to_string() };
         if job.new {
             let actor = actor_for(&self.device.verifying_key().to_bytes());
-            docs.insert(job.id, OpenDoc { doc: RecordDoc::new(job.kind.as_str(), actor).map_err(doc_error)?, tail: None });
+            docs.insert(
+                job.id,
+                OpenDoc { doc: RecordDoc::new(job.kind.as_str(), actor).map_err(doc_error)?, tail: None },
+            );
         } else if !docs.contains_key(&job.id) {
             let mut st = lock(&self.shared.state);
             let open = lock(&self.docs)
@@ -285,20 +291,36 @@ impl Writer {
             st.taken.insert(job.id);
             docs.insert(job.id, open);
         }
-        let open = docs.get_mut(&job.id).ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?;
+        let open = docs
+            .get_mut(&job.id)
+            .ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?;
         let fields = open.doc.reconcile(&job.fields).map_err(doc_error)?;
-        let changes: Vec<Change> =
-            if fields.is_empty() { Vec::new() } else { open.doc.commit(&fields, job.stamp.updated_ms).into_iter().collect() };
+        let changes: Vec<Change> = if fields.is_empty() {
+            Vec::new()
+        } else {
+            open.doc.commit(&fields, job.stamp.updated_ms).into_iter().collect()
+        };
         // The view row is the acknowledged value: after `reconcile(v)` the document holds
         // `normalized(v)`, which `v` already is (a property test in document.rs checks it over
         // random values). Debug builds, which every test runs, check it on every edit as well.
-        let differs = if cfg!(debug_assertions) { Some(open.doc.to_json()).filter(|json| *json != job.fields) } else { None };
+        let differs =
+            if cfg!(debug_assertions) { Some(open.doc.to_json()).filter(|json| *json != job.fields) } else { None };
         let view = match &differs {
             Some(json) => serde_json::to_vec(json).map_err(|e| Error::invalid(e.to_string()))?,
             None => job.view.clone(),
         };
-        let (rows, heads) =
-            seal_rows(&self.row_key, &self.device, job.id, job.kind, open, &changes, &view, &job.stamp, &job.sealing, Some(job.number));
+        let (rows, heads) = seal_rows(
+            &self.row_key,
+            &self.device,
+            job.id,
+            job.kind,
+            open,
+            &changes,
+            &view,
+            &job.stamp,
+            &job.sealing,
+            Some(job.number),
+        );
         let applied = Applied { id: job.id, kind: job.kind, heads, view: differs };
         Ok((rows, applied, changes.len() as u64))
     }
@@ -370,7 +392,13 @@ impl Vault {
 
     /// Acknowledges an edit once its journal entry is durable, updates memory, and hands the
     /// entry to the writer. `fields` must already be validated as a `kind`.
-    pub(super) fn journal_edit(&mut self, id: RecordId, kind: RecordKind, fields: serde_json::Value, new: bool) -> Result<Record> {
+    pub(super) fn journal_edit(
+        &mut self,
+        id: RecordId,
+        kind: RecordKind,
+        fields: serde_json::Value,
+        new: bool,
+    ) -> Result<Record> {
         // What the document will hold once the writer has run (lists lose duplicates).
         let fields = crate::document::normalized(&fields);
         let record = Record::from_json(kind, fields.clone())
@@ -441,7 +469,8 @@ impl Vault {
         let row = JournalRow::decode(&plain).map_err(|_| (None, damaged()))?;
         let id = row.id;
         let fail = |e: Error| (Some(id), e);
-        let fields: serde_json::Value = serde_json::from_slice(row.fields).map_err(|_| fail(Error::RecordDamaged { id }))?;
+        let fields: serde_json::Value =
+            serde_json::from_slice(row.fields).map_err(|_| fail(Error::RecordDamaged { id }))?;
         let stamp = Stamp { seq: row.seq, created_ms: row.created_ms, updated_ms: row.time_ms };
         if row.space != self.keys.personal_space {
             // A record added to a space: until its first change is stored, only the entry says so.
@@ -449,7 +478,8 @@ impl Vault {
         }
         let open = if row.new && !lock(&self.docs).contains_key(&id) {
             let actor = actor_for(&self.keys.device_public());
-            let doc = RecordDoc::new(row.kind.as_str(), actor).map_err(|e| fail(Error::DocumentDamaged { id, detail: e.to_string() }))?;
+            let doc = RecordDoc::new(row.kind.as_str(), actor)
+                .map_err(|e| fail(Error::DocumentDamaged { id, detail: e.to_string() }))?;
             OpenDoc { doc, tail: None }
         } else {
             self.take_doc(&id).map_err(fail)?
@@ -459,10 +489,21 @@ impl Vault {
 
     /// Applies one journal entry to its document and writes the result durably, deleting the
     /// entry in the same transaction.
-    fn apply_entry(&mut self, id: RecordId, kind: RecordKind, mut open: OpenDoc, fields: &serde_json::Value, stamp: Stamp, number: i64) -> Result<()> {
+    fn apply_entry(
+        &mut self,
+        id: RecordId,
+        kind: RecordKind,
+        mut open: OpenDoc,
+        fields: &serde_json::Value,
+        stamp: Stamp,
+        number: i64,
+    ) -> Result<()> {
         let changed = open.doc.reconcile(fields).map_err(|e| Error::DocumentDamaged { id, detail: e.to_string() })?;
-        let changes: Vec<Change> =
-            if changed.is_empty() { Vec::new() } else { open.doc.commit(&changed, stamp.updated_ms).into_iter().collect() };
+        let changes: Vec<Change> = if changed.is_empty() {
+            Vec::new()
+        } else {
+            open.doc.commit(&changed, stamp.updated_ms).into_iter().collect()
+        };
         self.persist(id, kind, open, &changes, Some((number, stamp)))?;
         Ok(())
     }

@@ -4,8 +4,8 @@
 
 use automerge::Change;
 
-use super::snapshot::{DocRow, RowError, ViewRow};
 use super::journal::lock;
+use super::snapshot::{DocRow, RowError, ViewRow};
 use super::{now_ms, Cached, Vault};
 use crate::crypto::SecretKey;
 use crate::document::{actor_for, DocError, RecordDoc};
@@ -202,7 +202,10 @@ impl Vault {
         let loaded: Vec<Vec<(RecordId, Result<Loaded>)>> = std::thread::scope(|scope| {
             let workers: Vec<_> = rows
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(|(id, body)| (*id, load_row(key, id, body))).collect::<Vec<_>>()))
+                .map(|part| {
+                    scope
+                        .spawn(move || part.iter().map(|(id, body)| (*id, load_row(key, id, body))).collect::<Vec<_>>())
+                })
                 .collect();
             // A worker that panicked must not make its records silently vanish: fail the unlock.
             workers.into_iter().map(|w| w.join()).collect::<std::result::Result<_, _>>()
@@ -249,7 +252,9 @@ impl Vault {
         let mut later = Vec::new();
         for sealed in self.store.changes_of_doc_after(id, row.through)? {
             let change = SealedChange::decode(&sealed)
-                .and_then(|s| s.open(self.opening_key(s.space, s.epoch).ok_or(crate::sealed::SealedError::Undecryptable)?))
+                .and_then(|s| {
+                    s.open(self.opening_key(s.space, s.epoch).ok_or(crate::sealed::SealedError::Undecryptable)?)
+                })
                 .map_err(|e| Error::DocumentDamaged { id: *id, detail: format!("a stored change is unusable: {e}") })?;
             if change.0 != *id {
                 return Err(damaged());
@@ -301,8 +306,18 @@ impl Vault {
         };
         let sealing = self.sealing(&id)?;
         let view_bytes = serde_json::to_vec(&view).map_err(|e| Error::invalid(e.to_string()))?;
-        let (rows, heads) =
-            seal_rows(&self.row_key, &self.keys.device, id, kind, &mut open, changes, &view_bytes, &stamp, &sealing, journal.map(|(n, _)| n));
+        let (rows, heads) = seal_rows(
+            &self.row_key,
+            &self.keys.device,
+            id,
+            kind,
+            &mut open,
+            changes,
+            &view_bytes,
+            &stamp,
+            &sealing,
+            journal.map(|(n, _)| n),
+        );
         write_sealed(&mut self.store, &self.row_key, std::slice::from_ref(&rows))?;
         self.changes_made.fetch_add(changes.len() as u64, std::sync::atomic::Ordering::Relaxed);
         self.index_record(id, &record, stamp.created_ms, stamp.updated_ms);
@@ -488,7 +503,13 @@ impl Vault {
     /// One page of `list` narrowed by `keep`: the summaries at `offset..offset + count` and how
     /// many records match in all. Only the page is copied, so a screen that shows 60 rows of
     /// 10,000 does not pay for copying the other 9,940.
-    pub fn list_page(&self, q: &Query, keep: impl Fn(&Summary) -> bool, offset: usize, count: usize) -> (Vec<Summary>, usize) {
+    pub fn list_page(
+        &self,
+        q: &Query,
+        keep: impl Fn(&Summary) -> bool,
+        offset: usize,
+        count: usize,
+    ) -> (Vec<Summary>, usize) {
         let all = self.listed(q, keep);
         let start = offset.min(all.len());
         let end = start.saturating_add(count).min(all.len());
@@ -500,7 +521,10 @@ impl Vault {
         let all = self.index.matches(q);
         let start = offset.min(all.len());
         let end = start.saturating_add(count).min(all.len());
-        (all[start..end].iter().map(|(summary, score)| Hit { summary: (*summary).clone(), score: *score }).collect(), all.len())
+        (
+            all[start..end].iter().map(|(summary, score)| Hit { summary: (*summary).clone(), score: *score }).collect(),
+            all.len(),
+        )
     }
 
     fn listed(&self, q: &Query, keep: impl Fn(&Summary) -> bool) -> Vec<&Summary> {

@@ -139,13 +139,20 @@ impl Vault {
                 self.load_card_name(&body)?;
                 continue;
             }
-            let plain = self.row_key.open(&space_aad(&space), &body).ok_or_else(|| Error::DatabaseDamaged("a space row does not decrypt".into()))?;
+            let plain = self
+                .row_key
+                .open(&space_aad(&space), &body)
+                .ok_or_else(|| Error::DatabaseDamaged("a space row does not decrypt".into()))?;
             let carried = plain.get(1).copied() == Some(1);
             self.spaces.entries.insert(space, SpaceEntry::new(carried));
         }
         for (id, space, body) in self.store.all_ops()? {
-            let plain = self.row_key.open(&op_aad(&id), &body).ok_or_else(|| Error::DatabaseDamaged("a space operation does not decrypt".into()))?;
-            let op = SpaceOp::decode(&plain).map_err(|_| Error::DatabaseDamaged("a stored space operation is unusable".into()))?;
+            let plain = self
+                .row_key
+                .open(&op_aad(&id), &body)
+                .ok_or_else(|| Error::DatabaseDamaged("a space operation does not decrypt".into()))?;
+            let op = SpaceOp::decode(&plain)
+                .map_err(|_| Error::DatabaseDamaged("a stored space operation is unusable".into()))?;
             if op.id() != id || op.space.0 != space {
                 return Err(Error::DatabaseDamaged("a space operation was moved".into()));
             }
@@ -188,13 +195,22 @@ impl Vault {
     /// The current epoch and key of a space this device may write to.
     pub(super) fn writable(&self, space: &SpaceId) -> Result<(u32, &SecretKey)> {
         let entry = self.spaces.entries.get(space).ok_or_else(|| Error::UnknownSpace(space.to_string()))?;
-        let st = entry.state.as_ref().ok_or_else(|| Error::invalid("This space's membership log has not arrived yet: sync first."))?;
+        let st = entry
+            .state
+            .as_ref()
+            .ok_or_else(|| Error::invalid("This space's membership log has not arrived yet: sync first."))?;
         match st.role(&self.keys.device_public()) {
             Some(Role::Coordinator | Role::Member) => {}
-            Some(Role::Courier) => return Err(Error::invalid("This device only carries this space: it cannot write to it.")),
-            None => return Err(Error::invalid("This device is no longer a member of this space: it cannot write to it.")),
+            Some(Role::Courier) => {
+                return Err(Error::invalid("This device only carries this space: it cannot write to it."))
+            }
+            None => {
+                return Err(Error::invalid("This device is no longer a member of this space: it cannot write to it."))
+            }
         }
-        let key = entry.keys.get(&st.epoch).ok_or_else(|| Error::invalid("This device lacks the space's current key: sync with a coordinator first."))?;
+        let key = entry.keys.get(&st.epoch).ok_or_else(|| {
+            Error::invalid("This device lacks the space's current key: sync with a coordinator first.")
+        })?;
         Ok((st.epoch, key))
     }
 
@@ -236,7 +252,10 @@ impl Vault {
     }
 
     fn state_of(&self, space: &SpaceId) -> Result<&SpaceState> {
-        self.entry(space)?.state.as_ref().ok_or_else(|| Error::invalid("This space's membership log has not arrived yet: sync first."))
+        self.entry(space)?
+            .state
+            .as_ref()
+            .ok_or_else(|| Error::invalid("This space's membership log has not arrived yet: sync first."))
     }
 
     /// This device's member card (text form on the side), under the display name `name`.
@@ -257,7 +276,8 @@ impl Vault {
         let (space, op, key) = space::create(&self.keys.device, &self.keys.age_recipient(), name)?;
         let mut ops = vec![op];
         if let Some(mine) = self.spaces.card_name.clone() {
-            let state = evaluate(space, &ops).ok_or_else(|| Error::Crypto("a new space's log does not evaluate".into()))?;
+            let state =
+                evaluate(space, &ops).ok_or_else(|| Error::Crypto("a new space's log does not evaluate".into()))?;
             ops.push(space::set_name(&self.keys.device, &state, &BTreeMap::from([(0, key)]), &mine)?);
         }
         self.save_ops(space, ops, Some(false))?;
@@ -280,7 +300,12 @@ impl Vault {
                     epoch: st.map_or(0, |s| s.epoch),
                     members: st.map_or(0, |s| s.members.values().filter(|m| !m.removed).count()),
                     carried: e.carried,
-                    records: self.spaces.record_space.iter().filter(|(r, s)| *s == id && self.records.contains_key(r)).count(),
+                    records: self
+                        .spaces
+                        .record_space
+                        .iter()
+                        .filter(|(r, s)| *s == id && self.records.contains_key(r))
+                        .count(),
                 }
             })
             .collect()
@@ -301,7 +326,10 @@ impl Vault {
         match found.len() {
             1 => Ok(found[0]),
             0 => Err(Error::UnknownSpace(t.chars().take(40).collect())),
-            _ => Err(Error::invalid(format!("'{}' matches several spaces: give more of the id.", t.chars().take(40).collect::<String>()))),
+            _ => Err(Error::invalid(format!(
+                "'{}' matches several spaces: give more of the id.",
+                t.chars().take(40).collect::<String>()
+            ))),
         }
     }
 
@@ -336,11 +364,19 @@ impl Vault {
         let t = ticket::decode(text)?;
         let me = self.keys.device_public();
         if t.invitee != me {
-            return Err(Error::invalid("This invite ticket was made for another device: send your own card (`carenet id`) to the coordinator."));
+            return Err(Error::invalid(
+                "This invite ticket was made for another device: send your own card (`carenet id`) to the coordinator.",
+            ));
         }
-        let st = evaluate(t.space, &t.ops).ok_or_else(|| Error::invalid("This invite ticket lacks the space's first operation: ask for it again."))?;
-        let role = st.role(&me).ok_or_else(|| Error::invalid("This invite ticket does not add this device (it may have been removed since): ask the coordinator."))?;
-        let carried = self.spaces.entries.get(&t.space).map_or(role == Role::Courier, |e| e.carried || role == Role::Courier);
+        let st = evaluate(t.space, &t.ops)
+            .ok_or_else(|| Error::invalid("This invite ticket lacks the space's first operation: ask for it again."))?;
+        let role = st.role(&me).ok_or_else(|| {
+            Error::invalid(
+                "This invite ticket does not add this device (it may have been removed since): ask the coordinator.",
+            )
+        })?;
+        let carried =
+            self.spaces.entries.get(&t.space).map_or(role == Role::Courier, |e| e.carried || role == Role::Courier);
         self.save_ops(t.space, t.ops, Some(carried))?;
         // The coordinator named this device from the card it was given; the name kept now wins.
         self.name_me_in(t.space)?;
@@ -363,8 +399,11 @@ impl Vault {
         let t = text.trim();
         let lower = t.to_ascii_lowercase();
         let members = self.space_members(space)?;
-        let mut found: Vec<DeviceKey> =
-            members.iter().filter(|m| lower.len() >= 4 && hex::encode(m.device).starts_with(&lower)).map(|m| m.device).collect();
+        let mut found: Vec<DeviceKey> = members
+            .iter()
+            .filter(|m| lower.len() >= 4 && hex::encode(m.device).starts_with(&lower))
+            .map(|m| m.device)
+            .collect();
         if found.is_empty() {
             found = members.iter().filter(|m| m.name.as_deref() == Some(t)).map(|m| m.device).collect();
         }
@@ -416,7 +455,12 @@ impl Vault {
         for id in &ids {
             let mut open = self.take_doc(id)?;
             let (epoch, key) = self.writable(space)?;
-            let sealed = open.doc.all_change_bytes().iter().map(|c| SealedChange::seal(&self.keys.device, *space, epoch, key, *id, c)).collect();
+            let sealed = open
+                .doc
+                .all_change_bytes()
+                .iter()
+                .map(|c| SealedChange::seal(&self.keys.device, *space, epoch, key, *id, c))
+                .collect();
             let bytes = open.doc.save();
             opened.push((*id, open, sealed, bytes));
         }
@@ -434,7 +478,8 @@ impl Vault {
             .iter()
             .zip(&makers)
             .map(|((id, _, sealed, _), make)| {
-                let rows = sealed.iter().map(|s| ChangeRow { id: s.id(), space: space.0, body: s.as_bytes() }).collect();
+                let rows =
+                    sealed.iter().map(|s| ChangeRow { id: s.id(), space: space.0, body: s.as_bytes() }).collect();
                 (RecordWrite { id: *id, view: None, doc: make.as_ref(), complete: true }, rows)
             })
             .collect();

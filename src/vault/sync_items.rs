@@ -129,7 +129,10 @@ impl Vault {
             } else if let Some(body) = self.store.op_body(&space.0, id)? {
                 let mut aad = b"carenet/op-row/v1/".to_vec();
                 aad.extend_from_slice(id);
-                let plain = self.row_key.open(&aad, &body).ok_or_else(|| Error::DatabaseDamaged("a space operation does not decrypt".into()))?;
+                let plain = self
+                    .row_key
+                    .open(&aad, &body)
+                    .ok_or_else(|| Error::DatabaseDamaged("a space operation does not decrypt".into()))?;
                 out.push(plain.to_vec());
             }
         }
@@ -137,7 +140,11 @@ impl Vault {
     }
 
     /// Decrypts and parses a bundle addressed to this device (or to `passphrase`).
-    pub fn open_bundle(&self, file: &[u8], passphrase: Option<&age::secrecy::SecretString>) -> Result<crate::bundle::Bundle> {
+    pub fn open_bundle(
+        &self,
+        file: &[u8],
+        passphrase: Option<&age::secrecy::SecretString>,
+    ) -> Result<crate::bundle::Bundle> {
         crate::bundle::read(file, &self.keys.age_identity, passphrase)
     }
 
@@ -161,7 +168,8 @@ impl Vault {
         // was verified when it was stored: it is counted, not verified again. Large batches (a
         // first sync, a bundle) check against one read of the space's ids; small ones (a live
         // change) ask per item.
-        let held: Option<HashSet<[u8; 32]>> = if items.len() > 64 { Some(self.item_ids(space)?.into_iter().collect()) } else { None };
+        let held: Option<HashSet<[u8; 32]>> =
+            if items.len() > 64 { Some(self.item_ids(space)?.into_iter().collect()) } else { None };
         let mut seen = HashSet::new();
         let mut fresh = Vec::new();
         for bytes in items {
@@ -261,7 +269,12 @@ impl Vault {
         let writes: Vec<RecordWrite<'_>> = prepared
             .iter()
             .zip(&makers)
-            .map(|(p, make)| RecordWrite { id: p.id, view: Some(p.view_body.clone()), doc: make.as_ref(), complete: p.complete })
+            .map(|(p, make)| RecordWrite {
+                id: p.id,
+                view: Some(p.view_body.clone()),
+                doc: make.as_ref(),
+                complete: p.complete,
+            })
             .collect();
         self.store.save_items_erasing(&op_rows, &change_rows, &writes, &deletions.erase)?;
         drop(writes);
@@ -272,7 +285,10 @@ impl Vault {
         report.carried = new_changes.len() - change_doc.len() - report.dropped;
         report.deleted_records = deletions.deleted.clone();
         report.deleted_records.sort();
-        self.changes_made.fetch_add((new_ops.len() + new_changes.len() - report.dropped) as u64, std::sync::atomic::Ordering::Relaxed);
+        self.changes_made.fetch_add(
+            (new_ops.len() + new_changes.len() - report.dropped) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let had_ops = !new_ops.is_empty();
         let entry = self.spaces.entries.get_mut(&space).ok_or_else(|| Error::UnknownSpace(space.to_string()))?;
         entry.ops.extend(new_ops);
@@ -314,7 +330,8 @@ impl Vault {
             let mut doc = RecordDoc::empty(actor_for(&me));
             let mut prior = Vec::new();
             for body in self.store.changes_of_doc_after(&id, 0)? {
-                let sc = SealedChange::decode(&body).map_err(|_| Error::DocumentDamaged { id, detail: "a stored change is unusable".into() })?;
+                let sc = SealedChange::decode(&body)
+                    .map_err(|_| Error::DocumentDamaged { id, detail: "a stored change is unusable".into() })?;
                 if let Some(k) = self.opening_key(sc.space, sc.epoch) {
                     if let Ok((doc_id, change)) = sc.open(k) {
                         if doc_id == id {
@@ -371,12 +388,15 @@ impl Vault {
             return Ok(());
         }
         let rejected: HashSet<[u8; 32]> = st.rejected.iter().copied().collect();
-        let mine: Vec<SpaceOp> = entry.ops.iter().filter(|o| o.author == me && rejected.contains(&o.id())).cloned().collect();
+        let mine: Vec<SpaceOp> =
+            entry.ops.iter().filter(|o| o.author == me && rejected.contains(&o.id())).cloned().collect();
         for op in mine {
             let entry = &self.spaces.entries[&space];
             let Some(st) = entry.state.as_ref() else { break };
             let new_op = match &op.body {
-                OpBody::Remove { member, .. } if st.is_active(member) => space::remove(&self.keys.device, st, member)?.0,
+                OpBody::Remove { member, .. } if st.is_active(member) => {
+                    space::remove(&self.keys.device, st, member)?.0
+                }
                 OpBody::Add { member, recipient, role, name, .. } if !st.members.contains_key(member) => {
                     let Some(name) = space::open_name(space, &entry.keys, name) else { continue };
                     let card = MemberCard { device: *member, recipient: recipient.clone(), name };

@@ -139,7 +139,9 @@ impl Vault {
     /// Where deleting this record would take effect.
     pub fn delete_scope(&self, id: &RecordId) -> DeleteScope {
         match self.space_of(id) {
-            Some(space) if space != self.keys.personal_space && self.writable(&space).is_ok() => DeleteScope::Space(space),
+            Some(space) if space != self.keys.personal_space && self.writable(&space).is_ok() => {
+                DeleteScope::Space(space)
+            }
             _ => DeleteScope::ThisDevice,
         }
     }
@@ -254,7 +256,8 @@ impl Vault {
                 SealedChange::seal(&self.keys.device, space, epoch, key, doc, &t.encode())
             })
             .collect();
-        let rows: Vec<_> = sealed.iter().map(|s| (ChangeRow { id: s.id(), space: space.0, body: s.as_bytes() }, None)).collect();
+        let rows: Vec<_> =
+            sealed.iter().map(|s| (ChangeRow { id: s.id(), space: space.0, body: s.as_bytes() }, None)).collect();
         self.store.save_items_erasing(&[], &rows, &[], &Erasure::default())?;
         self.changes_made.fetch_add(rows.len() as u64, Ordering::Relaxed);
         Ok(())

@@ -65,7 +65,9 @@ impl Vault {
             }
             // A link that arrived by sync may name a contact that was not shared with this device:
             // keep it, but refuse new links to contacts that are not here.
-            let had = me.and_then(|m| self.contact_ref(&m)).is_some_and(|old| old.alerts.contains(target) || old.checked_by.contains(target));
+            let had = me
+                .and_then(|m| self.contact_ref(&m))
+                .is_some_and(|old| old.alerts.contains(target) || old.checked_by.contains(target));
             if self.contact_ref(target).is_none() && !had {
                 return Err(Error::invalid(format!("The linked contact {target} does not exist.")));
             }

@@ -72,7 +72,8 @@ async fn sync(nodes: &[Node<MemoryHost>], tickets: &[Ticket], from: usize, to: u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_peers_with_concurrent_edits_converge() {
     let cases: u64 = std::env::var("CARENET_SYNC_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
-    let base: u64 = std::env::var("CARENET_SYNC_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| rand::random());
+    let base: u64 =
+        std::env::var("CARENET_SYNC_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| rand::random());
     let devices: Vec<Device> = (0..5).map(|i| device(&format!("Peer {i}"))).collect();
     let hosts: Vec<Host> = (0..5).map(|_| std::sync::Arc::new(std::sync::Mutex::new(MemoryHost::new()))).collect();
     let mut nodes = Vec::new();
@@ -109,7 +110,8 @@ async fn random_peers_with_concurrent_edits_converge() {
                     order.swap(k, rng.gen_range(0..=k));
                 }
                 if n >= 4 && rng.gen_bool(0.5) {
-                    let (a, b) = (sync(&nodes, &tickets, order[0], order[1]), sync(&nodes, &tickets, order[2], order[3]));
+                    let (a, b) =
+                        (sync(&nodes, &tickets, order[0], order[1]), sync(&nodes, &tickets, order[2], order[3]));
                     tokio::join!(a, b);
                 } else {
                     sync(&nodes, &tickets, order[0], order[1]).await;

@@ -134,7 +134,11 @@ async fn a_peer_killed_mid_sync_loses_nothing_and_the_next_sync_completes() {
     let s = space(&a, &[(&b, Role::Member)]);
     let (ha, hb) = (host(&s), host(&s));
     // About 6 MB in 300 changes: several batches.
-    ingest(&ha, s.id, (0..300u32).map(|i| s.change(&a, [(i % 200) as u8; 16], &vec![(i % 251) as u8; 20_000 + i as usize])).collect());
+    ingest(
+        &ha,
+        s.id,
+        (0..300u32).map(|i| s.change(&a, [(i % 200) as u8; 16], &vec![(i % 251) as u8; 20_000 + i as usize])).collect(),
+    );
     let before_b = ids(&hb, s.id);
     let na = node(&ha, &a).await;
     let _serving = na.serve();

@@ -91,7 +91,18 @@ async fn each_malformed_message_is_refused_and_the_node_keeps_serving() {
     let by_outsider = s.change(&outsider, [2; 16], b"re-signed by someone who is no member");
 
     let mut codes = Vec::new();
-    for case in ["unknown version", "oversize", "replayed", "re-ordered", "forged signature", "tampered ciphertext", "outsider author", "unsolicited items", "push out of turn", "garbage kind"] {
+    for case in [
+        "unknown version",
+        "oversize",
+        "replayed",
+        "re-ordered",
+        "forged signature",
+        "tampered ciphertext",
+        "outsider author",
+        "unsolicited items",
+        "push out of turn",
+        "garbage kind",
+    ] {
         let (ep, conn) = raw_connect(&m, &na).await;
         match case {
             "unknown version" => {
@@ -128,12 +139,20 @@ async fn each_malformed_message_is_refused_and_the_node_keeps_serving() {
             }
             "unsolicited items" => {
                 let (mut send, _recv) = hello(&conn, s.id).await;
-                send.write_all(&Message::Items { space: s.id, left_items: 0, left_bytes: 0, items: vec![valid.clone()] }.frame(1)).await.unwrap();
+                send.write_all(
+                    &Message::Items { space: s.id, left_items: 0, left_bytes: 0, items: vec![valid.clone()] }.frame(1),
+                )
+                .await
+                .unwrap();
             }
             "push out of turn" => {
                 // Pushing is allowed only after the node answered a reconciliation of the space.
                 let (mut send, _recv) = hello(&conn, s.id).await;
-                send.write_all(&Message::Push { space: s.id, left_items: 0, left_bytes: 0, items: vec![valid.clone()] }.frame(1)).await.unwrap();
+                send.write_all(
+                    &Message::Push { space: s.id, left_items: 0, left_bytes: 0, items: vec![valid.clone()] }.frame(1),
+                )
+                .await
+                .unwrap();
             }
             _ => {
                 let (mut send, _recv) = hello(&conn, s.id).await;

@@ -27,7 +27,9 @@ fn two_devices_in_separate_network_namespaces_find_each_other_and_sync() {
     let tag = std::process::id() % 100_000;
     let (na, nb) = (format!("cnA{tag}"), format!("cnB{tag}"));
     if !ip(&["netns", "add", &na]) {
-        eprintln!("SKIPPED: cannot create network namespaces here (needs root and iproute2); mDNS discovery not tested");
+        eprintln!(
+            "SKIPPED: cannot create network namespaces here (needs root and iproute2); mDNS discovery not tested"
+        );
         return;
     }
     let _cleanup = Namespaces(vec![na.clone(), nb.clone()]);
@@ -70,7 +72,8 @@ fn two_devices_in_separate_network_namespaces_find_each_other_and_sync() {
         (ha.join().unwrap(), hb.join().unwrap())
     });
     let parse = |o: &std::process::Output| -> serde_json::Value {
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("peer failed: {}", String::from_utf8_lossy(&o.stderr)))
+        serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|_| panic!("peer failed: {}", String::from_utf8_lossy(&o.stderr)))
     };
     let (ja, jb) = (parse(&ra), parse(&rb));
     let total = s.ops.len() + 5 + 3;

@@ -28,7 +28,11 @@ impl SyncHost for FullDisk {
         self.0.items(space, ids)
     }
     fn ingest(&mut self, _space: SpaceId, _items: Vec<Vec<u8>>) -> carenet::Result<usize> {
-        Err(carenet::Error::Io { action: "write", path: "the vault".into(), source: std::io::ErrorKind::StorageFull.into() })
+        Err(carenet::Error::Io {
+            action: "write",
+            path: "the vault".into(),
+            source: std::io::ErrorKind::StorageFull.into(),
+        })
     }
     fn change_counter(&self) -> u64 {
         self.0.change_counter()
