@@ -621,6 +621,30 @@ fn main() {
         g.bench_function("plain_sqlite_upsert", |b| b.iter(|| saver.save_plain(&mut plain)));
         g.finish();
     }
+    {
+        // The panic wipe of the whole vault folder (keys first, then the database), on a fresh
+        // copy each time; copying is not timed. DESIGN asks for under a second.
+        vault.wait_for_writes().expect("settle");
+        let mut g = c.benchmark_group("wipe");
+        g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(5));
+        let scratch = fx.vault_dir.with_file_name("wipe-copies");
+        g.bench_function(format!("vault_of_{records}"), |b| {
+            b.iter_batched(
+                || {
+                    let copy = scratch.join(hex::encode(carenet::crypto::random_bytes::<6>()));
+                    std::fs::create_dir_all(&copy).expect("copy folder");
+                    for entry in std::fs::read_dir(&fx.vault_dir).expect("read the vault folder").flatten() {
+                        std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy a vault file");
+                    }
+                    copy
+                },
+                |copy| black_box(carenet::vault::wipe(&copy).expect("wipe")),
+                criterion::BatchSize::PerIteration,
+            )
+        });
+        g.finish();
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
     c.final_summary();
 
     // Summary: our own medians, interleaving the pairs that are compared so that drift (page

@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "create_vault",
     "unlock_vault",
     "lock_vault",
+    "wipe_vault",
     "change_passphrase",
     "list_page",
     "search_page",

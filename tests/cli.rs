@@ -242,3 +242,23 @@ fn passphrase_change_from_files() {
     let err = cli.fails(&["note", "list"], None);
     assert!(err.contains("--passphrase-file"), "{err}");
 }
+
+#[test]
+fn wipe_needs_yes_then_destroys_the_vault_without_the_passphrase() {
+    let cli = Cli::new();
+    cli.ok(&["init"]);
+    cli.add(&["note", "add", "--title", "CanaryCliWipe", "--body", "b"]);
+    let err = cli.fails(&["wipe"], None);
+    assert!(err.contains("--yes"), "{err}");
+    assert!(cli.vault().join("keyring.age").exists(), "a wipe without --yes changes nothing");
+    let out = cli.run_with(&["wipe", "--yes", "--json"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["key_files"], 2, "{report}");
+    assert_eq!(report["folder_removed"], true, "{report}");
+    assert!(!cli.vault().exists());
+    let err = cli.fails(&["note", "list"], Some(PASS));
+    assert!(err.contains("No vault"), "{err}");
+    let err = cli.fails(&["wipe", "--yes"], None);
+    assert!(err.contains("No vault"), "{err}");
+}

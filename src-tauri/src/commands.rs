@@ -160,6 +160,28 @@ pub async fn lock_vault(state: State<'_>) -> IpcResult<()> {
     .await
 }
 
+/// Panic wipe: destroys the vault's key files first, then its files, without the passphrase.
+/// An unlocked vault is wiped through its own handle, so its keys and records leave memory
+/// (zeroized) as its files go; any sync stops first.
+#[tauri::command]
+pub async fn wipe_vault(state: State<'_>) -> IpcResult<()> {
+    state.sync.stop().await;
+    state.sync.forget();
+    let (slot, dir) = (state.vault.clone(), state.dir.clone());
+    blocking(move || wipe_in(&slot, &dir)).await
+}
+
+/// What `wipe_vault` does once sync has stopped: the open vault in `slot` wipes itself (and
+/// leaves the slot empty), or, when locked, the folder `dir` is wiped.
+pub(crate) fn wipe_in(slot: &std::sync::Mutex<Option<Vault>>, dir: &std::path::Path) -> IpcResult<()> {
+    let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    match taken {
+        Some(v) => v.wipe()?,
+        None => carenet::vault::wipe(dir)?,
+    };
+    Ok(())
+}
+
 /// Re-wraps the keyring under a new passphrase.
 #[tauri::command]
 pub async fn change_passphrase(state: State<'_>, current: String, new: String) -> IpcResult<()> {

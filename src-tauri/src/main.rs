@@ -75,6 +75,7 @@ fn main() {
             commands::create_vault,
             commands::unlock_vault,
             commands::lock_vault,
+            commands::wipe_vault,
             commands::change_passphrase,
             commands::list_page,
             commands::search_page,

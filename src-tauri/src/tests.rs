@@ -200,3 +200,27 @@ fn a_sparse_reprisal_from_the_window_takes_the_core_defaults() {
     let Record::Reprisal(core) = core else { panic!("not a reprisal") };
     assert_eq!(*core, ReprisalRecord { title: "Travel ban".into(), ..Default::default() });
 }
+
+#[test]
+fn wipe_empties_the_slot_and_the_folder_whether_unlocked_or_locked() {
+    use carenet::{Note, SecretString, Vault, VaultOptions};
+    use std::sync::Mutex;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let pass = SecretString::from("correct horse battery staple".to_owned());
+    let mut v = Vault::create_with(&dir, &pass, &VaultOptions { work_factor: 10 }).unwrap();
+    v.add(&Note { title: "CanaryShellWipe".into(), body: "b".into(), tags: vec![] }).unwrap();
+    let slot = Mutex::new(Some(v));
+    crate::commands::wipe_in(&slot, &dir).unwrap();
+    assert!(slot.lock().unwrap().is_none(), "the keys left memory with the vault");
+    assert!(!dir.exists());
+    // Nothing left to wipe: a sentence with the core's code, and nothing changes.
+    let err = crate::commands::wipe_in(&slot, &dir).unwrap_err();
+    assert_eq!(err.code, "no_vault", "{}", err.message);
+
+    // Locked: the folder is wiped without the passphrase.
+    Vault::create_with(&dir, &pass, &VaultOptions { work_factor: 10 }).unwrap().lock().unwrap();
+    crate::commands::wipe_in(&slot, &dir).unwrap();
+    assert!(!dir.exists());
+    assert_eq!(Vault::status(&dir).unwrap(), carenet::LockStatus::NoVault);
+}

@@ -91,6 +91,14 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Run a headless, always-on courier or mailbox from a config file.
     Serve(sync::ServeArgs),
+    /// Panic wipe: destroy the vault's keys, then its files, at once and without the passphrase.
+    /// Nothing in it can be read again, by anyone. It cannot reach copies made before (backups,
+    /// exports, other members' devices, a disk image).
+    Wipe {
+        /// Required: wiping cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `passphrase` subcommands.
@@ -223,6 +231,35 @@ pub fn run(cli: &Cli) -> Result<()> {
             let device = vault.device_id();
             vault.lock()?;
             print::done(cli.json, &format!("Vault created in {}.", dir.display()), &device, "device");
+            Ok(())
+        }
+        Command::Wipe { yes } => {
+            if !yes {
+                return Err(Error::invalid(format!(
+                    "Wiping destroys the vault in {} for good, and cannot be undone. Run `carenet wipe --yes` to do it.",
+                    dir.display()
+                )));
+            }
+            let open_elsewhere = Vault::status(&dir)? == LockStatus::OpenElsewhere;
+            let wiped = carenet::vault::wipe(&dir)?;
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "vault": dir.display().to_string(), "key_files": wiped.key_files,
+                        "other_files": wiped.other_files, "folder_removed": wiped.folder_removed,
+                        "open_elsewhere": open_elsewhere })
+                );
+            } else {
+                println!(
+                    "Wiped {}: {} key file(s) destroyed, {} other file(s) removed. Nothing in this vault can be read again.",
+                    dir.display(),
+                    wiped.key_files,
+                    wiped.other_files
+                );
+                if open_elsewhere {
+                    println!("Another Carenet process had this vault open: it holds the keys in memory until it locks or quits. Close it now.");
+                }
+            }
             Ok(())
         }
         Command::LockStatus => {

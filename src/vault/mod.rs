@@ -15,6 +15,7 @@ mod spaces;
 mod sync_items;
 mod tombstones;
 mod tree;
+mod wipe;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -28,6 +29,7 @@ pub use spaces::{MemberInfo, SpaceSummary};
 pub use sync_items::{IngestReport, MAX_BATCH_ITEMS};
 pub use tombstones::DeleteScope;
 pub use tree::TreeNode;
+pub use wipe::{wipe, Wiped};
 
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
