@@ -28,6 +28,8 @@ export const api = {
   create: (passphrase: string) => call<null>("create_vault", { passphrase }),
   unlock: (passphrase: string) => call<null>("unlock_vault", { passphrase }),
   lock: () => call<null>("lock_vault"),
+  /** The panic wipe: destroys the vault's keys, then its files; no passphrase (locks first if open). */
+  wipe: () => call<null>("wipe_vault"),
   changePassphrase: (current: string, next: string) => call<null>("change_passphrase", { current, new: next }),
   /** `count` rows of the list from `offset`, newest first, and the list's length; `exclude`
    *  leaves one record out (the contact being edited, in its own alert picker). */

@@ -40,7 +40,7 @@ afterEach(() => {
 describe("Welcome", () => {
   it("refuses two different passphrases before calling the shell", async () => {
     shell({});
-    render(Welcome, { props: { vault: "no-vault", onunlocked: () => {}, onretry: () => {} } });
+    render(Welcome, { props: { vault: "no-vault", onunlocked: () => {}, onretry: () => {}, onwiped: () => {} } });
     await fireEvent.input(screen.getByLabelText("Passphrase"), { target: { value: "correct horse battery" } });
     await fireEvent.input(screen.getByLabelText("Type the passphrase again"), { target: { value: "correct horse battery!" } });
     await fireEvent.click(screen.getByRole("button", { name: "Create vault" }));
@@ -51,7 +51,7 @@ describe("Welcome", () => {
   it("shows a wrong passphrase as a sentence, clears the field, and stays locked", async () => {
     shell({ unlock_vault: () => { throw { code: "wrong_passphrase", message: "Wrong passphrase. Nothing was changed; try again." }; } });
     let unlocked = false;
-    render(Welcome, { props: { vault: "locked", onunlocked: () => (unlocked = true), onretry: () => {} } });
+    render(Welcome, { props: { vault: "locked", onunlocked: () => (unlocked = true), onretry: () => {}, onwiped: () => {} } });
     const field = screen.getByLabelText("Passphrase") as HTMLInputElement;
     await fireEvent.input(field, { target: { value: "not the one" } });
     await fireEvent.click(screen.getByRole("button", { name: "Unlock" }));
@@ -64,7 +64,7 @@ describe("Welcome", () => {
   it("unlocks with the passphrase typed", async () => {
     shell({ unlock_vault: () => null });
     let unlocked = false;
-    render(Welcome, { props: { vault: "locked", onunlocked: () => (unlocked = true), onretry: () => {} } });
+    render(Welcome, { props: { vault: "locked", onunlocked: () => (unlocked = true), onretry: () => {}, onwiped: () => {} } });
     await fireEvent.input(screen.getByLabelText("Passphrase"), { target: { value: "the right one" } });
     await fireEvent.click(screen.getByRole("button", { name: "Unlock" }));
     await waitFor(() => expect(unlocked).toBe(true));
