@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CTRL, Session, sleep } from "./webdriver.mjs";
-import { reporter, scanForCanaries } from "./report.mjs";
+import { reporter, scanForCanaries, vaultFiles } from "./report.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
 const artifacts = resolve(process.argv[3] || "target/e2e-artifacts");
@@ -190,9 +190,38 @@ async function run(s) {
 const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
   stdio: ["ignore", "inherit", "inherit"],
 });
+const base = `http://127.0.0.1:${port}`;
 let failed = false;
+
+/** One launch of the app, driven by `work`; a failure is reported with a screenshot. */
+async function launch(work) {
+  const s = await Session.create(base, app);
+  try {
+    await work(s);
+  } catch (e) {
+    failed = true;
+    console.error(`FAIL ${e.message}`);
+    await shot(s, "failure").catch(() => {});
+  } finally {
+    await s.close().catch(() => {});
+  }
+}
+
+// 9. The panic wipe, in a second launch (after the scan below, which checks the vault it
+// destroys): from the unlock screen, without the passphrase, two presses.
+async function wipeRun(s) {
+  await s.waitFor("#passphrase", "the unlock screen after a restart");
+  await s.click(".wipe > button.danger");
+  await s.waitFor(".wipe-panel", "the wipe confirmation");
+  await shot(s, "11-wipe-confirm");
+  await s.click(".wipe-panel button.danger");
+  await s.waitFor("#confirm", "the create screen after the wipe");
+  await shot(s, "12-after-wipe");
+  step("the panic wipe from the unlock screen leads to the create screen", true);
+}
+
+let clean = false;
 try {
-  const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
       await fetch(`${base}/status`);
@@ -202,15 +231,21 @@ try {
       await sleep(100);
     }
   }
-  const s = await Session.create(base, app);
-  try {
-    await run(s);
-  } catch (e) {
-    failed = true;
-    console.error(`FAIL ${e.message}`);
-    await shot(s, "failure").catch(() => {});
-  } finally {
-    await s.close().catch(() => {});
+  await launch(run);
+  await sleep(1000);
+  const { count, found } = scanForCanaries(home, [PASS, ...Object.values(CANARY)]);
+  clean = found.length === 0 && count > 0;
+  results.push({ name: "no canary at rest", ok: clean });
+  console.log(`${clean ? "ok  " : "FAIL"} no canary in any of the ${count} files under the throw-away HOME`);
+  for (const f of found) console.error(`  canary found: ${f}`);
+  if (!failed) {
+    await launch(wipeRun);
+    await sleep(500);
+    const left = [...vaultFiles(home)];
+    const gone = !failed && left.length === 0;
+    results.push({ name: "no key file or database left after the wipe", ok: gone });
+    console.log(`${gone ? "ok  " : "FAIL"} no key file or database left under the throw-away HOME after the wipe${left.length ? ` (${left.join(", ")})` : ""}`);
+    failed = failed || !gone;
   }
 } catch (e) {
   failed = true;
@@ -219,12 +254,6 @@ try {
   driver.kill();
 }
 
-await sleep(1000);
-const { count, found } = scanForCanaries(home, [PASS, ...Object.values(CANARY)]);
-const clean = found.length === 0 && count > 0;
-results.push({ name: "no canary at rest", ok: clean });
-console.log(`${clean ? "ok  " : "FAIL"} no canary in any of the ${count} files under the throw-away HOME`);
-for (const f of found) console.error(`  canary found: ${f}`);
 const passed = results.filter((r) => r.ok).length;
 const failures = results.filter((r) => !r.ok).length + (failed && results.every((r) => r.ok) ? 1 : 0);
 console.log(`e2e: ${passed} passed, ${failures} failed; screenshots in ${artifacts}`);

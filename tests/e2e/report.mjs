@@ -43,3 +43,12 @@ export function scanForCanaries(home, canaries) {
   }
   return { count, found };
 }
+
+/** Every key file or database file of a vault under `home` (what a panic wipe must leave none of). */
+export function* vaultFiles(home) {
+  for (const f of files(home)) {
+    const name = f.split("/").pop();
+    if (/^\.?keyring\.age/.test(name) || /^vault\.db/.test(name)) yield f;
+  }
+}
+
