@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "unlock_vault",
     "lock_vault",
     "wipe_vault",
+    "unlock_guard",
+    "set_unlock_guard",
     "change_passphrase",
     "list_page",
     "search_page",

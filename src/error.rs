@@ -18,6 +18,9 @@ pub enum Error {
     /// The passphrase does not open the keyring.
     #[error("Wrong passphrase. Nothing was changed; try again.")]
     WrongPassphrase,
+    /// The wrong passphrase was the last one the user allowed: the vault wiped itself.
+    #[error("Too many wrong passphrases in a row ({0}): as chosen in the settings, this vault has wiped itself. Nothing in it can be read again.")]
+    WipedAfterFailures(u32),
     /// The passphrase offered for a new vault or a change is too weak to protect anything.
     #[error("The passphrase is too short: use at least {0} characters (a few unrelated words work well).")]
     WeakPassphrase(usize),
@@ -112,6 +115,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NoVault(_) => "no_vault",
+            Error::WipedAfterFailures(_) => "wiped_after_failures",
             Error::VaultExists(_) => "vault_exists",
             Error::WrongPassphrase => "wrong_passphrase",
             Error::WeakPassphrase(_) => "weak_passphrase",

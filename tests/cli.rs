@@ -262,3 +262,23 @@ fn wipe_needs_yes_then_destroys_the_vault_without_the_passphrase() {
     let err = cli.fails(&["wipe", "--yes"], None);
     assert!(err.contains("No vault"), "{err}");
 }
+
+#[test]
+fn passphrase_guard_wipes_after_the_chosen_number_of_wrong_passphrases() {
+    let cli = Cli::new();
+    cli.ok(&["init"]);
+    let set = cli.json(&["passphrase", "guard", "--wipe-after", "3"]);
+    assert_eq!(set["wipe_after"], "3", "{set}");
+    let status = cli.json(&["lock-status"]);
+    assert_eq!(status["wipe_after"], 3, "{status}");
+    let err = cli.fails(&["passphrase", "guard", "--wipe-after", "1"], Some(PASS));
+    assert!(err.contains("3 to 99"), "{err}");
+    for _ in 0..2 {
+        let err = cli.fails(&["note", "list"], Some("wrong passphrase here"));
+        assert!(err.contains("Wrong passphrase"), "{err}");
+    }
+    let err = cli.fails(&["note", "list"], Some("wrong passphrase here"));
+    assert!(err.contains("wiped itself"), "{err}");
+    assert!(!cli.vault().exists());
+}
+

@@ -105,3 +105,72 @@ fn a_vault_open_in_another_handle_is_wiped_all_the_same() {
     assert!(!dir.path().join("keyring.age").exists() && !dir.path().join("keyring.age.bak").exists());
     assert_no_vault(dir.path());
 }
+
+fn wrong(dir: &Path) -> Error {
+    expect_err(Vault::unlock(dir, &secret("not the passphrase at all")), "a wrong passphrase")
+}
+
+#[test]
+fn wrong_passphrases_never_wipe_unless_chosen() {
+    let (dir, vault) = new_vault();
+    lock(vault);
+    assert_eq!(Vault::wipe_after(dir.path()), None, "off by default");
+    for _ in 0..6 {
+        assert!(matches!(wrong(dir.path()), Error::WrongPassphrase));
+    }
+    assert!(!dir.path().join(carenet::vault::GUARD_FILE).exists());
+    lock(unlock(dir.path()));
+}
+
+#[test]
+fn the_chosen_number_of_wrong_passphrases_in_a_row_wipes_and_a_right_one_starts_again() {
+    let (dir, mut vault) = new_vault();
+    vault.add(&note("CanaryGuard")).expect("add");
+    vault.set_wipe_after(Some(3)).expect("set");
+    lock(vault);
+    assert_eq!(Vault::wipe_after(dir.path()), Some(3));
+    assert!(matches!(wrong(dir.path()), Error::WrongPassphrase));
+    assert!(matches!(wrong(dir.path()), Error::WrongPassphrase));
+    // The right one sets the count back to zero: two more wrong ones do not wipe.
+    let vault = unlock(dir.path());
+    assert_eq!(vault.len(), 1);
+    lock(vault);
+    assert!(matches!(wrong(dir.path()), Error::WrongPassphrase));
+    assert!(matches!(wrong(dir.path()), Error::WrongPassphrase));
+    assert!(dir.path().join("keyring.age").exists());
+    let e = wrong(dir.path());
+    assert!(matches!(e, Error::WipedAfterFailures(3)), "{e}");
+    assert_eq!(e.code(), "wiped_after_failures");
+    assert!(!dir.path().exists(), "the folder is gone, guard file included");
+    assert_no_vault(dir.path());
+}
+
+#[test]
+fn limits_outside_the_range_are_refused_and_off_removes_the_file() {
+    let (dir, mut vault) = new_vault();
+    for n in [0, 1, 2, 100] {
+        let e = expect_err(vault.set_wipe_after(Some(n)), "an out-of-range limit");
+        assert_eq!(e.code(), "invalid_input", "{e}");
+        assert_eq!(Vault::wipe_after(dir.path()), None, "nothing changed for {n}");
+    }
+    vault.set_wipe_after(Some(99)).expect("set");
+    assert_eq!(Vault::wipe_after(dir.path()), Some(99));
+    vault.set_wipe_after(None).expect("off");
+    assert!(!dir.path().join(carenet::vault::GUARD_FILE).exists());
+    vault.set_wipe_after(None).expect("off twice is fine");
+    lock(vault);
+}
+
+#[test]
+fn a_damaged_guard_file_counts_as_the_strictest_limit() {
+    let (dir, mut vault) = new_vault();
+    vault.set_wipe_after(Some(50)).expect("set");
+    lock(vault);
+    std::fs::write(dir.path().join(carenet::vault::GUARD_FILE), "limit 1000\n").expect("damage it");
+    assert_eq!(Vault::wipe_after(dir.path()), Some(carenet::vault::MIN_GUARD));
+    for _ in 1..carenet::vault::MIN_GUARD {
+        assert!(matches!(wrong(dir.path()), Error::WrongPassphrase));
+    }
+    assert!(matches!(wrong(dir.path()), Error::WipedAfterFailures(_)));
+    assert!(!dir.path().exists());
+}

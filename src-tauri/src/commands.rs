@@ -182,6 +182,18 @@ pub(crate) fn wipe_in(slot: &std::sync::Mutex<Option<Vault>>, dir: &std::path::P
     Ok(())
 }
 
+/// The number of wrong passphrases in a row after which the vault wipes itself, if set.
+#[tauri::command]
+pub async fn unlock_guard(state: State<'_>) -> IpcResult<Option<u32>> {
+    Ok(Vault::wipe_after(&state.dir))
+}
+
+/// Sets (3 to 99) or removes (`null`) the wipe after that many wrong passphrases in a row.
+#[tauri::command]
+pub async fn set_unlock_guard(state: State<'_>, limit: Option<u32>) -> IpcResult<()> {
+    with_vault(state, move |v| Ok(v.set_wipe_after(limit)?)).await
+}
+
 /// Re-wraps the keyring under a new passphrase.
 #[tauri::command]
 pub async fn change_passphrase(state: State<'_>, current: String, new: String) -> IpcResult<()> {

@@ -76,6 +76,8 @@ fn main() {
             commands::unlock_vault,
             commands::lock_vault,
             commands::wipe_vault,
+            commands::unlock_guard,
+            commands::set_unlock_guard,
             commands::change_passphrase,
             commands::list_page,
             commands::search_page,

@@ -104,6 +104,17 @@ pub enum Command {
 /// `passphrase` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum PassphraseCmd {
+    /// Wipe the vault after N wrong passphrases in a row on this device (3 to 99), or --off.
+    /// It stops guessing through Carenet, not on a copy of the folder; the setting is stored
+    /// in clear next to the vault.
+    Guard {
+        /// Wipe after this many wrong passphrases in a row.
+        #[arg(long, value_name = "N", conflicts_with = "off", required_unless_present = "off")]
+        wipe_after: Option<u32>,
+        /// Never wipe after wrong passphrases (the default).
+        #[arg(long)]
+        off: bool,
+    },
     /// Change the passphrase (records are not re-encrypted; only the key file is re-wrapped).
     Change {
         /// Read the new passphrase from this file.
@@ -264,8 +275,12 @@ pub fn run(cli: &Cli) -> Result<()> {
         }
         Command::LockStatus => {
             let status = Vault::status(&dir)?;
+            let guard = if status == LockStatus::NoVault { None } else { Vault::wipe_after(&dir) };
             if cli.json {
-                println!("{}", serde_json::json!({ "vault": dir.display().to_string(), "status": status }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "vault": dir.display().to_string(), "status": status, "wipe_after": guard })
+                );
             } else {
                 let words = match status {
                     LockStatus::NoVault => "no vault here",
@@ -273,7 +288,28 @@ pub fn run(cli: &Cli) -> Result<()> {
                     LockStatus::OpenElsewhere => "open in another Carenet process",
                 };
                 println!("{}: {words}", dir.display());
+                if let Some(n) = guard {
+                    println!("wipes itself after {n} wrong passphrases in a row");
+                }
             }
+            Ok(())
+        }
+        Command::Passphrase { cmd: PassphraseCmd::Guard { wipe_after, off } } => {
+            let mut vault = Vault::unlock(&dir, &passphrase(cli, false).read()?)?;
+            let limit = if *off { None } else { *wipe_after };
+            let set = vault.set_wipe_after(limit);
+            vault.lock()?;
+            set?;
+            let sentence = match limit {
+                Some(n) => format!("This vault now wipes itself after {n} wrong passphrases in a row."),
+                None => "This vault never wipes itself after wrong passphrases.".to_owned(),
+            };
+            print::done(
+                cli.json,
+                &sentence,
+                &limit.map(|n| n.to_string()).unwrap_or_else(|| "off".into()),
+                "wipe_after",
+            );
             Ok(())
         }
         Command::Passphrase { cmd: PassphraseCmd::Change { new_passphrase_file } } => {

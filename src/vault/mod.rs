@@ -8,6 +8,7 @@
 //! Must never: write a plaintext byte to the folder, or change anything when unlock fails.
 
 mod card;
+mod guard;
 mod journal;
 mod records;
 mod snapshot;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use age::secrecy::SecretString;
 
 pub use card::DEFAULT_CARD_NAME;
+pub use guard::{GUARD_FILE, MAX_GUARD, MIN_GUARD};
 pub use records::Draft;
 pub use spaces::{MemberInfo, SpaceSummary};
 pub use sync_items::{IngestReport, MAX_BATCH_ITEMS};
@@ -181,7 +183,13 @@ impl Vault {
         let db = dir.join(DB_FILE);
         // Refuse a newer or damaged database before the slow key derivation.
         crate::store::check_header(&db)?;
-        let keys = files.read(passphrase)?;
+        let keys = match files.read(passphrase) {
+            Ok(keys) => keys,
+            // Counted when the user chose a wipe after N wrong passphrases (`guard.rs`).
+            Err(Error::WrongPassphrase) => return Err(guard::count_wrong_passphrase(dir, lock)),
+            Err(e) => return Err(e),
+        };
+        guard::reset(dir);
         let store = Store::open(&db)?;
         let mut vault = Self::assemble(dir, lock, keys, store);
         vault.load_all()?;

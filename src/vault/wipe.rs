@@ -25,7 +25,7 @@ use crate::store::DB_FILE;
 pub struct Wiped {
     /// Key files overwritten and removed (the two copies, and any copy a crash left half written).
     pub key_files: usize,
-    /// Other vault files removed (database, its WAL and index, the lock file).
+    /// Other vault files removed (database, its WAL and index, the lock file, the unlock guard).
     pub other_files: usize,
     /// Whether the folder itself was removed (it is kept when something else is in it).
     pub folder_removed: bool,
@@ -42,7 +42,10 @@ fn is_key_file(name: &str) -> bool {
 
 /// Whether `name` is another file a vault keeps in its folder.
 fn is_vault_file(name: &str) -> bool {
-    name == LOCK_FILE || name == DB_FILE || ["-wal", "-shm", "-journal"].iter().any(|s| name == format!("{DB_FILE}{s}"))
+    name == LOCK_FILE
+        || name == super::guard::GUARD_FILE
+        || name == DB_FILE
+        || ["-wal", "-shm", "-journal"].iter().any(|s| name == format!("{DB_FILE}{s}"))
 }
 
 /// Overwrites a file with random bytes of its length, syncs it, and removes it.
