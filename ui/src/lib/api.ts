@@ -48,6 +48,10 @@ export const api = {
       vocabularies = null;
       throw e;
     })),
+  /** How many wrong passphrases in a row wipe the vault on this device, or null when off. */
+  unlockGuard: () => call<number | null>("unlock_guard"),
+  /** Sets that number (null = off, else 3 to 99; the shell refuses anything else); only while unlocked. */
+  setUnlockGuard: (limit: number | null) => call<null>("set_unlock_guard", { limit }),
   loadSettings: () => call<Settings>("load_settings"),
   saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
   /** Tells the shell the first screen is drawn (it prints the start-up time only for the bench). */

@@ -76,6 +76,7 @@ const errorKeys: Record<string, Key> = {
   sync_local: "err.sync_local",
   sync_storage: "err.sync_storage",
   sync_peer_storage: "err.sync_peer_storage",
+  wiped_after_failures: "err.wiped_after_failures",
 };
 
 /** An error as a sentence the user can act on, in their language. */

@@ -171,6 +171,7 @@ describe("App after a wipe", () => {
       load_settings: () => ({ language: "en", auto_lock_minutes: 5 }),
       startup_drawn: () => null,
       list_page: (a) => pageOf([], a),
+      unlock_guard: () => null, // Settings shows the wipe after wrong passphrases (off)
       // The shell locks the vault itself before wiping it.
       wipe_vault: () => { state = "no-vault"; return null; },
     });
