@@ -281,4 +281,3 @@ fn passphrase_guard_wipes_after_the_chosen_number_of_wrong_passphrases() {
     assert!(err.contains("wiped itself"), "{err}");
     assert!(!cli.vault().exists());
 }
-
