@@ -1,6 +1,7 @@
 //! Benchmarks of the vault's side of sync: a member vault ingesting a space of 1,000 notes with 5
-//! changes each (cold, into an empty vault), the same batch again (every item a duplicate), and
-//! writing then reading a USB bundle of it. The network engineer's benches measure the wire;
+//! changes each (cold, into an empty vault), the same batch again (every item a duplicate),
+//! stowing that space for travel and bringing it back, and writing then reading a USB bundle of
+//! it. The network engineer's benches measure the wire;
 //! these measure what `Vault::ingest` and bundles cost on their own. Numbers: bench/README.md.
 //!
 //! Under `cargo test --all-targets` (no `--bench` argument) it runs once on 50 notes, so that
@@ -89,6 +90,41 @@ fn main() {
     let items = a.items(space, &ids).expect("items");
     c.bench_function("ingest_all_duplicates", |bch| {
         bch.iter(|| black_box(warm.ingest(space, items.clone()).expect("ingest")))
+    });
+    // Travel mode: stowing the space on a member holding all of it (confirmed as a finished sync
+    // confirms it), and bringing it back (its items ingested again into the stowed vault).
+    let mut stowed_member = |n: &mut usize, stow: bool| {
+        *n += 1;
+        let mut b = member(root.path(), &mut a, space, *n);
+        b.ingest(space, items.clone()).expect("ingest");
+        let held = b.item_ids(space).expect("ids").into_iter().collect();
+        assert!(b.note_peer_holds(&[9; 32], space, &held).expect("confirm"));
+        if stow {
+            b.stow_space(&space).expect("stow");
+            b.bring_back(&space).expect("bring back");
+        }
+        b
+    };
+    c.bench_function("stow_space", |bch| {
+        bch.iter_batched(
+            || stowed_member(&mut n, false),
+            |mut b| {
+                black_box(b.stow_space(&space).expect("stow"));
+                b
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    c.bench_function("bring_back_ingest", |bch| {
+        bch.iter_batched(
+            || stowed_member(&mut n, true),
+            |mut b| {
+                black_box(b.ingest(space, items.clone()).expect("ingest"));
+                assert!(!b.spaces()[0].stowed, "back once every item is in");
+                b
+            },
+            BatchSize::PerIteration,
+        )
     });
     let recipient: age::x25519::Recipient =
         warm.member_card("B").expect("card").0.recipient.parse().expect("recipient");

@@ -108,6 +108,9 @@ pub enum Error {
     /// The space is not held on this device.
     #[error("This device does not hold space {0}. List your spaces with `carenet space list`.")]
     UnknownSpace(String),
+    /// Travel mode: no completed sync confirmed that another device holds all of the space.
+    #[error("No other device is confirmed to hold everything of space {0} held here, so nothing was removed. Sync it with another member (a sync that finishes, not a live connection) right before stowing it; anything added since that sync must reach a peer first.")]
+    NotHeldElsewhere(String),
 }
 
 impl Error {
@@ -137,6 +140,7 @@ impl Error {
             Error::SyncRefused(r) => r.code(),
             Error::Bundle(b) => b.code(),
             Error::UnknownSpace(_) => "unknown_space",
+            Error::NotHeldElsewhere(_) => "not_held_elsewhere",
         }
     }
 

@@ -137,3 +137,49 @@ fn three_carenet_processes_sync_by_ticket_and_through_a_courier() {
     let err: Value = serde_json::from_slice(last_line(&String::from_utf8_lossy(&out.stderr)).as_bytes()).unwrap();
     assert_eq!(err["error"]["code"], "sync_ticket");
 }
+
+#[test]
+fn travel_mode_stows_a_space_after_a_sync_and_a_sync_brings_it_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for v in ["a", "b"] {
+        ok(d, v, &["init"]);
+    }
+    let space = last_line(&ok(d, "a", &["space", "create", "Trip network"]));
+    let card_b = last_line(&ok(d, "b", &["id", "--name", "Bea"]));
+    let invite = last_line(&ok(d, "a", &["space", "invite", &space, "--member", &card_b]));
+    ok(d, "b", &["space", "join", &invite]);
+    ok(d, "a", &["note", "add", "--title", "Travel canary 0c9e", "--space", &space]);
+    ok(d, "a", &["note", "add", "--title", "Kept at home"]);
+
+    // Refused without --yes, and before any sync (a typed error, nothing removed).
+    assert!(!run(d, "a", &["space", "stow", &space]).status.success());
+    let out = run(d, "a", &["space", "stow", &space, "--yes", "--json"]);
+    assert!(!out.status.success());
+    let err: Value = serde_json::from_slice(last_line(&String::from_utf8_lossy(&out.stderr)).as_bytes()).unwrap();
+    assert_eq!(err["error"]["code"], "not_held_elsewhere");
+    assert!(ok(d, "a", &["space", "travel", &space]).starts_with("Not yet"));
+    assert!(titles(d, "a").contains(&"Travel canary 0c9e".to_owned()));
+
+    // B syncs with A's listener; once that sync returned, A may stow (the listener kept the
+    // confirmation before it answered, so killing it right away loses nothing).
+    let (a_listening, ticket_a) = listen(d, "a");
+    ok(d, "b", &["sync", "--peer", &ticket_a]);
+    stop(a_listening);
+    let status = json(d, "a", &["space", "travel", &space]);
+    assert_eq!(status["can_stow"], true, "{status}");
+    let stowed = ok(d, "a", &["space", "stow", &space, "--yes"]);
+    assert!(stowed.starts_with("Stowed: 1 record removed"), "{stowed}");
+    assert!(stowed.contains("Not covered"), "the limits are printed: {stowed}");
+    assert_eq!(titles(d, "a"), vec!["Kept at home".to_owned()]);
+    assert!(ok(d, "a", &["space", "list"]).contains("(stowed)"));
+
+    // Brought back: the next sync restores it.
+    ok(d, "a", &["space", "bring-back", &space]);
+    let (b_listening, ticket_b) = listen(d, "b");
+    ok(d, "a", &["sync", "--peer", &ticket_b]);
+    stop(b_listening);
+    assert!(titles(d, "a").contains(&"Travel canary 0c9e".to_owned()));
+    let status = json(d, "a", &["space", "travel", &space]);
+    assert!(status.get("stowed").is_none(), "{status}");
+}

@@ -63,6 +63,8 @@ pub struct SpaceView {
     pub carried: bool,
     /// Records of the space held here.
     pub records: u32,
+    /// True while its records are stowed for travel (removed from this device).
+    pub stowed: bool,
 }
 
 /// A member of a space.
@@ -156,6 +158,30 @@ pub struct SyncResult {
     pub sent_items: u64,
 }
 
+/// Travel mode for one space: whether it can be stowed (its records removed from this device
+/// because another device is confirmed to hold all of them), or is stowed.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, PartialEq)]
+pub struct TravelView {
+    /// The device a finished sync last confirmed holding all of the space (hex).
+    pub held_by: Option<String>,
+    /// That device's display name, when this device can read it.
+    pub held_by_name: Option<String>,
+    /// When that sync ended, ms since the epoch.
+    #[ts(type = "number | null")]
+    pub held_at_ms: Option<i64>,
+    /// True when nothing was added here since: stowing is possible now.
+    pub can_stow: bool,
+    /// True while the space's records are removed from this device.
+    pub stowed: bool,
+    /// When it was stowed, ms since the epoch.
+    #[ts(type = "number | null")]
+    pub stowed_at_ms: Option<i64>,
+    /// Records removed by stowing.
+    pub stowed_records: u32,
+    /// True once the user asked for it back: the next sync with a member restores it.
+    pub returning: bool,
+}
+
 /// Every type of this module, for bindings.ts.
 #[cfg(test)]
 pub fn declarations() -> Vec<String> {
@@ -165,6 +191,7 @@ pub fn declarations() -> Vec<String> {
         MemberCardView::decl(),
         Role::decl(),
         SpaceView::decl(),
+        TravelView::decl(),
         MemberView::decl(),
         SyncMode::decl(),
         PeerSeen::decl(),

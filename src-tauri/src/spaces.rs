@@ -11,7 +11,7 @@ use carenet::Vault;
 
 use crate::commands::{page, page_size, summary, with_vault, State};
 use crate::ipc::{IpcError, IpcResult, Page, QueryInput};
-use crate::ipc_spaces::{MemberCardView, MemberView, Role, Shown, SpaceView};
+use crate::ipc_spaces::{MemberCardView, MemberView, Role, Shown, SpaceView, TravelView};
 
 /// Longest space or display name accepted across IPC, in characters.
 pub const MAX_NAME: usize = 100;
@@ -105,6 +105,7 @@ pub fn list(v: &Vault) -> Vec<SpaceView> {
             members: s.members as u32,
             carried: s.carried,
             records: s.records as u32,
+            stowed: s.stowed,
         })
         .collect()
 }
@@ -146,6 +147,57 @@ pub fn share_candidates_of(v: &Vault, query: &QueryInput, offset: u32, count: u3
     let q = carenet::Query { limit: 0, ..crate::commands::query(query)? };
     let (rows, total) = v.list_page(&q, |s| v.space_of(&s.id).is_none(), offset as usize, count);
     page(&rows, offset, total, |s| summary(s, None))
+}
+
+/// Travel mode of a space, with the confirming device's name when it can be read.
+pub fn travel(v: &Vault, space: &str) -> IpcResult<TravelView> {
+    let space = space_id(space)?;
+    let t = v.travel_status(&space)?;
+    let held_by_name = t
+        .held_by
+        .as_ref()
+        .and_then(|hex| v.space_members(&space).ok()?.into_iter().find(|m| hex::encode(m.device) == *hex)?.name);
+    Ok(TravelView {
+        held_by: t.held_by,
+        held_by_name,
+        held_at_ms: t.held_at_ms,
+        can_stow: t.can_stow,
+        stowed: t.stowed.is_some(),
+        stowed_at_ms: t.stowed.as_ref().map(|s| s.at_ms),
+        stowed_records: t.stowed.as_ref().map_or(0, |s| s.records as u32),
+        returning: t.stowed.as_ref().is_some_and(|s| s.returning),
+    })
+}
+
+/// Removes a space's records from this device (refused unless a finished sync confirmed
+/// another device holds all of them); returns the new travel state.
+pub fn stow(v: &mut Vault, space: &str) -> IpcResult<TravelView> {
+    v.stow_space(&space_id(space)?)?;
+    travel(v, space)
+}
+
+/// Lets the next sync with a member bring a stowed space back.
+pub fn bring_back(v: &mut Vault, space: &str) -> IpcResult<TravelView> {
+    v.bring_back(&space_id(space)?)?;
+    travel(v, space)
+}
+
+/// Travel mode of a space.
+#[tauri::command]
+pub async fn space_travel(state: State<'_>, space: String) -> IpcResult<TravelView> {
+    with_vault(state, move |v| travel(v, &space)).await
+}
+
+/// Stows a space for travel.
+#[tauri::command]
+pub async fn stow_space(state: State<'_>, space: String) -> IpcResult<TravelView> {
+    with_vault(state, move |v| stow(v, &space)).await
+}
+
+/// Asks for a stowed space back at the next sync.
+#[tauri::command]
+pub async fn bring_back_space(state: State<'_>, space: String) -> IpcResult<TravelView> {
+    with_vault(state, move |v| bring_back(v, &space)).await
 }
 
 /// This device's member card (text and QR) under the name others will see.

@@ -51,6 +51,14 @@ impl SyncHost for AppHost {
     fn change_counter(&self) -> u64 {
         self.with(|v| Ok(v.change_count())).unwrap_or(0)
     }
+    fn peer_holds(
+        &mut self,
+        peer: &[u8; 32],
+        space: SpaceId,
+        held: &std::collections::HashSet<ItemId>,
+    ) -> carenet::Result<()> {
+        self.with(|v| SyncHost::peer_holds(v, peer, space, held))
+    }
 }
 
 #[derive(Default)]

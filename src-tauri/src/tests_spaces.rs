@@ -203,3 +203,35 @@ async fn sync_refuses_bad_input_and_a_locked_vault() {
     assert_eq!(s.listen().await.unwrap_err().code, "vault_locked");
     assert_eq!(s.status().mode, SyncMode::Idle);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn travel_mode_stows_a_space_after_a_sync_through_the_window_and_brings_it_back() {
+    let ((_da, a), (_db, b)) = (vault(), vault());
+    let space = space_of_two(&a, &b);
+    let sid = spaces::space_id(&space).unwrap();
+    let trip = on(&a, |v| v.add_to_space(&sid, &note("Trip contacts")).unwrap());
+    let before = on(&a, |v| spaces::travel(v, &space).unwrap());
+    assert!(!before.can_stow && !before.stowed && before.held_by.is_none());
+    let err = on(&a, |v| spaces::stow(v, &space)).unwrap_err();
+    assert_eq!(err.code, "not_held_elsewhere", "{}", err.message);
+    assert!(err.message.ends_with('.'), "{}", err.message);
+
+    let (sa, sb) = (sync_of(&a), sync_of(&b));
+    let ticket = sa.listen().await.unwrap();
+    sb.with_ticket(&ticket.text).await.unwrap();
+    let ready = on(&a, |v| spaces::travel(v, &space).unwrap());
+    assert!(ready.can_stow, "{ready:?}");
+    assert_eq!(ready.held_by_name.as_deref(), Some("Bea"));
+    let stowed = on(&a, |v| spaces::stow(v, &space).unwrap());
+    assert!(stowed.stowed && !stowed.returning && stowed.stowed_records == 1, "{stowed:?}");
+    let listed = on(&a, |v| spaces::list(v));
+    assert!(listed[0].stowed && listed[0].records == 0);
+    assert!(on(&a, |v| v.get::<Note>(&trip).is_err()));
+
+    let back = on(&a, |v| spaces::bring_back(v, &space).unwrap());
+    assert!(back.returning);
+    sb.with_ticket(&ticket.text).await.unwrap();
+    assert_eq!(on(&a, |v| v.get::<Note>(&trip).unwrap().value.title), "Trip contacts");
+    assert!(!on(&a, |v| spaces::travel(v, &space).unwrap()).stowed);
+    sa.stop().await;
+}

@@ -85,6 +85,34 @@ pub enum SpaceCmd {
         /// The space id (32 hex digits).
         space: String,
     },
+    /// Travel mode: show whether a space can be stowed, or is stowed.
+    Travel {
+        /// Space id (or a unique prefix) or name.
+        space: String,
+    },
+    /// Travel mode: remove a space's records from this device, once a sync that finished has
+    /// confirmed another device holds all of them. The membership stays; `bring-back` and a
+    /// sync restore the records.
+    Stow {
+        /// Space id (or a unique prefix) or name.
+        space: String,
+        /// Confirm: the records leave this device until a member syncs them back.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Travel mode: let the next sync with a member bring a stowed space back.
+    BringBack {
+        /// Space id (or a unique prefix) or name.
+        space: String,
+    },
+}
+
+/// What travel mode does not cover, printed with every stow.
+pub const STOW_LIMITS: &str = "Not covered: the space's name and its members stay on this device (readable with your passphrase), and copies made before stowing (exports, backups, a disk image) are out of reach.";
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| "an unknown time".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 /// `bundle` subcommands.
@@ -208,12 +236,13 @@ pub fn space(cli: &Cli, vault: &mut Vault, cmd: &SpaceCmd) -> Result<()> {
                 for s in list {
                     let name = s.name.as_deref().unwrap_or("(carried: name not readable here)");
                     println!(
-                        "{}  {:<11}  epoch {}  {} members  {} records  {}",
+                        "{}  {:<11}  epoch {}  {} members  {} records{}  {}",
                         s.id,
                         role_word(s.role),
                         s.epoch,
                         s.members,
                         s.records,
+                        if s.stowed { " (stowed)" } else { "" },
                         name
                     );
                 }
@@ -284,6 +313,69 @@ pub fn space(cli: &Cli, vault: &mut Vault, cmd: &SpaceCmd) -> Result<()> {
                 .map_err(|_| Error::invalid("Give the full space id (32 hex digits)."))?;
             vault.carry(carenet::model::SpaceId(b))?;
             super::print::done(cli.json, "This device now carries the space's items.", space.trim(), "space");
+        }
+        SpaceCmd::Travel { space } => {
+            let space = vault.resolve_space(space)?;
+            let t = vault.travel_status(&space)?;
+            if cli.json {
+                println!("{}", serde_json::to_string(&t).unwrap_or_else(|_| "{}".into()));
+            } else {
+                match (&t.stowed, &t.held_by, t.held_at_ms) {
+                    (Some(s), _, _) => println!(
+                        "Stowed since {}: {} record{} removed from this device. {}",
+                        when(s.at_ms),
+                        s.records,
+                        if s.records == 1 { "" } else { "s" },
+                        if s.returning {
+                            "It comes back at the next sync with a member."
+                        } else {
+                            "Run `carenet space bring-back` and sync with a member to restore it."
+                        }
+                    ),
+                    (None, Some(peer), Some(at)) if t.can_stow => println!(
+                        "Can be stowed: device {} confirmed holding all of it at {}.",
+                        &peer[..16],
+                        when(at)
+                    ),
+                    (None, Some(peer), Some(at)) => println!(
+                        "Not yet: device {} confirmed holding it at {}, but items were added here since. Sync again first.",
+                        &peer[..16],
+                        when(at)
+                    ),
+                    _ => println!("Not yet: no sync has confirmed that another device holds all of it. Sync with a member first."),
+                }
+            }
+        }
+        SpaceCmd::Stow { space, yes } => {
+            let space = vault.resolve_space(space)?;
+            if !*yes {
+                return Err(Error::invalid(
+                    "Stowing removes the space's records from this device until a member syncs them back: add --yes to do it.",
+                ));
+            }
+            let s = vault.stow_space(&space)?;
+            if cli.json {
+                println!("{}", json!({ "space": space, "stowed": s }));
+            } else {
+                println!(
+                    "Stowed: {} record{} removed from this device; device {} holds them.",
+                    s.records,
+                    if s.records == 1 { "" } else { "s" },
+                    &hex::encode(s.peer)[..16]
+                );
+                println!("{STOW_LIMITS}");
+                println!("{space}");
+            }
+        }
+        SpaceCmd::BringBack { space } => {
+            let space = vault.resolve_space(space)?;
+            vault.bring_back(&space)?;
+            super::print::done(
+                cli.json,
+                "The space comes back at the next sync with a member (carenet sync --peer TICKET).",
+                &space.to_string(),
+                "space",
+            );
         }
     }
     Ok(())

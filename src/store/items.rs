@@ -74,6 +74,24 @@ impl Store {
         Ok(())
     }
 
+    /// Travel mode: erases the view and document rows of `records` and every sealed change of
+    /// `space`, and writes its settings row, in one durable transaction; then truncates the WAL
+    /// so that no copy of the erased ciphertext stays in it. Operations and `erased` rows stay.
+    pub fn stow_space(&mut self, space: &[u8; 16], records: &[RecordId], settings: &[u8]) -> Result<()> {
+        let tx = self.write_tx()?;
+        for r in records {
+            tx.prepare_cached("DELETE FROM records WHERE id = ?1")?.execute([&r.0[..]])?;
+            tx.prepare_cached("DELETE FROM docs WHERE id = ?1")?.execute([&r.0[..]])?;
+        }
+        tx.prepare_cached("DELETE FROM changes WHERE space = ?1")?.execute([&space[..]])?;
+        tx.prepare_cached(
+            "INSERT INTO spaces (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+        )?
+        .execute(params![&space[..], settings])?;
+        tx.commit()?;
+        self.checkpoint()
+    }
+
     /// The space of each record's most recent sealed change (records move between spaces by
     /// having their changes re-sealed).
     pub fn record_spaces(&self) -> Result<Vec<(RecordId, [u8; 16])>> {

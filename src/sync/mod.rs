@@ -38,6 +38,17 @@ pub trait SyncHost: Send + 'static {
     fn ingest(&mut self, space: SpaceId, items: Vec<Vec<u8>>) -> crate::Result<usize>;
     /// A number that changes whenever items are added here (polled by live connections).
     fn change_counter(&self) -> u64;
+    /// Called when a one-shot sync with `peer` ended normally: the peer holds every item of
+    /// `space` in `held` (what this side held when the sync began and what it received).
+    /// Travel mode keeps this as its confirmation; hosts without it ignore it.
+    fn peer_holds(
+        &mut self,
+        _peer: &[u8; 32],
+        _space: SpaceId,
+        _held: &std::collections::HashSet<ItemId>,
+    ) -> crate::Result<()> {
+        Ok(())
+    }
 }
 
 /// QUIC close codes: why a connection ended (sent to the peer, carried in errors).

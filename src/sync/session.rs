@@ -387,13 +387,33 @@ impl<H: SyncHost> Session<H> {
             Message::Bye => {
                 match self.side {
                     Side::Responder => {
+                        // Noted before the answer, so that the initiator's sync returns only
+                        // once this side has kept it.
+                        self.note_held().await;
                         self.bye_received = true;
                         self.outbox.push_back(Message::Bye);
                     }
-                    Side::Initiator { .. } if self.bye_sent => self.bye_received = true,
+                    Side::Initiator { .. } if self.bye_sent => {
+                        self.note_held().await;
+                        self.bye_received = true;
+                    }
                     Side::Initiator { .. } => return Err(SyncError::Protocol("a bye out of turn")),
                 }
                 Ok(())
+            }
+        }
+    }
+
+    /// A one-shot sync is over (`Bye` read after every request was answered): the peer holds
+    /// every item this side knows it holds, what it held when the sync began and what it
+    /// received. Travel mode keeps that (see `vault/travel.rs`); a failure to keep it is logged
+    /// and does not fail a sync that moved everything.
+    async fn note_held(&mut self) {
+        let peer = self.peer;
+        for space in self.shared.clone() {
+            let held = self.known.remove(&space).unwrap_or_default();
+            if let Err(e) = with_host(&self.host, move |h| h.peer_holds(&peer, space, &held)).await {
+                tracing::warn!(code = e.code(), "could not note that the peer holds a space");
             }
         }
     }

@@ -28,6 +28,10 @@ impl SyncHost for Vault {
     fn change_counter(&self) -> u64 {
         self.change_count()
     }
+
+    fn peer_holds(&mut self, peer: &[u8; 32], space: SpaceId, held: &std::collections::HashSet<ItemId>) -> Result<()> {
+        self.note_peer_holds(peer, space, held).map(|_| ())
+    }
 }
 
 /// The device's Ed25519 secret key (the iroh endpoint key), from the open vault.

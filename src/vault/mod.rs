@@ -15,6 +15,7 @@ mod snapshot;
 mod spaces;
 mod sync_items;
 mod tombstones;
+mod travel;
 mod tree;
 mod wipe;
 
@@ -30,6 +31,7 @@ pub use records::Draft;
 pub use spaces::{MemberInfo, SpaceSummary};
 pub use sync_items::{IngestReport, MAX_BATCH_ITEMS};
 pub use tombstones::DeleteScope;
+pub use travel::{Holder, Stowed, Travel, TravelStatus};
 pub use tree::TreeNode;
 pub use wipe::{wipe, Wiped};
 

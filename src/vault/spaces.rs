@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::records::{row_aad, OpenDoc};
+use super::travel::Travel;
 use super::Vault;
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
@@ -29,6 +30,8 @@ pub(crate) struct SpaceEntry {
     pub keys: BTreeMap<u32, SecretKey>,
     /// True when the user opted in to carry this space's items (a courier).
     pub carried: bool,
+    /// Travel mode: who was confirmed to hold the space, and whether it is stowed.
+    pub travel: Travel,
 }
 
 /// Every space this device holds, and where each record lives.
@@ -58,6 +61,8 @@ pub struct SpaceSummary {
     pub carried: bool,
     /// Records of the space held here.
     pub records: usize,
+    /// True while its records are stowed for travel (removed from this device).
+    pub stowed: bool,
 }
 
 /// A member as `carenet space members` shows it.
@@ -92,7 +97,7 @@ const SETTINGS_FORMAT: u8 = 1;
 
 impl SpaceEntry {
     fn new(carried: bool) -> Self {
-        SpaceEntry { ops: Vec::new(), state: None, keys: BTreeMap::new(), carried }
+        SpaceEntry { ops: Vec::new(), state: None, keys: BTreeMap::new(), carried, travel: Travel::default() }
     }
 
     /// Re-evaluates the log and the keys this device can open.
@@ -144,7 +149,13 @@ impl Vault {
                 .open(&space_aad(&space), &body)
                 .ok_or_else(|| Error::DatabaseDamaged("a space row does not decrypt".into()))?;
             let carried = plain.get(1).copied() == Some(1);
-            self.spaces.entries.insert(space, SpaceEntry::new(carried));
+            let mut entry = SpaceEntry::new(carried);
+            // Travel state follows the two bytes every build reads (older builds ignore it).
+            if plain.len() > 2 {
+                entry.travel = serde_json::from_slice(&plain[2..])
+                    .map_err(|_| Error::DatabaseDamaged("a space's travel settings are unreadable".into()))?;
+            }
+            self.spaces.entries.insert(space, entry);
         }
         for (id, space, body) in self.store.all_ops()? {
             let plain = self
@@ -219,8 +230,22 @@ impl Vault {
         OpRow { id, space: op.space.0, body: self.row_key.seal(&op_aad(&id), op.as_bytes()) }
     }
 
-    fn settings_body(&self, space: &SpaceId, carried: bool) -> Vec<u8> {
-        self.row_key.seal(&space_aad(space), &[SETTINGS_FORMAT, carried as u8])
+    fn settings_body(&self, space: &SpaceId, carried: bool) -> Result<Vec<u8>> {
+        let travel = self.spaces.entries.get(space).map(|e| e.travel.clone()).unwrap_or_default();
+        self.seal_settings(space, carried, &travel)
+    }
+
+    /// The settings row of a space with new travel state.
+    pub(super) fn settings_row(&self, space: &SpaceId, travel: &Travel) -> Result<Vec<u8>> {
+        self.seal_settings(space, self.entry(space)?.carried, travel)
+    }
+
+    fn seal_settings(&self, space: &SpaceId, carried: bool, travel: &Travel) -> Result<Vec<u8>> {
+        let mut plain = vec![SETTINGS_FORMAT, carried as u8];
+        if !travel.is_default() {
+            plain.extend(serde_json::to_vec(travel).map_err(|e| Error::Database(e.to_string()))?);
+        }
+        Ok(self.row_key.seal(&space_aad(space), &plain))
     }
 
     /// Stores new operations of a space (and its settings row when `carried` is given), then
@@ -228,7 +253,7 @@ impl Vault {
     fn save_ops(&mut self, space: SpaceId, ops: Vec<SpaceOp>, carried: Option<bool>) -> Result<()> {
         self.settle()?;
         let rows: Vec<OpRow> = ops.iter().map(|o| self.op_row(o)).collect();
-        let settings = carried.map(|c| self.settings_body(&space, c));
+        let settings = carried.map(|c| self.settings_body(&space, c)).transpose()?;
         self.store.save_space(&space.0, settings.as_deref(), &rows)?;
         self.changes_made.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let me = self.keys.device_public();
@@ -306,6 +331,7 @@ impl Vault {
                         .iter()
                         .filter(|(r, s)| *s == id && self.records.contains_key(r))
                         .count(),
+                    stowed: e.travel.stowed.is_some(),
                 }
             })
             .collect()
@@ -431,6 +457,7 @@ impl Vault {
     /// Stores a new record directly in a space.
     pub fn add_to_space<T: RecordType>(&mut self, space: &SpaceId, value: &T) -> Result<RecordId> {
         self.writable(space)?;
+        self.check_not_stowed(space)?;
         let id = RecordId::random();
         self.spaces.record_space.insert(id, *space);
         let res = self.add_with_id(id, value);
@@ -446,6 +473,7 @@ impl Vault {
     pub fn share(&mut self, space: &SpaceId, record: &RecordId, branch: bool) -> Result<Vec<RecordId>> {
         self.settle()?;
         self.writable(space)?;
+        self.check_not_stowed(space)?;
         let ids = if branch { self.branch_of(record)? } else { vec![*self.cached(record).map(|_| record)?] };
         if ids.iter().any(|id| self.space_of(id).is_some_and(|s| s != *space)) {
             return Err(Error::invalid("A record there is already in another space: moving records between spaces is not supported. Nothing was moved."));

@@ -97,6 +97,7 @@ impl Vault {
             .entries
             .iter()
             .filter(|(_, e)| e.state.as_ref().is_some_and(|s| s.is_active(peer) && (s.is_active(&me) || e.carried)))
+            .filter(|(id, _)| !self.is_stowed_away(id))
             .map(|(id, _)| *id)
             .collect())
     }
@@ -316,6 +317,7 @@ impl Vault {
         if had_ops {
             self.reissue_rejected(space)?;
         }
+        self.check_returned(space)?;
         Ok(report)
     }
 

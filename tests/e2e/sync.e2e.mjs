@@ -4,7 +4,8 @@
 // ticket; each adds a note and shares it into the space; B syncs with A's ticket; each window
 // then shows the other's note. Then both unlock again and press "sync nearby": they find each
 // other by mDNS (no namespaces needed: multicast works between two processes here) and each
-// shows the other's new note. Screenshots of the spaces and sync screens go to the artifacts
+// shows the other's new note. Then A stows the space for travel (its notes leave the window) and
+// brings it back with one more sync by ticket. Screenshots of the spaces and sync screens go to the artifacts
 // folder. With both apps closed, no canary typed into either appears under either HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
@@ -218,6 +219,54 @@ async function nearby(a, b) {
 }
 
 
+// Travel mode in the window: the nearby sync finished, so A may stow the space; its records
+// leave A's window; "Bring back" and a sync by ticket with B bring every one of them back.
+async function travel(a, b) {
+  for (const [s, pass] of [[a, CANARY.passA], [b, CANARY.passB]]) {
+    await s.type("#passphrase", pass);
+    await s.click("#welcome-submit");
+    await s.waitFor("#nav-notes", "the main screen after unlocking");
+  }
+  await a.click("#nav-spaces");
+  await a.waitForText("#travel-status", "confirmed holding all");
+  await a.click("#travel-stow");
+  await a.waitFor("#travel-stow-now", "the stow panel");
+  await shot(a, "sync-08-A-stow-panel");
+  await a.click("#travel-stow-now");
+  await a.waitForText("#travel-status", "records removed from this device");
+  await a.waitForText("#space-list", "stowed");
+  await shot(a, "sync-09-A-stowed");
+  step("A stows the space once the finished sync confirmed B holds it", true);
+  const shows = (s, text) => s.run(`return document.body.innerText.includes(arguments[0])`, text);
+  await a.click("#nav-notes");
+  await a.waitFor(".list-pane", "A's notes without the space's notes", async () => !(await shows(a, CANARY.noteB)));
+  step("A's window no longer shows the space's notes", !(await shows(a, CANARY.nearbyA)));
+
+  await a.click("#nav-spaces");
+  await a.click("#travel-bring-back");
+  await a.waitForText("#travel-status", "comes back at the next sync");
+  await a.click("#nav-sync");
+  await a.click("#sync-listen");
+  await a.waitFor("#my-ticket-qr", "A's sync ticket as a QR code");
+  const ticket = await valueOf(a, "#my-ticket");
+  await b.click("#nav-sync");
+  await paste(b, "#peer-ticket", ticket);
+  await b.click("#sync-now");
+  await b.waitFor("#sync-result", "the end of B's sync", async () => true, 60_000);
+  await a.click("#nav-notes");
+  for (const title of [CANARY.noteB, CANARY.noteA, CANARY.nearbyB]) await a.waitForText(".list-pane .rows", title, 60_000);
+  await a.click("#nav-spaces");
+  await a.waitForText("#travel-status", "confirmed holding all");
+  await shot(a, "sync-10-A-brought-back");
+  step("A brings the space back with one sync by ticket", true);
+  await a.click("#nav-sync");
+  await a.click("#sync-stop");
+  await a.waitForText("#sync-mode", "Offline");
+  for (const s of [a, b]) {
+    await s.click("#lock");
+    await s.waitFor("#passphrase", "the unlock screen");
+  }
+}
 
 async function driverFor(d) {
   const env = {
@@ -249,6 +298,7 @@ try {
   for (const d of drivers) sessions.push(await Session.create(d.base, app));
   await run(sessions[0], sessions[1]);
   await nearby(sessions[0], sessions[1]);
+  await travel(sessions[0], sessions[1]);
 } catch (e) {
   failed = true;
   console.error(`FAIL ${e.message}`);

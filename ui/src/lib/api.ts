@@ -2,7 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   IpcError, Page, QueryInput, Record as VaultRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
-  Vocabularies, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus,
+  Vocabularies, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
 } from "./bindings";
 
 /** Every command's failure: a stable code and an English sentence. */
@@ -84,6 +84,14 @@ export const net = {
   spaceRecords: (space: string, offset: number, count: number) => call<Page>("space_records", { space, offset, count }),
   /** Records in no space yet that match `query`: what the share picker offers. */
   shareCandidates: (query: QueryInput, offset: number, count: number) => call<Page>("share_candidates", { query, offset, count }),
+  /** Travel mode of a space: which device a finished sync confirmed holding all of it, and
+   *  whether it is stowed (its records removed from this device) or on its way back. */
+  spaceTravel: (space: string) => call<TravelView>("space_travel", { space }),
+  /** Removes the space's records from this device; refused (`not_held_elsewhere`) unless a
+   *  finished sync confirmed another device holds all of it and nothing was added since. */
+  stowSpace: (space: string) => call<TravelView>("stow_space", { space }),
+  /** Lets the next sync with a member restore a stowed space's records. */
+  bringBackSpace: (space: string) => call<TravelView>("bring_back_space", { space }),
   listen: () => call<Shown>("sync_listen"),
   syncWith: (ticket: string) => call<SyncResult>("sync_with_ticket", { ticket }),
   nearby: (minutes: number) => call<SyncStatus>("sync_nearby", { minutes }),

@@ -541,7 +541,45 @@ carried: boolean,
 /**
  * Records of the space held here.
  */
-records: number, };
+records: number, 
+/**
+ * True while its records are stowed for travel (removed from this device).
+ */
+stowed: boolean, };
+
+export type TravelView = { 
+/**
+ * The device a finished sync last confirmed holding all of the space (hex).
+ */
+held_by: string | null, 
+/**
+ * That device's display name, when this device can read it.
+ */
+held_by_name: string | null, 
+/**
+ * When that sync ended, ms since the epoch.
+ */
+held_at_ms: number | null, 
+/**
+ * True when nothing was added here since: stowing is possible now.
+ */
+can_stow: boolean, 
+/**
+ * True while the space's records are removed from this device.
+ */
+stowed: boolean, 
+/**
+ * When it was stowed, ms since the epoch.
+ */
+stowed_at_ms: number | null, 
+/**
+ * Records removed by stowing.
+ */
+stowed_records: number, 
+/**
+ * True once the user asked for it back: the next sync with a member restores it.
+ */
+returning: boolean, };
 
 export type MemberView = { 
 /**

@@ -6,15 +6,16 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Spaces from "../screens/Spaces.svelte";
 import Sync from "../screens/Sync.svelte";
 import { setLang } from "../lib/locale.svelte";
-import type { MemberView, SpaceView, SyncStatus } from "../lib/bindings";
+import type { MemberView, SpaceView, SyncStatus, TravelView } from "../lib/bindings";
 import { pageOf } from "./pages";
 
 type Call = { cmd: string; args: Record<string, unknown> };
 let calls: Call[] = [];
 
-/** Every test answers `card_name` (no name kept yet) unless it says otherwise. */
+/** Every test answers `card_name` (no name kept yet) and `space_travel` (no sync confirmed yet)
+ *  unless it says otherwise. */
 function shell(answers: Record<string, (args: Record<string, unknown>) => unknown>) {
-  answers = { card_name: () => null, ...answers };
+  answers = { card_name: () => null, space_travel: () => notYet, ...answers };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
     const answer = answers[cmd];
@@ -24,11 +25,12 @@ function shell(answers: Record<string, (args: Record<string, unknown>) => unknow
 }
 
 const SPACE = "ab".repeat(16);
+const notYet: TravelView = { held_by: null, held_by_name: null, held_at_ms: null, can_stow: false, stowed: false, stowed_at_ms: null, stowed_records: 0, returning: false };
 const ME = "11".repeat(32);
 const BEA = "22".repeat(32);
 const qr = { size: 29, path: "M4 4h1v1h-1zM5 4h1v1h-1z" };
 const space = (over: Partial<SpaceView> = {}): SpaceView =>
-  ({ id: SPACE, name: "Lawyers", role: "coordinator", epoch: 0, members: 1, carried: false, records: 0, ...over });
+  ({ id: SPACE, name: "Lawyers", role: "coordinator", epoch: 0, members: 1, carried: false, records: 0, stowed: false, ...over });
 const me: MemberView = { device: ME, name: null, role: "coordinator", removed: false, this_device: true };
 const bea: MemberView = { device: BEA, name: "Bea", role: "member", removed: false, this_device: false };
 const note = { id: "cd".repeat(16), type: "note", title: "Checkpoint list", date: null, tags: [], created_ms: 1, updated_ms: 1, score: null };

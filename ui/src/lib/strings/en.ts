@@ -1,5 +1,5 @@
 // English: the reference table. Every other language must have exactly these keys
-// (strings.test.ts checks it). Placeholders: {n}, {detail}, {name}, {total}.
+// (strings.test.ts checks it). Placeholders: {n}, {detail}, {name}, {total}, {time}.
 export const en = {
   "app.name": "Carenet",
   "app.loading": "Loading…",
@@ -365,6 +365,23 @@ export const en = {
   // spaces-picker
   "spaces.share_find": "Find a record by its words",
   "spaces.share_more": "The list offers the {n} newest of {total} matching records: type some of a record's words to find another.",
+  // travel mode
+  "travel.title": "Travel mode",
+  "travel.intro": "Before a border or a checkpoint, you can stow this space: its records leave this device and come back from a member when you ask.",
+  "travel.not_yet": "Not yet: no finished sync has confirmed that another device holds all of this space. Sync with a member first (Sync screen).",
+  "travel.added_since": "{name} confirmed holding it at {time}, but something was added here since. Sync again before stowing.",
+  "travel.held": "{name} confirmed holding all of it at {time}.",
+  "travel.open": "Stow this space…",
+  "travel.panel_title": "Stow this space",
+  "travel.does": "Removes this space's records and their sealed changes from this device. They come back when you ask for them and sync with a member.",
+  "travel.does_not": "What it does not cover: the space's name and members stay on this device (readable with your passphrase); copies made before stowing (exports, backups, a disk image) are out of its reach; and if the device that confirmed loses its copy, only other members' copies remain.",
+  "travel.now": "Stow now",
+  "travel.stowing": "Removing the records from this device…",
+  "travel.stowed": "Stowed {time}: {n} records removed from this device.",
+  "travel.bring_back": "Bring back",
+  "travel.returning": "It comes back at the next sync with a member.",
+  "spaces.stowed_badge": "stowed",
+  "err.not_held_elsewhere": "Not stowed: no finished sync has confirmed that another device holds all of this space, or something was added here since. Nothing was removed; sync with a member again first.",
 } as const;
 
 export type Key = keyof typeof en;

@@ -365,4 +365,21 @@ export const es: Table = {
   // spaces-picker
   "spaces.share_find": "Buscar un registro por sus palabras",
   "spaces.share_more": "La lista ofrece los {n} más recientes de {total} registros que coinciden: escriba algunas palabras de un registro para encontrar otro.",
+  // travel mode
+  "travel.title": "Modo viaje",
+  "travel.intro": "Antes de una frontera o un control, puede guardar este espacio: sus registros salen de este dispositivo y vuelven desde un miembro cuando usted lo pida.",
+  "travel.not_yet": "Todavía no: ninguna sincronización terminada ha confirmado que otro dispositivo tenga todo este espacio. Sincronice primero con un miembro (pantalla Sincronizar).",
+  "travel.added_since": "{name} confirmó tenerlo el {time}, pero desde entonces se añadió algo aquí. Vuelva a sincronizar antes de guardarlo.",
+  "travel.held": "{name} confirmó tenerlo completo el {time}.",
+  "travel.open": "Guardar este espacio…",
+  "travel.panel_title": "Guardar este espacio",
+  "travel.does": "Elimina de este dispositivo los registros de este espacio y sus cambios sellados. Vuelven cuando usted los pide y sincroniza con un miembro.",
+  "travel.does_not": "Lo que no cubre: el nombre del espacio y sus miembros se quedan en este dispositivo (legibles con su frase de contraseña); las copias hechas antes de guardarlo (exportaciones, copias de seguridad, una imagen del disco) quedan fuera de su alcance; y si el dispositivo que lo confirmó pierde su copia, solo quedan las copias de los demás miembros.",
+  "travel.now": "Guardar ahora",
+  "travel.stowing": "Eliminando los registros de este dispositivo…",
+  "travel.stowed": "Guardado el {time}: {n} registros eliminados de este dispositivo.",
+  "travel.bring_back": "Traer de vuelta",
+  "travel.returning": "Vuelve en la próxima sincronización con un miembro.",
+  "spaces.stowed_badge": "guardado",
+  "err.not_held_elsewhere": "No se guardó: ninguna sincronización terminada ha confirmado que otro dispositivo tenga todo este espacio, o se añadió algo aquí desde entonces. No se eliminó nada; sincronice antes de nuevo con un miembro.",
 };

@@ -365,4 +365,21 @@ export const fr: Table = {
   // spaces-picker
   "spaces.share_find": "Trouver un dossier par ses mots",
   "spaces.share_more": "La liste propose les {n} plus récents des {total} dossiers correspondants : tapez quelques mots d'un dossier pour en trouver un autre.",
+  // travel mode
+  "travel.title": "Mode voyage",
+  "travel.intro": "Avant une frontière ou un point de contrôle, vous pouvez ranger cet espace : ses dossiers quittent cet appareil et reviennent d'un membre quand vous le demandez.",
+  "travel.not_yet": "Pas encore : aucune synchronisation terminée n'a confirmé qu'un autre appareil détient tout cet espace. Synchronisez d'abord avec un membre (écran Synchronisation).",
+  "travel.added_since": "{name} a confirmé le détenir le {time}, mais quelque chose a été ajouté ici depuis. Synchronisez à nouveau avant de le ranger.",
+  "travel.held": "{name} a confirmé en détenir la totalité le {time}.",
+  "travel.open": "Ranger cet espace…",
+  "travel.panel_title": "Ranger cet espace",
+  "travel.does": "Retire de cet appareil les dossiers de cet espace et leurs modifications scellées. Ils reviennent quand vous les redemandez et synchronisez avec un membre.",
+  "travel.does_not": "Ce que cela ne couvre pas : le nom de l'espace et ses membres restent sur cet appareil (lisibles avec votre phrase de passe) ; les copies faites avant le rangement (exports, sauvegardes, image disque) sont hors d'atteinte ; et si l'appareil qui a confirmé perd sa copie, il ne reste que celles des autres membres.",
+  "travel.now": "Ranger maintenant",
+  "travel.stowing": "Retrait des dossiers de cet appareil…",
+  "travel.stowed": "Rangé le {time} : {n} dossiers retirés de cet appareil.",
+  "travel.bring_back": "Faire revenir",
+  "travel.returning": "Il revient à la prochaine synchronisation avec un membre.",
+  "spaces.stowed_badge": "rangé",
+  "err.not_held_elsewhere": "Non rangé : aucune synchronisation terminée n'a confirmé qu'un autre appareil détient tout cet espace, ou quelque chose a été ajouté ici depuis. Rien n'a été retiré ; synchronisez d'abord à nouveau avec un membre.",
 };

@@ -365,4 +365,21 @@ export const zh: Table = {
   // spaces-picker
   "spaces.share_find": "按文字查找记录",
   "spaces.share_more": "列表显示 {total} 条匹配记录中最新的 {n} 条：输入记录中的文字以查找其他记录。",
+  // travel mode
+  "travel.title": "旅行模式",
+  "travel.intro": "在过境或经过检查站之前，您可以收起此空间：其记录会从本设备移除，待您请求时再从某位成员处取回。",
+  "travel.not_yet": "暂不可用：尚无已完成的同步确认另一台设备持有此空间的全部内容。请先与一位成员同步（“同步”页面）。",
+  "travel.added_since": "{name} 已于 {time} 确认持有此空间，但此后本设备上又添加了内容。收起之前请再同步一次。",
+  "travel.held": "{name} 已于 {time} 确认持有其全部内容。",
+  "travel.open": "收起此空间…",
+  "travel.panel_title": "收起此空间",
+  "travel.does": "从本设备移除此空间的记录及其加密封存的更改。当您请求取回并与一位成员同步时，它们会回来。",
+  "travel.does_not": "不涵盖的内容：空间名称和成员仍保留在本设备上（可用您的密码短语读取）；收起之前制作的副本（导出文件、备份、磁盘镜像）不受影响；如果作出确认的设备丢失了其副本，就只剩其他成员的副本。",
+  "travel.now": "立即收起",
+  "travel.stowing": "正在从本设备移除记录…",
+  "travel.stowed": "已于 {time} 收起：已从本设备移除 {n} 条记录。",
+  "travel.bring_back": "取回",
+  "travel.returning": "将在下次与成员同步时取回。",
+  "spaces.stowed_badge": "已收起",
+  "err.not_held_elsewhere": "未收起：尚无已完成的同步确认另一台设备持有此空间的全部内容，或此后本设备上又添加了内容。没有移除任何内容；请先再与一位成员同步。",
 };
