@@ -105,6 +105,31 @@ const CSV_COLUMNS: &[&str] = &[
     "text",
 ];
 
+/// A time as ISO 8601 UTC to the minute ("2026-11-23T10:05Z"), or the raw number if out of range.
+fn utc_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%MZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// A check-in arrangement as text: its interval, notes, then one line per check-in.
+fn check_in_text(c: &crate::model::CheckIn) -> String {
+    let mut out = format!("every {} minutes{}\n", c.every_minutes, if c.active { "" } else { " (paused)" });
+    if !c.notes.is_empty() {
+        out.push_str(&c.notes);
+        out.push('\n');
+    }
+    for e in c.entries_by_time() {
+        out.push_str(&format!("{} {}", utc_time(e.at_ms), e.status));
+        if !e.message.is_empty() {
+            out.push_str(": ");
+            out.push_str(&e.message);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zeroizing<Vec<u8>>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| Error::invalid(e.to_string());
@@ -161,6 +186,20 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
                 p.follow_up.as_str().to_owned(),
                 p.tags.join("; "),
                 p.description.clone(),
+            ),
+            Record::CheckIn(c) => (
+                c.person.clone(),
+                c.entries_by_time().last().map(|e| utc_time(e.at_ms)).unwrap_or_default(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                c.tags.join("; "),
+                check_in_text(c),
             ),
         };
         let kind = r.value.kind().as_str().to_owned();

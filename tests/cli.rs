@@ -281,3 +281,47 @@ fn passphrase_guard_wipes_after_the_chosen_number_of_wrong_passphrases() {
     assert!(err.contains("wiped itself"), "{err}");
     assert!(!cli.vault().exists());
 }
+
+#[test]
+fn check_ins_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["init"]);
+    let ana = cli.add(&["contact", "add", "--alias", "Ana"]);
+    let rosa = cli.add(&["contact", "add", "--alias", "Rosa"]);
+    // The person's alias comes from their contact when --person is not given.
+    let id = cli.add(&["checkin", "add", "--contact", &rosa, "--every", "4h", "--watcher", &ana[..8]]);
+    let list = cli.json(&["checkin", "list"]);
+    let row = &list["check_ins"][0];
+    assert_eq!((row["person"].as_str(), row["state"].as_str()), (Some("Rosa"), Some("waiting")), "{list}");
+    assert_eq!(row["every_minutes"], 240);
+    assert_eq!(row["watchers"][0]["alias"], "Ana");
+    assert!(cli.json(&["checkin", "list", "--due"])["check_ins"].as_array().is_some_and(Vec::is_empty));
+
+    let out = cli.ok(&["checkin", "now", &id[..6], "--status", "needs-help", "--message", "stopped at the border"]);
+    assert!(out.contains("needs-help"), "{out}");
+    let due = cli.json(&["checkin", "list", "--due"]);
+    assert_eq!(due["check_ins"][0]["state"], "needs-help", "{due}");
+    assert_eq!(due["check_ins"][0]["last"]["message"], "stopped at the border");
+    // The human listing says how far it reaches.
+    let out = cli.run_with(&["checkin", "list"], Some(PASS));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("NEEDS HELP") && stdout.contains("Rosa"), "{stdout}");
+    assert!(stderr.contains("sends no message"), "{stderr}");
+
+    // Bad input: a sentence, exit 1, nothing changed.
+    let before = vault_files(&cli.vault());
+    let err = cli.fails(&["checkin", "now", &id, "--status", "fine"], Some(PASS));
+    assert!(err.contains("safe, needs-help or no-news"), "{err}");
+    let err = cli.fails(&["checkin", "edit", &id, "--every", "2min"], Some(PASS));
+    assert!(err.contains("interval"), "{err}");
+    let err = cli.fails(&["checkin", "now", &ana, "--status", "safe"], Some(PASS));
+    assert!(err.contains("checkin"), "{err}");
+    assert_eq!(vault_files(&cli.vault()), before, "refused commands leave every file as it was");
+
+    cli.ok(&["checkin", "edit", &id, "--pause", "--every", "1day"]);
+    let row = &cli.json(&["checkin", "list"])["check_ins"][0];
+    assert_eq!((row["state"].as_str(), row["every_minutes"].as_u64()), (Some("paused"), Some(1440)));
+    assert_eq!(cli.json(&["search", "border", "--type", "checkin"])[0]["id"], id.as_str());
+    cli.ok(&["checkin", "rm", &id]);
+    assert!(cli.json(&["checkin", "list"])["check_ins"].as_array().is_some_and(Vec::is_empty));
+}

@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch. Every command opens the vault, does one thing, prints,
 //! and locks the vault again.
 
+mod checkins;
 mod print;
 mod records;
 mod secrets;
@@ -66,6 +67,13 @@ pub enum Command {
         /// Reprisal subcommand.
         #[command(subcommand)]
         cmd: ReprisalCmd,
+    },
+    /// Check-ins: who checks in, how often, who is alerted when one is missed; add, list, now,
+    /// show, edit, rm.
+    Checkin {
+        /// Check-in subcommand.
+        #[command(subcommand)]
+        cmd: checkins::CheckInCmd,
     },
     /// Search every record (words must all appear; case and accents ignored).
     Search(SearchArgs),
@@ -158,7 +166,7 @@ impl FilterArgs {
 pub struct SearchArgs {
     /// Words to look for.
     pub query: String,
-    /// Only this record type (note, contact, reprisal).
+    /// Only this record type (note, contact, reprisal, checkin).
     #[arg(long = "type")]
     pub kind: Option<String>,
     /// Filters.
@@ -340,6 +348,11 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Reprisal { cmd } => {
             let mut vault = unlock(cli, &dir)?;
             records::reprisal(cli, &mut vault, cmd)?;
+            vault.lock()
+        }
+        Command::Checkin { cmd } => {
+            let mut vault = unlock(cli, &dir)?;
+            checkins::checkin(cli, &mut vault, cmd)?;
             vault.lock()
         }
         Command::Search(args) => {

@@ -300,7 +300,7 @@ fn resolve_all(vault: &Vault, ids: &[String]) -> Result<Vec<RecordId>> {
     ids.iter().map(|i| vault.resolve(i)).collect()
 }
 
-fn resolve_kind(vault: &Vault, text: &str, kind: RecordKind) -> Result<RecordId> {
+pub(super) fn resolve_kind(vault: &Vault, text: &str, kind: RecordKind) -> Result<RecordId> {
     let id = vault.resolve(text)?;
     if let Ok(r) = vault.record(&id) {
         if r.value.kind() != kind {
@@ -572,7 +572,7 @@ pub fn reprisal(cli: &Cli, vault: &mut Vault, cmd: &ReprisalCmd) -> Result<()> {
     Ok(())
 }
 
-fn show(cli: &Cli, vault: &mut Vault, a: &ShowArgs, kind: RecordKind) -> Result<()> {
+pub(super) fn show(cli: &Cli, vault: &mut Vault, a: &ShowArgs, kind: RecordKind) -> Result<()> {
     let id = resolve_kind(vault, &a.id, kind)?;
     let record = vault.record(&id)?;
     let history = if a.history { Some(vault.history(&id)?) } else { None };
@@ -580,7 +580,7 @@ fn show(cli: &Cli, vault: &mut Vault, a: &ShowArgs, kind: RecordKind) -> Result<
     Ok(())
 }
 
-fn remove(cli: &Cli, vault: &mut Vault, text: &str, kind: RecordKind) -> Result<()> {
+pub(super) fn remove(cli: &Cli, vault: &mut Vault, text: &str, kind: RecordKind) -> Result<()> {
     let id = resolve_kind(vault, text, kind)?;
     let shared = vault.space_of(&id).is_some();
     let scope = vault.delete_scope(&id);

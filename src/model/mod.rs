@@ -1,6 +1,7 @@
 //! The records users keep: their typed Rust shapes, validation, and the identifiers and dates they
 //! share. Pure data: nothing here touches storage, crypto or automerge.
 
+mod checkin;
 mod contact;
 mod date;
 mod note;
@@ -12,6 +13,10 @@ use std::str::FromStr;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+pub use checkin::{
+    CheckIn, CheckInEntry, CheckInState, CheckInStatus, FUTURE_SLACK_MS, KEEP_ENTRIES, MAX_EVERY_MINUTES, MAX_MESSAGE,
+    MIN_EVERY_MINUTES,
+};
 pub use contact::{Channel, ChannelKind, Contact, RiskLevel};
 pub use date::PartialDate;
 pub use note::Note;
@@ -102,11 +107,14 @@ pub enum RecordKind {
     Contact,
     /// A documented reprisal (HURIDOCS event).
     Reprisal,
+    /// A check-in arrangement (who checks in, how often, who watches over them).
+    #[serde(rename = "checkin")]
+    CheckIn,
 }
 
 impl RecordKind {
     /// All kinds, in display order.
-    pub const ALL: [RecordKind; 3] = [RecordKind::Note, RecordKind::Contact, RecordKind::Reprisal];
+    pub const ALL: [RecordKind; 4] = [RecordKind::Note, RecordKind::Contact, RecordKind::Reprisal, RecordKind::CheckIn];
 
     /// The lowercase name used in the CLI, exports and documents.
     pub fn as_str(self) -> &'static str {
@@ -114,6 +122,7 @@ impl RecordKind {
             RecordKind::Note => "note",
             RecordKind::Contact => "contact",
             RecordKind::Reprisal => "reprisal",
+            RecordKind::CheckIn => "checkin",
         }
     }
 
@@ -122,6 +131,7 @@ impl RecordKind {
             RecordKind::Note => 1,
             RecordKind::Contact => 2,
             RecordKind::Reprisal => 3,
+            RecordKind::CheckIn => 4,
         }
     }
 
@@ -130,6 +140,7 @@ impl RecordKind {
             1 => RecordKind::Note,
             2 => RecordKind::Contact,
             3 => RecordKind::Reprisal,
+            4 => RecordKind::CheckIn,
             _ => return None,
         })
     }
@@ -148,7 +159,8 @@ impl FromStr for RecordKind {
             "note" | "notes" => Ok(RecordKind::Note),
             "contact" | "contacts" => Ok(RecordKind::Contact),
             "reprisal" | "reprisals" => Ok(RecordKind::Reprisal),
-            _ => Err(Error::invalid(format!("Unknown record type '{s}': use note, contact or reprisal."))),
+            "checkin" | "checkins" | "check-in" | "check-ins" => Ok(RecordKind::CheckIn),
+            _ => Err(Error::invalid(format!("Unknown record type '{s}': use note, contact, reprisal or checkin."))),
         }
     }
 }
@@ -173,6 +185,10 @@ pub trait RecordType: Serialize + DeserializeOwned + Clone + fmt::Debug {
     fn as_contact(&self) -> Option<&Contact> {
         None
     }
+    /// The check-in arrangement inside, for the checks of its links.
+    fn as_check_in(&self) -> Option<&CheckIn> {
+        None
+    }
 }
 
 /// Any record, for code that handles all kinds at once.
@@ -185,6 +201,9 @@ pub enum Record {
     Contact(Contact),
     /// A reprisal record.
     Reprisal(Box<ReprisalRecord>),
+    /// A check-in arrangement.
+    #[serde(rename = "checkin")]
+    CheckIn(CheckIn),
 }
 
 impl Record {
@@ -194,6 +213,7 @@ impl Record {
             Record::Note(_) => RecordKind::Note,
             Record::Contact(_) => RecordKind::Contact,
             Record::Reprisal(_) => RecordKind::Reprisal,
+            Record::CheckIn(_) => RecordKind::CheckIn,
         }
     }
 
@@ -202,6 +222,7 @@ impl Record {
             RecordKind::Note => Record::Note(serde_json::from_slice(bytes)?),
             RecordKind::Contact => Record::Contact(serde_json::from_slice(bytes)?),
             RecordKind::Reprisal => Record::Reprisal(Box::new(serde_json::from_slice(bytes)?)),
+            RecordKind::CheckIn => Record::CheckIn(serde_json::from_slice(bytes)?),
         })
     }
 
@@ -210,6 +231,7 @@ impl Record {
             RecordKind::Note => Record::Note(serde_json::from_value(value)?),
             RecordKind::Contact => Record::Contact(serde_json::from_value(value)?),
             RecordKind::Reprisal => Record::Reprisal(Box::new(serde_json::from_value(value)?)),
+            RecordKind::CheckIn => Record::CheckIn(serde_json::from_value(value)?),
         })
     }
 
@@ -219,6 +241,7 @@ impl Record {
             Record::Note(n) => f(n),
             Record::Contact(c) => f(c),
             Record::Reprisal(r) => f(r.as_ref()),
+            Record::CheckIn(c) => f(c),
         }
     }
 }
@@ -237,6 +260,8 @@ pub trait RecordView {
     fn view_validate(&self) -> Result<()>;
     /// See `RecordType::as_contact`.
     fn view_contact(&self) -> Option<&Contact>;
+    /// See `RecordType::as_check_in`.
+    fn view_check_in(&self) -> Option<&CheckIn>;
 }
 
 impl<T: RecordType> RecordView for T {
@@ -257,6 +282,9 @@ impl<T: RecordType> RecordView for T {
     }
     fn view_contact(&self) -> Option<&Contact> {
         self.as_contact()
+    }
+    fn view_check_in(&self) -> Option<&CheckIn> {
+        self.as_check_in()
     }
 }
 

@@ -8,6 +8,7 @@
 //! Must never: write a plaintext byte to the folder, or change anything when unlock fails.
 
 mod card;
+mod checkins;
 mod guard;
 mod journal;
 mod records;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use age::secrecy::SecretString;
 
 pub use card::DEFAULT_CARD_NAME;
+pub use checkins::{CheckInView, Watcher};
 pub use guard::{GUARD_FILE, MAX_GUARD, MIN_GUARD};
 pub use records::Draft;
 pub use spaces::{MemberInfo, SpaceSummary};
@@ -131,7 +133,8 @@ fn make_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))
 }
 
-pub(crate) fn now_ms() -> i64 {
+/// This device's clock, in ms since the Unix epoch (0 if the clock is before 1970).
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Vault;
 use crate::error::{Error, Result};
-use crate::model::{Contact, Record, RecordId, RecordKind, RecordView, RiskLevel};
+use crate::model::{CheckIn, Contact, Record, RecordId, RecordKind, RecordView, RiskLevel};
 
 /// One contact in a walked tree, with the people they alert below them.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -58,6 +58,9 @@ impl Vault {
 
     /// Checks that a record's links point at existing contacts and that alert links make no loop.
     pub(super) fn check_links(&self, me: Option<RecordId>, value: &dyn RecordView) -> Result<()> {
+        if let Some(check_in) = value.view_check_in() {
+            return self.check_check_in_links(me, check_in);
+        }
         let Some(contact) = value.view_contact() else { return Ok(()) };
         for target in contact.alerts.iter().chain(&contact.checked_by) {
             if Some(*target) == me {
@@ -81,6 +84,22 @@ impl Vault {
                         contact.alias
                     )));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// A check-in's person and watchers must be contacts of this vault, except links that were
+    /// already there (they may have arrived by sync, naming contacts not shared with this device).
+    fn check_check_in_links(&self, me: Option<RecordId>, value: &CheckIn) -> Result<()> {
+        let old = match me.and_then(|m| self.records.get(&m)).map(|c| &c.record) {
+            Some(Record::CheckIn(old)) => Some(old),
+            _ => None,
+        };
+        let had = |id: &RecordId| old.is_some_and(|o| o.contact == Some(*id) || o.watchers.contains(id));
+        for target in value.contact.iter().chain(&value.watchers) {
+            if self.contact_ref(target).is_none() && !had(target) {
+                return Err(Error::invalid(format!("The linked contact {target} does not exist.")));
             }
         }
         Ok(())
@@ -122,6 +141,18 @@ impl Vault {
                 self.update::<Contact>(&other, |c| {
                     c.alerts.retain(|x| x != id);
                     c.checked_by.retain(|x| x != id);
+                })?;
+            }
+        }
+        for other in self.ids_of(RecordKind::CheckIn) {
+            let linked = matches!(self.records.get(&other).map(|c| &c.record),
+                Some(Record::CheckIn(c)) if c.contact == Some(*id) || c.watchers.contains(id));
+            if linked {
+                self.update::<CheckIn>(&other, |c| {
+                    if c.contact == Some(*id) {
+                        c.contact = None;
+                    }
+                    c.watchers.retain(|x| x != id);
                 })?;
             }
         }
