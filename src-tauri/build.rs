@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "link_alert",
     "unlink_alert",
     "vocabularies",
+    "check_ins",
+    "check_in",
     "load_settings",
     "save_settings",
     "member_card",

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use carenet::model::vocab;
-use carenet::model::{Contact as CoreContact, Note as CoreNote, RecordId};
+use carenet::model::{CheckIn as CoreCheckIn, Contact as CoreContact, Note as CoreNote, RecordId};
 use carenet::{RecordKind, ReprisalRecord, SecretString, Vault};
 
 use crate::ipc::{self, convert, IpcError, IpcResult};
@@ -73,6 +73,7 @@ fn kind(k: ipc::Kind) -> RecordKind {
         ipc::Kind::Note => RecordKind::Note,
         ipc::Kind::Contact => RecordKind::Contact,
         ipc::Kind::Reprisal => RecordKind::Reprisal,
+        ipc::Kind::CheckIn => RecordKind::CheckIn,
     }
 }
 
@@ -297,6 +298,7 @@ pub async fn save_record(state: State<'_>, id: Option<String>, record: ipc::Reco
             ipc::Record::Note(n) => save(v, rid, convert::<_, CoreNote>(&n)?)?,
             ipc::Record::Contact(c) => save(v, rid, convert::<_, CoreContact>(&c)?)?,
             ipc::Record::Reprisal(r) => save(v, rid, convert::<_, ReprisalRecord>(&r)?)?,
+            ipc::Record::CheckIn(c) => v.save_check_in(rid.as_ref(), convert::<_, CoreCheckIn>(&c)?)?,
         };
         Ok(saved.to_string())
     })
@@ -367,4 +369,29 @@ pub async fn load_settings(state: State<'_>) -> IpcResult<ipc::Settings> {
 pub async fn save_settings(state: State<'_>, settings: ipc::Settings) -> IpcResult<()> {
     let path = state.settings_path.clone();
     blocking(move || crate::settings::save(&path, &settings)).await
+}
+
+/// Every check-in arrangement and where it stands by this device's clock, most urgent first.
+#[tauri::command]
+pub async fn check_ins(state: State<'_>) -> IpcResult<ipc::CheckInList> {
+    with_vault(state, move |v| check_in_list(v, carenet::vault::now_ms())).await
+}
+
+pub(crate) fn check_in_list(v: &Vault, now_ms: i64) -> IpcResult<ipc::CheckInList> {
+    Ok(ipc::CheckInList { now_ms, rows: convert(&v.check_ins(now_ms))? })
+}
+
+/// Checks in now on an arrangement (as the person, or as a watcher noting what they heard).
+#[tauri::command]
+pub async fn check_in(state: State<'_>, id: String, status: ipc::CheckInStatus, message: String) -> IpcResult<()> {
+    with_vault(state, move |v| post_check_in(v, &id, status, &message)).await
+}
+
+pub(crate) fn post_check_in(v: &mut Vault, id: &str, status: ipc::CheckInStatus, message: &str) -> IpcResult<()> {
+    let rid = self::id(id)?;
+    if message.chars().count() > carenet::model::MAX_MESSAGE {
+        return Err(IpcError::too_long("check-in message", carenet::model::MAX_MESSAGE));
+    }
+    v.check_in(&rid, convert(&status)?, message)?;
+    Ok(())
 }

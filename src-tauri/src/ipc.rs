@@ -11,6 +11,7 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::ipc_checkins::*;
 pub use crate::ipc_reprisal::*;
 
 /// An error as the window sees it: a stable code to branch on and a sentence to show.
@@ -84,6 +85,9 @@ pub enum Kind {
     Contact,
     /// Reprisal record.
     Reprisal,
+    /// Check-in arrangement.
+    #[serde(rename = "checkin")]
+    CheckIn,
 }
 
 /// One line of a list or of search results.
@@ -244,6 +248,9 @@ pub enum Record {
     Contact(Contact),
     /// A reprisal record.
     Reprisal(Reprisal),
+    /// A check-in arrangement.
+    #[serde(rename = "checkin")]
+    CheckIn(CheckIn),
 }
 
 /// A record as stored.
@@ -347,6 +354,7 @@ pub fn typescript() -> String {
         Settings::decl(),
     ]
     .into_iter()
+    .chain(crate::ipc_checkins::declarations())
     .chain(crate::ipc_spaces::declarations());
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc.rs by `cargo test -p carenet-desktop bindings`.\n// Do not edit: run `UPDATE_BINDINGS=1 cargo test --release -p carenet-desktop bindings` instead.\n\n",

@@ -7,6 +7,7 @@
 
 mod commands;
 mod ipc;
+mod ipc_checkins;
 mod ipc_reprisal;
 mod ipc_spaces;
 mod qr;
@@ -88,6 +89,8 @@ fn main() {
             commands::link_alert,
             commands::unlink_alert,
             commands::vocabularies,
+            commands::check_ins,
+            commands::check_in,
             commands::load_settings,
             commands::save_settings,
             spaces::member_card,

@@ -121,6 +121,19 @@ fn record_shapes_match_the_core() {
     round_trips(&Record::Contact(Contact { alias: "Lev".into(), ..Default::default() }));
     round_trips(&Record::Reprisal(Box::new(full_reprisal())));
     round_trips(&Record::Reprisal(Box::default()));
+    let mut check_in = carenet::model::CheckIn {
+        person: "Rosa".into(),
+        contact: Some(RecordId::random()),
+        every_minutes: 90,
+        active: false,
+        watchers: vec![RecordId::random()],
+        notes: "call the lawyer".into(),
+        tags: vec!["march".into()],
+        ..Default::default()
+    };
+    check_in.push(carenet::model::CheckInStatus::NeedsHelp, "at the station", 1_700_000_000_000).unwrap();
+    round_trips(&Record::CheckIn(check_in));
+    round_trips(&Record::CheckIn(Default::default()));
 }
 
 #[test]
@@ -223,4 +236,40 @@ fn wipe_empties_the_slot_and_the_folder_whether_unlocked_or_locked() {
     crate::commands::wipe_in(&slot, &dir).unwrap();
     assert!(!dir.exists());
     assert_eq!(Vault::status(&dir).unwrap(), carenet::LockStatus::NoVault);
+}
+
+#[test]
+fn check_ins_cross_ipc_and_saving_an_arrangement_keeps_its_check_ins() {
+    use carenet::{SecretString, Vault, VaultOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let pass = SecretString::from("correct horse battery staple".to_owned());
+    let mut v = Vault::create_with(&tmp.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).unwrap();
+    let ana = v.add(&Contact { alias: "Ana".into(), ..Default::default() }).unwrap().to_string();
+    let form =
+        ipc::CheckIn { person: "Rosa".into(), every_minutes: 60, watchers: vec![ana.clone()], ..Default::default() };
+    let id = v.save_check_in(None, ipc::convert(&form).unwrap()).unwrap().to_string();
+    crate::commands::post_check_in(&mut v, &id, ipc::CheckInStatus::Safe, "home").unwrap();
+
+    let now = carenet::vault::now_ms();
+    let list = crate::commands::check_in_list(&v, now).unwrap();
+    assert_eq!(list.now_ms, now);
+    let row = &list.rows[0];
+    assert_eq!((row.state, row.person.as_str()), (ipc::CheckInState::Safe, "Rosa"));
+    assert_eq!(row.last.as_ref().map(|e| (e.status, e.message.as_str())), Some((ipc::CheckInStatus::Safe, "home")));
+    assert_eq!(row.watchers, [ipc::Watcher { id: ana, alias: Some("Ana".into()) }]);
+    assert_eq!(crate::commands::check_in_list(&v, now + 61 * 60_000).unwrap().rows[0].state, ipc::CheckInState::Missed);
+
+    // An editor opened before the check-in sends the arrangement back without it: kept anyway.
+    let edited = ipc::CheckIn { person: "Rosa R.".into(), every_minutes: 120, ..form };
+    v.save_check_in(Some(&id.parse().unwrap()), ipc::convert(&edited).unwrap()).unwrap();
+    let stored = v.get::<carenet::model::CheckIn>(&id.parse().unwrap()).unwrap().value;
+    assert_eq!((stored.person.as_str(), stored.every_minutes, stored.entries.len()), ("Rosa R.", 120, 1));
+
+    // Bad input: a sentence with a stable code, nothing changed.
+    let long = "x".repeat(501);
+    let e = crate::commands::post_check_in(&mut v, &id, ipc::CheckInStatus::Safe, &long).unwrap_err();
+    assert_eq!(e.code, "invalid_input", "{}", e.message);
+    let e = crate::commands::post_check_in(&mut v, "not-an-id", ipc::CheckInStatus::Safe, "").unwrap_err();
+    assert_eq!(e.code, "invalid_input", "{}", e.message);
+    assert_eq!(v.get::<carenet::model::CheckIn>(&id.parse().unwrap()).unwrap().value, stored);
 }

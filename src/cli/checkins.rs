@@ -108,7 +108,10 @@ pub fn parse_every(text: &str) -> Result<u32> {
         })?,
     };
     let minutes = d.as_secs() / 60;
-    if d.as_secs() % 60 != 0 || minutes < u64::from(MIN_EVERY_MINUTES) || minutes > u64::from(MAX_EVERY_MINUTES) {
+    if !d.as_secs().is_multiple_of(60)
+        || minutes < u64::from(MIN_EVERY_MINUTES)
+        || minutes > u64::from(MAX_EVERY_MINUTES)
+    {
         return Err(Error::invalid(format!(
             "Choose an interval of whole minutes between {MIN_EVERY_MINUTES} minutes and {} days.",
             MAX_EVERY_MINUTES / (24 * 60)

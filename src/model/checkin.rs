@@ -26,6 +26,9 @@ pub const MAX_MESSAGE: usize = 500;
 /// forged date must not hold off an alert).
 pub const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
 
+/// Latest time an entry may carry: the end of the year 9999, in ms since the epoch.
+const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
 /// What a person said (or what a watcher noted) at a check-in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -240,6 +243,9 @@ impl RecordType for CheckIn {
                 return Err(Error::invalid("A check-in has no id."));
             }
             check_message(&e.message)?;
+            if !(0..=MAX_TIME_MS).contains(&e.at_ms) {
+                return Err(Error::invalid("A check-in's time is out of range: check this device's clock."));
+            }
         }
         check_text("notes", &self.notes)?;
         check_list("tags", &self.tags)

@@ -1,8 +1,8 @@
 // End to end: the real release binary in its real WebKit window (tauri-driver + WebKitWebDriver,
-// under Xvfb), with a throw-away HOME. Create a vault, add a note, a contact tree of three people
-// and a reprisal record, lock, fail one unlock, unlock, search, switch to Arabic (dir=rtl), and
-// save a screenshot of each screen. Then, with the app closed, no canary string typed through
-// the UI may appear in any file under that HOME.
+// under Xvfb), with a throw-away HOME. Create a vault, add a note, a contact tree of three people,
+// a reprisal record and a check-in arrangement that asks for help, lock, fail one unlock,
+// unlock, search, switch to Arabic (dir=rtl), and save a screenshot of each screen. Then, with
+// the app closed, no canary string typed through the UI may appear in any file under that HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session and the environment.
 import { spawn } from "node:child_process";
@@ -30,6 +30,8 @@ const CANARY = {
   victim: "CanaryVictim Rw18",
   perpetrator: "CanaryPerpetrator Yd64",
   addressee: "CanaryAddressee Fs75",
+  checkinPerson: "CanaryCheckinPerson Ug40",
+  checkinMessage: "CanaryCheckinMessage held at station Vb93",
 };
 
 const { results, step, shot } = reporter(artifacts);
@@ -139,6 +141,41 @@ async function run(s) {
   await s.waitForText(".list-pane .rows", CANARY.repTitle);
   await shot(s, "04-reprisal-record");
   step("add a reprisal record", true);
+
+  // 4b. A check-in arrangement every 4 hours, watched by Dana; the person asks for help, and
+  // the nav badge counts it.
+  await s.click("#nav-checkins");
+  await s.waitFor("#checkins-does-not", "the check-ins screen with what it does not do");
+  await s.click("#checkins-new");
+  await s.type("#checkin-person", CANARY.checkinPerson);
+  await s.run(
+    `const el = document.querySelector("#checkin-every"); el.value = "4";
+     el.dispatchEvent(new Event("input", { bubbles: true }));`,
+  );
+  await pick(s, "#checkin-unit", "hours");
+  await s.waitForText("#checkin-watchers", CANARY.dana);
+  await s.run(
+    `const label = [...document.querySelectorAll("#checkin-watchers label")].find((l) => l.textContent.includes(arguments[0]));
+     label.querySelector("input").click();`,
+    CANARY.dana,
+  );
+  await s.waitForText("#checkin-watchers-chosen", CANARY.dana);
+  await s.click("#checkin-save");
+  await s.waitForText("#checkin-saved", "Saved");
+  await s.waitForText("#checkin-list", CANARY.checkinPerson);
+  const waiting = await s.run(`return document.querySelector("#checkin-list .checkin-state").dataset.state`);
+  step("a check-in arrangement is saved and waits for its first check-in", waiting === "waiting", String(waiting));
+  await s.type("#checkin-message", CANARY.checkinMessage);
+  await s.click("#checkin-help");
+  await s.waitFor("#checkin-now-status", "the check-in recorded");
+  await s.waitFor("#checkin-list", "the row needing help", async () =>
+    (await s.run(`return document.querySelector("#checkin-list .checkin-state").dataset.state`)) === "needs-help",
+  );
+  await s.waitForText("#checkin-recent", CANARY.checkinMessage);
+  const badge = await s.waitForText("#checkins-badge", "1");
+  const badgeLabel = await s.attr(badge, "aria-label");
+  await shot(s, "04b-checkins");
+  step("checking in 'needs help' puts the person first and the nav badge counts it", /1/.test(badgeLabel ?? ""), String(badgeLabel));
 
   // 5. Lock, fail one unlock, unlock.
   await s.click("#lock");

@@ -2,7 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   IpcError, Page, QueryInput, Record as VaultRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
-  Vocabularies, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
+  Vocabularies, CheckInList, CheckInStatus, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
 } from "./bindings";
 
 /** Every command's failure: a stable code and an English sentence. */
@@ -52,6 +52,10 @@ export const api = {
   unlockGuard: () => call<number | null>("unlock_guard"),
   /** Sets that number (null = off, else 3 to 99; the shell refuses anything else); only while unlocked. */
   setUnlockGuard: (limit: number | null) => call<null>("set_unlock_guard", { limit }),
+  /** Every check-in arrangement and where it stands by this device's clock, most urgent first. */
+  checkIns: () => call<CheckInList>("check_ins"),
+  /** Checks in now on an arrangement (message: at most 500 characters). */
+  checkIn: (id: string, status: CheckInStatus, message: string) => call<null>("check_in", { id, status, message }),
   loadSettings: () => call<Settings>("load_settings"),
   saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
   /** Tells the shell the first screen is drawn (it prints the start-up time only for the bench). */

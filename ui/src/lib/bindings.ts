@@ -13,7 +13,7 @@ message: string, };
 
 export type VaultState = "no-vault" | "locked" | "open-elsewhere" | "unlocked";
 
-export type Kind = "note" | "contact" | "reprisal";
+export type Kind = "note" | "contact" | "reprisal" | "checkin";
 
 export type Summary = { 
 /**
@@ -395,7 +395,7 @@ follow_up: string,
  */
 tags: Array<string>, };
 
-export type Record = { "type": "note" } & Note | { "type": "contact" } & Contact | { "type": "reprisal" } & Reprisal;
+export type Record = { "type": "note" } & Note | { "type": "contact" } & Contact | { "type": "reprisal" } & Reprisal | { "type": "checkin" } & CheckIn;
 
 export type StoredRecord = { 
 /**
@@ -480,6 +480,97 @@ language: string,
  * Minutes without input before the vault locks itself (0: never).
  */
 auto_lock_minutes: number, };
+
+export type CheckInStatus = "safe" | "needs-help" | "no-news";
+
+export type CheckInEntry = { 
+/**
+ * Item id.
+ */
+id: string, /**
+ * When, ms since the epoch (the clock of the device that made it).
+ */
+at_ms: number, /**
+ * What it says.
+ */
+status: CheckInStatus, /**
+ * A short message.
+ */
+message: string, };
+
+export type CheckIn = { 
+/**
+ * Who checks in (an alias).
+ */
+person: string, /**
+ * Their contact record's id.
+ */
+contact?: string, /**
+ * Minutes between expected check-ins (5 to 44,640).
+ */
+every_minutes: number, /**
+ * False while paused.
+ */
+active: boolean, /**
+ * Ids of the contacts alerted when a check-in is missed.
+ */
+watchers: Array<string>, /**
+ * The check-ins, oldest first.
+ */
+entries: Array<CheckInEntry>, /**
+ * What the watchers should do.
+ */
+notes: string, /**
+ * Tags.
+ */
+tags: Array<string>, };
+
+export type CheckInState = "needs-help" | "missed" | "no-news" | "safe" | "waiting" | "paused";
+
+export type Watcher = { 
+/**
+ * Their contact id.
+ */
+id: string, /**
+ * Their alias (absent when that contact is not on this device).
+ */
+alias: string | null, };
+
+export type CheckInView = { 
+/**
+ * The arrangement's record id.
+ */
+id: string, /**
+ * Who checks in.
+ */
+person: string, /**
+ * Their contact id.
+ */
+contact: string | null, /**
+ * Minutes between check-ins.
+ */
+every_minutes: number, /**
+ * Where it stands.
+ */
+state: CheckInState, /**
+ * When the next check-in is (or was) due, ms since the epoch, by this device's clock.
+ */
+due_ms: number, /**
+ * The latest check-in that counts.
+ */
+last: CheckInEntry | null, /**
+ * Who is alerted.
+ */
+watchers: Array<Watcher>, };
+
+export type CheckInList = { 
+/**
+ * This device's clock when the states were worked out, ms since the epoch.
+ */
+now_ms: number, /**
+ * The arrangements, those needing attention first.
+ */
+rows: Array<CheckInView>, };
 
 export type QrCode = { 
 /**

@@ -32,7 +32,16 @@ export function term(word: string): string {
 
 /** A timestamp (ms) as a date and time in the current language. */
 export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(locale.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
+  const date = new Date(ms);
+  // A time out of Date's range (a forged or damaged one from a peer) must not throw.
+  if (Number.isNaN(date.getTime())) return "?";
+  return new Intl.DateTimeFormat(locale.lang, { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+/** An ISO 8601 time for a `datetime` attribute, or undefined when out of Date's range. */
+export function isoTime(ms: number): string | undefined {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 /** A partial date (YYYY, YYYY-MM, YYYY-MM-DD) at the precision it is known. */
@@ -48,6 +57,32 @@ export function formatPartialDate(d: string | null | undefined): string {
 
 export function formatNumber(n: number): string {
   return new Intl.NumberFormat(locale.lang).format(n);
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** `ms` relative to `now` ("3 hours ago", "in 20 minutes", "now") in the current language. */
+export function formatRelative(ms: number, now: number): string {
+  const diff = ms - now;
+  const abs = Math.abs(diff);
+  const rtf = new Intl.RelativeTimeFormat(locale.lang, { numeric: "auto" });
+  if (abs < MINUTE_MS) return rtf.format(0, "second");
+  if (abs < HOUR_MS) return rtf.format(Math.round(diff / MINUTE_MS), "minute");
+  if (abs < 2 * DAY_MS) return rtf.format(Math.round(diff / HOUR_MS), "hour");
+  return rtf.format(Math.round(diff / DAY_MS), "day");
+}
+
+/** A length of time given in minutes, in the largest unit that divides it ("2 days", "90 minutes"). */
+export function formatMinutes(minutes: number): string {
+  const [value, unit] = minutes % 1440 === 0 ? [minutes / 1440, "day"] : minutes % 60 === 0 ? [minutes / 60, "hour"] : [minutes, "minute"];
+  return new Intl.NumberFormat(locale.lang, { style: "unit", unit, unitDisplay: "long" }).format(value);
+}
+
+/** Names joined as the language does ("Ana, Bo and Chen"). */
+export function formatList(items: readonly string[]): string {
+  return new Intl.ListFormat(locale.lang, { style: "long", type: "conjunction" }).format(items);
 }
 
 const errorKeys: Record<string, Key> = {
