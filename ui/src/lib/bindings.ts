@@ -487,13 +487,16 @@ export type CheckInEntry = {
 /**
  * Item id.
  */
-id: string, /**
+id: string, 
+/**
  * When, ms since the epoch (the clock of the device that made it).
  */
-at_ms: number, /**
+at_ms: number, 
+/**
  * What it says.
  */
-status: CheckInStatus, /**
+status: CheckInStatus, 
+/**
  * A short message.
  */
 message: string, };
@@ -502,25 +505,32 @@ export type CheckIn = {
 /**
  * Who checks in (an alias).
  */
-person: string, /**
+person: string, 
+/**
  * Their contact record's id.
  */
-contact?: string, /**
+contact?: string, 
+/**
  * Minutes between expected check-ins (5 to 44,640).
  */
-every_minutes: number, /**
+every_minutes: number, 
+/**
  * False while paused.
  */
-active: boolean, /**
+active: boolean, 
+/**
  * Ids of the contacts alerted when a check-in is missed.
  */
-watchers: Array<string>, /**
+watchers: Array<string>, 
+/**
  * The check-ins, oldest first.
  */
-entries: Array<CheckInEntry>, /**
+entries: Array<CheckInEntry>, 
+/**
  * What the watchers should do.
  */
-notes: string, /**
+notes: string, 
+/**
  * Tags.
  */
 tags: Array<string>, };
@@ -531,7 +541,8 @@ export type Watcher = {
 /**
  * Their contact id.
  */
-id: string, /**
+id: string, 
+/**
  * Their alias (absent when that contact is not on this device).
  */
 alias: string | null, };
@@ -540,25 +551,32 @@ export type CheckInView = {
 /**
  * The arrangement's record id.
  */
-id: string, /**
+id: string, 
+/**
  * Who checks in.
  */
-person: string, /**
+person: string, 
+/**
  * Their contact id.
  */
-contact: string | null, /**
+contact: string | null, 
+/**
  * Minutes between check-ins.
  */
-every_minutes: number, /**
+every_minutes: number, 
+/**
  * Where it stands.
  */
-state: CheckInState, /**
+state: CheckInState, 
+/**
  * When the next check-in is (or was) due, ms since the epoch, by this device's clock.
  */
-due_ms: number, /**
+due_ms: number, 
+/**
  * The latest check-in that counts.
  */
-last: CheckInEntry | null, /**
+last: CheckInEntry | null, 
+/**
  * Who is alerted.
  */
 watchers: Array<Watcher>, };
@@ -567,7 +585,8 @@ export type CheckInList = {
 /**
  * This device's clock when the states were worked out, ms since the epoch.
  */
-now_ms: number, /**
+now_ms: number, 
+/**
  * The arrangements, those needing attention first.
  */
 rows: Array<CheckInView>, };
