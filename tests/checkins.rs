@@ -116,6 +116,26 @@ fn deleting_a_watcher_unlinks_it_and_entries_stay_bounded() {
     lock(vault);
 }
 
+#[test]
+fn saving_an_arrangements_settings_never_drops_its_check_ins() {
+    let (_dir, mut vault) = new_vault();
+    let id = vault.save_check_in(None, arrangement("Rosa", 60, vec![])).unwrap();
+    // What an editor loaded before the check-in below.
+    let stale = vault.get::<CheckIn>(&id).unwrap().value;
+    vault.check_in(&id, CheckInStatus::NeedsHelp, "arrested").unwrap();
+    vault.save_check_in(Some(&id), CheckIn { person: "Rosa R.".into(), every_minutes: 120, ..stale }).unwrap();
+    let c = vault.get::<CheckIn>(&id).unwrap().value;
+    assert_eq!((c.person.as_str(), c.every_minutes), ("Rosa R.", 120));
+    assert_eq!(c.entries.len(), 1, "the check-in made after the editor loaded is kept");
+    assert_eq!(vault.check_ins(now())[0].state, CheckInState::NeedsHelp);
+    // A new arrangement starts with no check-ins, whatever it was given.
+    let mut given = arrangement("Omar", 60, vec![]);
+    given.push(CheckInStatus::Safe, "", now()).unwrap();
+    let other = vault.save_check_in(None, given).unwrap();
+    assert!(vault.get::<CheckIn>(&other).unwrap().value.entries.is_empty());
+    lock(vault);
+}
+
 type Host = Arc<Mutex<Vault>>;
 
 async fn node(host: &Host) -> Node<Vault> {
