@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use carenet::model::{CheckIn, CheckInState, CheckInStatus, Contact, RecordId, KEEP_ENTRIES};
 use carenet::space::Role;
-use carenet::sync::{Node, NodeOptions};
 use carenet::Vault;
 use util::*;
 
@@ -134,14 +133,6 @@ fn saving_an_arrangements_settings_never_drops_its_check_ins() {
     let other = vault.save_check_in(None, given).unwrap();
     assert!(vault.get::<CheckIn>(&other).unwrap().value.entries.is_empty());
     lock(vault);
-}
-
-type Host = Arc<Mutex<Vault>>;
-
-async fn node(host: &Host) -> Node<Vault> {
-    let secret = host.lock().unwrap().device_secret();
-    let opts = NodeOptions { bind: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
-    Node::start(host.clone(), &secret, opts).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,12 +15,9 @@ use carenet::crypto::SecretKey;
 use carenet::model::SpaceId;
 use carenet::space::log::{evaluate, my_keys, OpBody, Role, SpaceOp};
 use carenet::space::{self, ticket, MemberCard};
-use carenet::sync::{Node, NodeOptions};
 use carenet::{Error, Vault};
 use ed25519_dalek::SigningKey;
 use util::*;
-
-type Host = Arc<Mutex<Vault>>;
 
 fn device(v: &Vault) -> [u8; 32] {
     v.card().unwrap().0.device
@@ -40,12 +37,6 @@ fn refusal_code(e: Error) -> &'static str {
         Error::SyncRefused(r) => r.code(),
         other => panic!("expected a refusal, got {other:?}"),
     }
-}
-
-async fn node(host: &Host) -> Node<Vault> {
-    let secret = host.lock().unwrap().device_secret();
-    let opts = NodeOptions { bind: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
-    Node::start(host.clone(), &secret, opts).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

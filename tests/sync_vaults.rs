@@ -11,18 +11,10 @@ use std::time::Duration;
 
 use carenet::model::{RecordId, SpaceId};
 use carenet::space::Role;
-use carenet::sync::{Node, NodeOptions, Ticket};
+use carenet::sync::Ticket;
 use carenet::{Note, Vault};
 use rand::{Rng, SeedableRng};
 use util::*;
-
-type Host = Arc<Mutex<Vault>>;
-
-async fn node(host: &Host) -> Node<Vault> {
-    let secret = host.lock().unwrap().device_secret();
-    let opts = NodeOptions { bind: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
-    Node::start(host.clone(), &secret, opts).await.unwrap()
-}
 
 /// Every record of `space` held by `v`, as its stored note.
 fn notes(v: &Vault, space: SpaceId) -> BTreeMap<RecordId, Note> {

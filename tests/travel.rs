@@ -10,17 +10,9 @@ use std::time::Duration;
 
 use carenet::model::{RecordId, SpaceId};
 use carenet::space::Role;
-use carenet::sync::{Node, NodeOptions, SyncError};
-use carenet::{Error, Note, Vault};
+use carenet::sync::SyncError;
+use carenet::{Error, Note};
 use util::*;
-
-type Host = Arc<Mutex<Vault>>;
-
-async fn node(host: &Host) -> Node<Vault> {
-    let secret = host.lock().unwrap().device_secret();
-    let opts = NodeOptions { bind: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
-    Node::start(host.clone(), &secret, opts).await.unwrap()
-}
 
 fn note(title: &str, body: &str) -> Note {
     Note { title: title.into(), body: body.into(), tags: vec!["travel".into()] }

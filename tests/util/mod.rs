@@ -304,3 +304,13 @@ pub fn success_stdout(out: std::process::Output, args: &[&str]) -> String {
 pub fn last_line(s: &str) -> String {
     s.lines().last().unwrap_or_default().trim().to_owned()
 }
+
+/// A vault shared with its sync node, which reads and writes it as its `SyncHost`.
+pub type Host = std::sync::Arc<std::sync::Mutex<Vault>>;
+
+/// A real iroh sync node for `host`, bound to a random port on loopback (no relay, no mDNS).
+pub async fn node(host: &Host) -> carenet::sync::Node<Vault> {
+    let secret = host.lock().unwrap().device_secret();
+    let opts = carenet::sync::NodeOptions { bind: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
+    carenet::sync::Node::start(host.clone(), &secret, opts).await.unwrap()
+}
