@@ -135,6 +135,39 @@ fn saving_an_arrangements_settings_never_drops_its_check_ins() {
     lock(vault);
 }
 
+#[test]
+fn malformed_entries_never_stop_a_check_in_and_resuming_raises_no_false_alarm() {
+    use carenet::model::CheckInEntry;
+    let (_dir, mut vault) = new_vault();
+    let id = vault.save_check_in(None, arrangement("Rosa", 60, vec![])).unwrap();
+    // What a faulty or newer build could send by sync: no id, a time out of range, a long message.
+    let bad = [("", 5, String::new()), ("x1", -1, String::new()), ("x2", i64::MAX, "y".repeat(900))];
+    vault
+        .update::<CheckIn>(&id, |c| {
+            c.entries.extend(bad.iter().map(|(i, at, m)| CheckInEntry {
+                id: (*i).into(),
+                at_ms: *at,
+                status: CheckInStatus::Safe,
+                message: m.clone(),
+            }))
+        })
+        .unwrap();
+    vault.check_in(&id, CheckInStatus::NeedsHelp, "detained").unwrap();
+    assert_eq!(vault.check_ins(now())[0].state, CheckInState::NeedsHelp);
+    vault.check_in(&id, CheckInStatus::Safe, "released").unwrap();
+
+    // Paused for long past the interval, then resumed: safe, due one interval after resuming.
+    let stored = vault.get::<CheckIn>(&id).unwrap().value;
+    vault.save_check_in(Some(&id), CheckIn { active: false, ..stored.clone() }).unwrap();
+    let later = now() + 5 * 60 * MIN;
+    assert_eq!(vault.check_ins(later)[0].state, CheckInState::Paused);
+    vault.save_check_in(Some(&id), CheckIn { active: true, ..stored }).unwrap();
+    let resumed = vault.get::<CheckIn>(&id).unwrap().value.resumed_ms.expect("resuming is stamped");
+    assert_eq!(vault.check_ins(resumed + 59 * MIN)[0].state, CheckInState::Safe);
+    assert_eq!(vault.check_ins(resumed + 61 * MIN)[0].state, CheckInState::Missed);
+    lock(vault);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_ins_made_at_once_on_two_devices_both_arrive_and_both_devices_agree() {
     let (_da, mut a) = new_vault();

@@ -48,6 +48,10 @@ pub struct CheckIn {
     pub every_minutes: u32,
     /// False while paused.
     pub active: bool,
+    /// When it was last resumed, ms since the epoch (set by the core; the window need not send it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub resumed_ms: Option<i64>,
     /// Ids of the contacts alerted when a check-in is missed.
     pub watchers: Vec<String>,
     /// The check-ins, oldest first.
@@ -65,6 +69,7 @@ impl Default for CheckIn {
             contact: None,
             every_minutes: 24 * 60,
             active: true,
+            resumed_ms: None,
             watchers: Vec::new(),
             entries: Vec::new(),
             notes: String::new(),

@@ -126,6 +126,7 @@ fn record_shapes_match_the_core() {
         contact: Some(RecordId::random()),
         every_minutes: 90,
         active: false,
+        resumed_ms: Some(1_700_000_000_000),
         watchers: vec![RecordId::random()],
         notes: "call the lawyer".into(),
         tags: vec!["march".into()],

@@ -183,7 +183,12 @@ pub fn checkin(cli: &Cli, vault: &mut Vault, cmd: &CheckInCmd) -> Result<()> {
             let id = resolve_kind(vault, id, RecordKind::CheckIn)?;
             let removed: Vec<RecordId> = remove_watchers.iter().map(|w| vault.resolve(w)).collect::<Result<_>>()?;
             let mut draft = vault.draft::<CheckIn>(&id)?;
+            let was_active = draft.value.active;
             apply(vault, &mut draft.value, fields)?;
+            if *resume && !was_active {
+                // The pause ends now: the next check-in is due one interval from now.
+                draft.value.resumed_ms = Some(now_ms());
+            }
             draft.value.watchers.retain(|w| !removed.contains(w));
             if *pause {
                 draft.value.active = false;
@@ -216,7 +221,7 @@ fn state_word(s: CheckInState) -> &'static str {
 
 /// How long from `now` to `then`, in words ("in 2 h 5 min", "3 h ago").
 fn relative(then: i64, now: i64) -> String {
-    let mins = (then - now).abs() / 60_000;
+    let mins = then.saturating_sub(now).unsigned_abs() / 60_000;
     let span = if mins >= 48 * 60 {
         format!("{} days", mins / (24 * 60))
     } else if mins >= 60 {

@@ -101,6 +101,10 @@ pub struct CheckIn {
     pub every_minutes: u32,
     /// Off while the arrangement is paused (nothing is missed then).
     pub active: bool,
+    /// When it was last resumed after a pause, ms since the epoch: the time a pause ended counts
+    /// as a check-in for working out the next one due, so resuming raises no false alarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_ms: Option<i64>,
     /// Contacts to alert when a check-in is missed or help is asked for.
     pub watchers: Vec<RecordId>,
     /// The check-ins, oldest first (at most `KEEP_ENTRIES`).
@@ -118,6 +122,7 @@ impl Default for CheckIn {
             contact: None,
             every_minutes: 24 * 60,
             active: true,
+            resumed_ms: None,
             watchers: Vec::new(),
             entries: Vec::new(),
             notes: String::new(),
@@ -152,20 +157,39 @@ impl CheckInState {
 }
 
 impl CheckIn {
-    /// The latest entry that counts at `now_ms` (entries dated more than `FUTURE_SLACK_MS` ahead
-    /// of the clock do not count). Ties are broken by id, so every device picks the same one.
+    /// True when an entry counts at `now_ms`: a time within the calendar and not more than
+    /// `FUTURE_SLACK_MS` ahead of the clock, and an id. Entries that do not count stay stored
+    /// (they may come from a peer) but change nothing.
+    fn counts(e: &CheckInEntry, now_ms: i64) -> bool {
+        (0..=MAX_TIME_MS).contains(&e.at_ms) && e.at_ms <= now_ms.saturating_add(FUTURE_SLACK_MS) && !e.id.is_empty()
+    }
+
+    /// The latest entry that counts at `now_ms`. Ties are broken by id, so every device that
+    /// holds the same entries picks the same one.
     pub fn last_entry(&self, now_ms: i64) -> Option<&CheckInEntry> {
         self.entries
             .iter()
-            .filter(|e| e.at_ms <= now_ms.saturating_add(FUTURE_SLACK_MS))
+            .filter(|e| Self::counts(e, now_ms))
             .max_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)))
     }
 
-    /// When the next check-in is due: the last one plus the interval, or, before the first one,
-    /// `since_ms` (when the arrangement was made) plus the interval.
+    /// When the next check-in is due: the last one that counts, or before the first one the
+    /// arrangement's start (`since_ms`, when it was made), plus the interval; if it was resumed
+    /// after a pause (`resumed_ms`) later than that, from the resumption. Times more than
+    /// `FUTURE_SLACK_MS` ahead of the clock do not count: a resumption so dated is ignored, and
+    /// a start so dated makes the first check-in due at once (a wrong clock on the device that
+    /// made the arrangement must not hold off "missed").
     pub fn due_ms(&self, since_ms: i64, now_ms: i64) -> i64 {
-        let from = self.last_entry(now_ms).map_or(since_ms, |e| e.at_ms);
-        from.saturating_add(i64::from(self.every_minutes) * 60_000)
+        let every = i64::from(self.every_minutes.max(1)) * 60_000;
+        let ok = |t: i64| t <= now_ms.saturating_add(FUTURE_SLACK_MS);
+        let resumed = self.resumed_ms.filter(|t| ok(*t)).unwrap_or(i64::MIN);
+        let from = match self.last_entry(now_ms) {
+            Some(e) => e.at_ms,
+            None if ok(since_ms) => since_ms,
+            None if resumed == i64::MIN => return now_ms.saturating_sub(1),
+            None => i64::MIN,
+        };
+        from.max(resumed).saturating_add(every)
     }
 
     /// Where the arrangement stands at `now_ms`; `since_ms` is when it was made.
@@ -188,23 +212,39 @@ impl CheckIn {
         }
     }
 
-    /// The entries by time, oldest first (the list itself keeps the order in which entries
-    /// were added and merged, which after a sync need not be time order).
+    /// The entries by time, oldest first, each id once (the list itself keeps the order in
+    /// which entries were added and merged, which after a sync need not be time order).
     pub fn entries_by_time(&self) -> Vec<&CheckInEntry> {
         let mut out: Vec<&CheckInEntry> = self.entries.iter().collect();
         out.sort_by(|a, b| a.at_ms.cmp(&b.at_ms).then_with(|| a.id.cmp(&b.id)));
+        out.dedup_by(|a, b| a.id == b.id);
         out
     }
 
-    /// Adds a check-in made at `at_ms`, then drops the oldest entries beyond `KEEP_ENTRIES`.
-    /// Entries are only appended or removed, never moved, so two devices adding at once merge.
+    /// Adds a check-in made at `at_ms` (this device's clock), then, beyond `KEEP_ENTRIES`, drops
+    /// other entries: first those that do not count at `at_ms` (dated ahead of the clock, or
+    /// malformed), then the oldest. The entry just added is never the one dropped. Entries are
+    /// only appended or removed, never moved, so two devices adding at once merge.
     pub fn push(&mut self, status: CheckInStatus, message: &str, at_ms: i64) -> Result<()> {
         check_message(message)?;
-        self.entries.push(CheckInEntry { id: super::item_id(), at_ms, status, message: message.trim().to_owned() });
+        let id = super::item_id();
+        self.entries.push(CheckInEntry { id: id.clone(), at_ms, status, message: message.trim().to_owned() });
         let extra = self.entries.len().saturating_sub(KEEP_ENTRIES);
         if extra > 0 {
-            let oldest: Vec<String> = self.entries_by_time().iter().take(extra).map(|e| e.id.clone()).collect();
-            self.entries.retain(|e| !oldest.contains(&e.id));
+            let mut others: Vec<(usize, &CheckInEntry)> =
+                self.entries.iter().enumerate().filter(|(_, e)| e.id != id).collect();
+            others.sort_by(|(_, a), (_, b)| {
+                Self::counts(a, at_ms)
+                    .cmp(&Self::counts(b, at_ms))
+                    .then(a.at_ms.cmp(&b.at_ms))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            let drop: std::collections::HashSet<usize> = others.iter().take(extra).map(|(i, _)| *i).collect();
+            let mut i = 0;
+            self.entries.retain(|_| {
+                i += 1;
+                !drop.contains(&(i - 1))
+            });
         }
         Ok(())
     }
@@ -212,9 +252,7 @@ impl CheckIn {
 
 fn check_message(message: &str) -> Result<()> {
     if message.chars().count() > MAX_MESSAGE {
-        return Err(Error::invalid(format!(
-            "The check-in message is too long: keep it under {MAX_MESSAGE} characters."
-        )));
+        return Err(Error::invalid(format!("The check-in message is too long: at most {MAX_MESSAGE} characters.")));
     }
     check_text("check-in message", message)
 }
@@ -234,19 +272,10 @@ impl RecordType for CheckIn {
             )));
         }
         check_count("watchers", &self.watchers)?;
-        // Merges of check-ins made at once on several devices may hold a few more than
-        // `KEEP_ENTRIES` until the next one is added: bounded by the general list limit.
-        check_count("check-ins", &self.entries)?;
-        for e in &self.entries {
-            check_line("check-in id", &e.id)?;
-            if e.id.trim().is_empty() {
-                return Err(Error::invalid("A check-in has no id."));
-            }
-            check_message(&e.message)?;
-            if !(0..=MAX_TIME_MS).contains(&e.at_ms) {
-                return Err(Error::invalid("A check-in's time is out of range: check this device's clock."));
-            }
-        }
+        // Entries are not checked here: each is checked when it is made (`push`: its message;
+        // its time is this device's clock), and entries that arrived by sync, whatever they
+        // hold, must never stop anyone from checking in or editing the arrangement. Those that
+        // are malformed simply do not count (`counts`).
         check_text("notes", &self.notes)?;
         check_list("tags", &self.tags)
     }
@@ -318,17 +347,77 @@ mod tests {
     }
 
     #[test]
-    fn entries_are_kept_in_order_and_bounded() {
+    fn entries_are_bounded_and_the_one_just_added_is_always_kept() {
         let mut c = every_hour();
-        for i in 0..(KEEP_ENTRIES as i64 + 20) {
-            c.push(CheckInStatus::Safe, "", 1_000 - i).unwrap();
+        for i in 0..KEEP_ENTRIES as i64 {
+            c.push(CheckInStatus::Safe, "", 1_000 + i).unwrap();
         }
+        // A check-in dated before all the others (this device's clock is behind) is kept, and
+        // the oldest of the others goes.
+        c.push(CheckInStatus::NeedsHelp, "late clock", 5).unwrap();
         assert_eq!(c.entries.len(), KEEP_ENTRIES);
-        let kept: Vec<i64> = c.entries_by_time().iter().map(|e| e.at_ms).collect();
-        let newest: Vec<i64> = (1_000 - KEEP_ENTRIES as i64 + 1..=1_000).collect();
-        assert_eq!(kept, newest, "the newest by time are kept, whatever order they came in");
-        assert_eq!(c.entries[0].at_ms, 1_000, "kept entries are not moved");
+        assert!(c.entries.iter().any(|e| e.message == "late clock"));
+        assert!(!c.entries.iter().any(|e| e.at_ms == 1_000), "the oldest other entry went");
+        assert_eq!(c.entries[0].at_ms, 1_001, "kept entries are not moved");
+
+        // A hundred entries dated far ahead (a peer's wrong clock): they go before anything else.
+        let mut d = every_hour();
+        for i in 0..KEEP_ENTRIES as i64 {
+            d.push(CheckInStatus::Safe, "", 1_000 * H + i).unwrap();
+        }
+        d.push(CheckInStatus::Safe, "now", 2 * H).unwrap();
+        d.push(CheckInStatus::Safe, "now again", 2 * H + 1).unwrap();
+        assert_eq!(d.entries.len(), KEEP_ENTRIES);
+        assert!(d.entries.iter().any(|e| e.message == "now") && d.entries.iter().any(|e| e.message == "now again"));
+        assert_eq!(d.last_entry(3 * H).map(|e| e.message.as_str()), Some("now again"));
+    }
+
+    #[test]
+    fn entries_that_arrived_malformed_never_block_a_check_in_and_do_not_count() {
+        let mut c = every_hour();
+        let bad = |id: &str, at_ms: i64, message: &str| CheckInEntry {
+            id: id.into(),
+            at_ms,
+            status: CheckInStatus::Safe,
+            message: message.into(),
+        };
+        c.entries = vec![
+            bad("", H, ""),
+            bad("a", -5, ""),
+            bad("b", i64::MAX, ""),
+            bad("c", H, &"x".repeat(2 * MAX_MESSAGE)),
+            bad("c", H, "the same id twice"),
+        ];
         c.validate().unwrap();
+        assert_eq!(c.entries_by_time().iter().filter(|e| e.id == "c").count(), 1, "each id once");
+        assert_eq!(c.last_entry(2 * H).map(|e| e.id.as_str()), Some("c"));
+        c.push(CheckInStatus::NeedsHelp, "help", 2 * H).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.state(0, 2 * H), CheckInState::NeedsHelp);
+        assert_eq!(c.state(0, 2 * H + 1), CheckInState::NeedsHelp);
+    }
+
+    #[test]
+    fn resuming_after_a_pause_raises_no_false_alarm() {
+        let mut c = every_hour();
+        c.push(CheckInStatus::Safe, "", H).unwrap();
+        c.active = false;
+        assert_eq!(c.state(0, 10 * H), CheckInState::Paused);
+        c.active = true;
+        c.resumed_ms = Some(10 * H);
+        assert_eq!(c.state(0, 10 * H + 1), CheckInState::Safe, "the pause counts as a check-in");
+        assert_eq!(c.due_ms(0, 10 * H), 11 * H);
+        assert_eq!(c.state(0, 11 * H + 1), CheckInState::Missed);
+        // A resumption dated ahead of the clock is ignored.
+        c.resumed_ms = Some(1_000 * H);
+        assert_eq!(c.state(0, 10 * H), CheckInState::Missed);
+    }
+
+    #[test]
+    fn a_start_dated_ahead_of_the_clock_is_due_at_once() {
+        let c = every_hour();
+        assert_eq!(c.state(1_000 * H, 2 * H), CheckInState::Missed, "a creator's clock a month ahead");
+        assert_eq!(c.state(2 * H + 5 * 60_000, 2 * H), CheckInState::Waiting, "minutes of difference are tolerated");
     }
 
     #[test]

@@ -5,7 +5,10 @@ use serde::Serialize;
 
 use super::{now_ms, Vault};
 use crate::error::Result;
-use crate::model::{CheckIn, CheckInEntry, CheckInState, CheckInStatus, Record, RecordId, RecordKind, Stored};
+use crate::model::{
+    CheckIn, CheckInEntry, CheckInState, CheckInStatus, Record, RecordId, RecordKind, Stored, MAX_EVERY_MINUTES,
+    MIN_EVERY_MINUTES,
+};
 
 /// Someone assigned to watch over a person.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -47,22 +50,32 @@ impl Vault {
         self.update::<CheckIn>(id, |c| {
             // Cannot fail: the same push just passed on a copy.
             let _ = c.push(status, message, now);
+            // Settings that arrived by sync out of bounds (from a faulty or newer build) must not
+            // stop a check-in, least of all a call for help: bring them within bounds.
+            c.every_minutes = c.every_minutes.clamp(MIN_EVERY_MINUTES, MAX_EVERY_MINUTES);
+            if c.person.trim().is_empty() {
+                c.person = "?".into();
+            }
         })
     }
 
     /// Adds an arrangement (`id` None) or replaces the settings of one (person, contact,
-    /// interval, watchers, notes, tags, paused or not) while keeping its check-ins as stored:
+    /// interval, watchers, notes, tags, paused or not; resuming stamps `resumed_ms`) while
+    /// keeping its check-ins as stored:
     /// check-ins are added by [`Vault::check_in`] alone, so an editor that loaded the arrangement
     /// before a sync brought new check-ins cannot drop them. A new arrangement starts with none.
     pub fn save_check_in(&mut self, id: Option<&RecordId>, mut value: CheckIn) -> Result<RecordId> {
         match id {
             None => {
                 value.entries.clear();
+                value.resumed_ms = None;
                 self.add(&value)
             }
             Some(id) => {
-                let stored = self.get::<CheckIn>(id)?.value.entries;
-                value.entries = stored;
+                let stored = self.get::<CheckIn>(id)?.value;
+                value.entries = stored.entries;
+                // Resuming a paused arrangement starts its interval again (no false alarm).
+                value.resumed_ms = if value.active && !stored.active { Some(now_ms()) } else { stored.resumed_ms };
                 self.update::<CheckIn>(id, |old| *old = value).map(|s| s.id)
             }
         }

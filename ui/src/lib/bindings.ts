@@ -519,6 +519,10 @@ every_minutes: number,
  */
 active: boolean, 
 /**
+ * When it was last resumed, ms since the epoch (set by the core; the window need not send it).
+ */
+resumed_ms?: number, 
+/**
  * Ids of the contacts alerted when a check-in is missed.
  */
 watchers: Array<string>, 
