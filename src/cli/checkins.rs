@@ -9,10 +9,10 @@ use serde_json::json;
 use carenet::model::{
     CheckIn, CheckInState, CheckInStatus, RecordId, RecordKind, MAX_EVERY_MINUTES, MIN_EVERY_MINUTES,
 };
-use carenet::vault::CheckInView;
+use carenet::vault::{now_ms, CheckInView};
 use carenet::{Error, Result, Vault};
 
-use super::records::{remove, resolve_kind, show, IdArg, ShowArgs};
+use super::records::{add_unique, remove, resolve_kind, show, IdArg, ShowArgs};
 use super::Cli;
 
 /// What `checkin list` says about how far it reaches.
@@ -139,11 +139,7 @@ fn apply(vault: &Vault, c: &mut CheckIn, f: &CheckInFields) -> Result<()> {
     if let Some(n) = &f.notes {
         c.notes = n.clone();
     }
-    for t in &f.tags {
-        if !c.tags.contains(t) {
-            c.tags.push(t.clone());
-        }
-    }
+    add_unique(&mut c.tags, &f.tags);
     Ok(())
 }
 
@@ -202,10 +198,6 @@ pub fn checkin(cli: &Cli, vault: &mut Vault, cmd: &CheckInCmd) -> Result<()> {
         CheckInCmd::Rm(a) => remove(cli, vault, &a.id, RecordKind::CheckIn)?,
     }
     Ok(())
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 fn state_word(s: CheckInState) -> &'static str {

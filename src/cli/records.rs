@@ -279,7 +279,7 @@ fn read_body(b: &str) -> Result<String> {
     }
 }
 
-fn add_unique(list: &mut Vec<String>, items: &[String]) {
+pub(super) fn add_unique(list: &mut Vec<String>, items: &[String]) {
     for i in items {
         if !list.contains(i) {
             list.push(i.clone());

@@ -250,7 +250,8 @@ impl CheckIn {
     }
 }
 
-fn check_message(message: &str) -> Result<()> {
+/// Checks a check-in message (length, control characters).
+pub(crate) fn check_message(message: &str) -> Result<()> {
     if message.chars().count() > MAX_MESSAGE {
         return Err(Error::invalid(format!("The check-in message is too long: at most {MAX_MESSAGE} characters.")));
     }

@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+pub(crate) use checkin::check_message;
 pub use checkin::{
     CheckIn, CheckInEntry, CheckInState, CheckInStatus, FUTURE_SLACK_MS, KEEP_ENTRIES, MAX_EVERY_MINUTES, MAX_MESSAGE,
     MIN_EVERY_MINUTES,

@@ -45,10 +45,10 @@ impl Vault {
     /// heard). Durable when it returns, like any edit.
     pub fn check_in(&mut self, id: &RecordId, status: CheckInStatus, message: &str) -> Result<Stored<CheckIn>> {
         let now = now_ms();
-        // Validate against a copy first, so that a refused message changes nothing.
-        self.get::<CheckIn>(id)?.value.push(status, message, now)?;
+        // Check the message first, so that a refused one changes nothing.
+        crate::model::check_message(message)?;
         self.update::<CheckIn>(id, |c| {
-            // Cannot fail: the same push just passed on a copy.
+            // Cannot fail: the message was checked above.
             let _ = c.push(status, message, now);
             // Settings that arrived by sync out of bounds (from a faulty or newer build) must not
             // stop a check-in, least of all a call for help: bring them within bounds.
