@@ -464,6 +464,83 @@ pub fn normalized(value: &Json) -> Json {
     }
 }
 
+/// Three-way merge for an editor's save. `base` is the record as the editor showed it, `edited`
+/// what the editor saves, `current` what is stored now (a sync, another window or the tree screen
+/// may have changed it meanwhile); all three `normalized`. What the editor left as it was takes
+/// `current`; what it changed takes the editor's value, so nothing that reached the record
+/// meanwhile is dropped unless the editor changed that very thing:
+/// - maps merge key by key;
+/// - lists of items with an `id` merge item by item (the editor's removals and additions applied
+///   to `current`'s order; an item removed elsewhere stays removed unless the editor changed it);
+/// - other lists merge as sets (the editor's removals and additions applied to `current`);
+/// - text both sides changed merges line by line (`diffy`, as `git merge` does); where the same
+///   lines changed, or for any other value both changed, the editor's wins.
+pub fn merge3(base: &Json, edited: &Json, current: &Json) -> Json {
+    if edited == base {
+        return current.clone();
+    }
+    if current == base || current == edited {
+        return edited.clone();
+    }
+    match (base, edited, current) {
+        (Json::Object(b), Json::Object(e), Json::Object(c)) => {
+            let mut out = Map::new();
+            for k in c.keys().chain(e.keys().filter(|k| !c.contains_key(*k))) {
+                let at = |m: &Map<String, Json>| m.get(k).cloned().unwrap_or(Json::Null);
+                let merged = merge3(&at(b), &at(e), &at(c));
+                if !merged.is_null() {
+                    out.insert(k.clone(), merged);
+                }
+            }
+            Json::Object(out)
+        }
+        (Json::Array(b), Json::Array(e), Json::Array(c)) => Json::Array(merge_lists(b, e, c)),
+        (Json::String(b), Json::String(e), Json::String(c)) => {
+            Json::String(diffy::merge(b, e, c).unwrap_or_else(|_conflict| e.clone()))
+        }
+        _ => edited.clone(),
+    }
+}
+
+fn merge_lists(b: &[Json], e: &[Json], c: &[Json]) -> Vec<Json> {
+    let mut all = b.iter().chain(e).chain(c).peekable();
+    let keyed = all.peek().is_some() && all.all(|v| item_id(v).is_some());
+    if !keyed {
+        let mut out: Vec<Json> = c.iter().filter(|v| !b.contains(v) || e.contains(v)).cloned().collect();
+        for v in e {
+            if !b.contains(v) && !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        return out;
+    }
+    let find = |list: &'_ [Json], id: Option<&str>| list.iter().find(|v| item_id(v) == id).cloned();
+    let mut out = Vec::with_capacity(c.len().max(e.len()));
+    for cur in c {
+        let id = item_id(cur);
+        match (find(b, id), find(e, id)) {
+            // The editor removed it.
+            (Some(_), None) => {}
+            (base, Some(ed)) => out.push(merge3(&base.unwrap_or(Json::Null), &ed, cur)),
+            // Added elsewhere.
+            (None, None) => out.push(cur.clone()),
+        }
+    }
+    for ed in e {
+        let id = item_id(ed);
+        if c.iter().any(|v| item_id(v) == id) {
+            continue;
+        }
+        match find(b, id) {
+            // Removed elsewhere, and the editor did not change it: it stays removed.
+            Some(base) if base == *ed => {}
+            // Added by the editor, or changed by it while removed elsewhere.
+            _ => out.push(ed.clone()),
+        }
+    }
+    out
+}
+
 fn reconcile_list(
     doc: &mut AutoCommit,
     list: &ObjId,
@@ -722,5 +799,59 @@ mod tests {
         assert!(matches!(RecordDoc::load(&bytes, &[], &[], actor()), Err(DocError::HeadsMismatch)));
         assert!(RecordDoc::load(&bytes[..bytes.len() / 2], &[], &heads, actor()).is_err());
         assert!(RecordDoc::load(b"garbage", &[], &heads, actor()).is_err());
+    }
+
+    #[test]
+    fn merge3_keeps_what_the_editor_left_and_takes_what_it_changed() {
+        let base = json!({"title": "t", "body": "one\ntwo\nthree\n", "risk": "low", "tags": ["a", "b"]});
+        let edited = json!({"title": "t", "body": "one\ntwo\nthree, edited\n", "risk": "high", "tags": ["a", "c"]});
+        let current = json!({"title": "T", "body": "one, elsewhere\ntwo\nthree\n", "risk": "medium", "tags": ["a", "b", "d"], "notes": "n"});
+        let m = merge3(&base, &edited, &current);
+        assert_eq!(m["title"], "T", "left alone by the editor: the stored value stays");
+        assert_eq!(m["body"], "one, elsewhere\ntwo\nthree, edited\n", "different lines: both edits kept");
+        assert_eq!(m["risk"], "high", "both changed a plain value: the editor's wins");
+        assert_eq!(m["tags"], json!(["a", "d", "c"]), "removal and addition applied to the stored set");
+        assert_eq!(m["notes"], "n", "a field added elsewhere stays");
+        // Nothing changed on one side: the other side as it is.
+        assert_eq!(merge3(&base, &base, &current), current);
+        assert_eq!(merge3(&base, &edited, &base), edited);
+    }
+
+    #[test]
+    fn merge3_text_conflicts_and_cleared_fields() {
+        let base = json!({"body": "same line", "real_name": "R"});
+        let edited = json!({"body": "mine"});
+        let current = json!({"body": "theirs", "real_name": "R"});
+        let m = merge3(&base, &edited, &current);
+        assert_eq!(
+            m,
+            json!({"body": "mine"}),
+            "same line changed on both sides: the editor's; a cleared field stays cleared"
+        );
+        // Cleared elsewhere, left alone by the editor: stays cleared.
+        let m = merge3(&json!({"a": "x", "b": 1}), &json!({"a": "x", "b": 2}), &json!({"b": 1}));
+        assert_eq!(m, json!({"b": 2}));
+    }
+
+    #[test]
+    fn merge3_keyed_lists_merge_item_by_item() {
+        let act = |id: &str, t: &str| json!({"id": id, "type": t, "note": ""});
+        let base = json!({"acts": [act("a", "arrest"), act("b", "raid"), act("c", "threat")]});
+        // The editor changes a's type, removes b, adds d.
+        let edited = json!({"acts": [act("a", "detention"), act("c", "threat"), act("d", "ban")]});
+        // Elsewhere: a's note changed, c removed, e added.
+        let current = json!({"acts": [
+            {"id": "a", "type": "arrest", "note": "seen"}, act("b", "raid"), act("e", "smear")
+        ]});
+        let m = merge3(&base, &edited, &current);
+        assert_eq!(
+            m["acts"],
+            json!([{"id": "a", "type": "detention", "note": "seen"}, act("e", "smear"), act("d", "ban")])
+        );
+        // Removed elsewhere but changed by the editor: the editor's item comes back.
+        let edited = json!({"acts": [act("a", "arrest"), act("b", "raid"), act("c", "intimidation")]});
+        let m = merge3(&base, &edited, &current);
+        let ids: Vec<_> = m["acts"].as_array().unwrap().iter().map(|v| v["id"].clone()).collect();
+        assert_eq!(ids, [json!("a"), json!("b"), json!("e"), json!("c")]);
     }
 }

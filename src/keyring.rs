@@ -150,12 +150,12 @@ impl KeyringFiles {
             first_err => {
                 // The backup is only worth a second scrypt when it differs from the primary.
                 let Some(b) = backup.as_deref().filter(|b| Some(*b) != primary.as_deref()) else {
-                    return Err(first_err.map(|r| r.err()).flatten().unwrap_or(Error::KeyringDamaged));
+                    return Err(first_err.and_then(|r| r.err()).unwrap_or(Error::KeyringDamaged));
                 };
                 match decrypt(b, passphrase) {
                     Ok(k) => (k, backup.as_deref(), primary.as_deref(), &self.primary),
                     Err(Error::KeyringDamaged) => {
-                        return Err(first_err.map(|r| r.err()).flatten().unwrap_or(Error::KeyringDamaged))
+                        return Err(first_err.and_then(|r| r.err()).unwrap_or(Error::KeyringDamaged))
                     }
                     Err(e) => return Err(e),
                 }

@@ -277,38 +277,90 @@ pub async fn search_page(state: State<'_>, query: ipc::QueryInput, offset: u32, 
 #[tauri::command]
 pub async fn get_record(state: State<'_>, id: String) -> IpcResult<ipc::StoredRecord> {
     let rid = self::id(&id)?;
-    with_vault(state, move |v| {
-        let s = v.record(&rid)?;
-        Ok(ipc::StoredRecord {
-            id: s.id.to_string(),
-            created_ms: s.created_ms,
-            updated_ms: s.updated_ms,
-            record: convert(&s.value)?,
-        })
-    })
-    .await
+    with_vault(state, move |v| stored(v, &rid)).await
 }
 
-/// Adds a record (no id) or replaces the fields of an existing one; returns its id.
+fn stored(v: &Vault, id: &RecordId) -> IpcResult<ipc::StoredRecord> {
+    let s = v.record(id)?;
+    Ok(ipc::StoredRecord {
+        id: s.id.to_string(),
+        created_ms: s.created_ms,
+        updated_ms: s.updated_ms,
+        record: convert(&s.value)?,
+    })
+}
+
+/// Adds a record (no id) or saves an editor's copy of one. With `base`, the record as the editor
+/// showed it, only what the editor changed from it is written, so a change that reached the
+/// record meanwhile (a sync, the tree screen) stays; without it the record's fields are replaced.
+/// Returns the record as stored.
 #[tauri::command]
-pub async fn save_record(state: State<'_>, id: Option<String>, record: ipc::Record) -> IpcResult<String> {
+pub async fn save_record(
+    state: State<'_>,
+    id: Option<String>,
+    record: ipc::Record,
+    base: Option<ipc::Record>,
+) -> IpcResult<ipc::SavedRecord> {
     let rid = id.as_deref().map(self::id).transpose()?;
-    with_vault(state, move |v| {
-        let saved = match record {
-            ipc::Record::Note(n) => save(v, rid, convert::<_, CoreNote>(&n)?)?,
-            ipc::Record::Contact(c) => save(v, rid, convert::<_, CoreContact>(&c)?)?,
-            ipc::Record::Reprisal(r) => save(v, rid, convert::<_, ReprisalRecord>(&r)?)?,
-            ipc::Record::CheckIn(c) => v.save_check_in(rid.as_ref(), convert::<_, CoreCheckIn>(&c)?)?,
-        };
-        Ok(saved.to_string())
-    })
-    .await
+    with_vault(state, move |v| save_in(v, rid, record, base)).await
 }
 
-fn save<T: carenet::model::RecordType>(v: &mut Vault, id: Option<RecordId>, value: T) -> carenet::Result<RecordId> {
-    match id {
-        None => v.add(&value),
-        Some(id) => v.update::<T>(&id, |old| *old = value).map(|s| s.id),
+/// `save_record` on an unlocked vault.
+pub(crate) fn save_in(
+    v: &mut Vault,
+    id: Option<RecordId>,
+    record: ipc::Record,
+    base: Option<ipc::Record>,
+) -> IpcResult<ipc::SavedRecord> {
+    let (id, merged) = match (id, base) {
+        (None, Some(_)) => {
+            return Err(IpcError::new("invalid_input", "A new record has no earlier version to merge with."))
+        }
+        (None, None) => (add(v, record)?, false),
+        (Some(id), None) => (replace(v, id, record)?, false),
+        (Some(id), Some(base)) => (id, save_edit(v, id, record, base)?),
+    };
+    Ok(ipc::SavedRecord { stored: stored(v, &id)?, merged })
+}
+
+fn add(v: &mut Vault, record: ipc::Record) -> IpcResult<RecordId> {
+    Ok(match record {
+        ipc::Record::Note(n) => v.add(&convert::<_, CoreNote>(&n)?)?,
+        ipc::Record::Contact(c) => v.add(&convert::<_, CoreContact>(&c)?)?,
+        ipc::Record::Reprisal(r) => v.add(&convert::<_, ReprisalRecord>(&r)?)?,
+        ipc::Record::CheckIn(c) => v.save_check_in(None, convert::<_, CoreCheckIn>(&c)?)?,
+    })
+}
+
+fn replace(v: &mut Vault, id: RecordId, record: ipc::Record) -> IpcResult<RecordId> {
+    fn put<T: carenet::model::RecordType>(v: &mut Vault, id: RecordId, value: T) -> IpcResult<RecordId> {
+        Ok(v.update::<T>(&id, |old| *old = value)?.id)
+    }
+    match record {
+        ipc::Record::Note(n) => put(v, id, convert::<_, CoreNote>(&n)?),
+        ipc::Record::Contact(c) => put(v, id, convert::<_, CoreContact>(&c)?),
+        ipc::Record::Reprisal(r) => put(v, id, convert::<_, ReprisalRecord>(&r)?),
+        ipc::Record::CheckIn(c) => Ok(v.save_check_in(Some(&id), convert::<_, CoreCheckIn>(&c)?)?),
+    }
+}
+
+/// Saves `record` over `base` (see `Vault::save_edit`); true when what is stored now differs
+/// from `record`.
+fn save_edit(v: &mut Vault, id: RecordId, record: ipc::Record, base: ipc::Record) -> IpcResult<bool> {
+    fn edit<T: carenet::model::RecordType>(v: &mut Vault, id: RecordId, base: &T, value: T) -> IpcResult<bool> {
+        Ok(v.save_edit::<T>(&id, base, value)?.merged)
+    }
+    use ipc::Record as R;
+    match (record, base) {
+        (R::Note(n), R::Note(b)) => edit(v, id, &convert::<_, CoreNote>(&b)?, convert::<_, CoreNote>(&n)?),
+        (R::Contact(c), R::Contact(b)) => edit(v, id, &convert::<_, CoreContact>(&b)?, convert::<_, CoreContact>(&c)?),
+        (R::Reprisal(r), R::Reprisal(b)) => {
+            edit(v, id, &convert::<_, ReprisalRecord>(&b)?, convert::<_, ReprisalRecord>(&r)?)
+        }
+        (R::CheckIn(c), R::CheckIn(b)) => {
+            Ok(v.edit_check_in(&id, &convert::<_, CoreCheckIn>(&b)?, convert::<_, CoreCheckIn>(&c)?)?.merged)
+        }
+        _ => Err(IpcError::new("invalid_input", "The earlier version given is a record of another kind.")),
     }
 }
 

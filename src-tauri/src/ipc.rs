@@ -268,6 +268,16 @@ pub struct StoredRecord {
     pub record: Record,
 }
 
+/// What a save stored.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct SavedRecord {
+    /// The record as stored now.
+    pub stored: StoredRecord,
+    /// What is stored differs from what was saved: changes made elsewhere after the editor
+    /// opened the record were kept. The editor should show `stored`.
+    pub merged: bool,
+}
+
 /// One contact in the alert tree.
 #[derive(Clone, Debug, Serialize, Deserialize, TS)]
 pub struct TreeNode {
@@ -349,6 +359,7 @@ pub fn typescript() -> String {
         Reprisal::decl(),
         Record::decl(),
         StoredRecord::decl(),
+        SavedRecord::decl(),
         TreeNode::decl(),
         Vocabularies::decl(),
         Settings::decl(),

@@ -274,3 +274,59 @@ fn check_ins_cross_ipc_and_saving_an_arrangement_keeps_its_check_ins() {
     assert_eq!(e.code, "invalid_input", "{}", e.message);
     assert_eq!(v.get::<carenet::model::CheckIn>(&id.parse().unwrap()).unwrap().value, stored);
 }
+
+#[test]
+fn an_editor_save_keeps_what_changed_elsewhere_and_says_so() {
+    use crate::commands::save_in;
+    use carenet::{SecretString, Vault, VaultOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let pass = SecretString::from("correct horse battery staple".to_owned());
+    let mut v = Vault::create_with(&tmp.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).unwrap();
+    let note = |title: &str, body: &str, tags: &[&str]| {
+        ipc::Record::Note(ipc::Note {
+            title: title.into(),
+            body: body.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        })
+    };
+    let first = save_in(&mut v, None, note("Raid", "line one\nline two\n", &["a"]), None).unwrap();
+    assert!(!first.merged);
+    let id: RecordId = first.stored.id.parse().unwrap();
+    let base = first.stored.record.clone();
+
+    // Meanwhile (another window, a sync): the title and a tag change.
+    v.update::<Note>(&id, |n| {
+        n.title = "Raid at the office".into();
+        n.tags.push("urgent".into());
+    })
+    .unwrap();
+
+    // The editor opened before that saves its body edit.
+    let edited = note("Raid", "line one\nline two, with names withheld\n", &["a"]);
+    let saved = save_in(&mut v, Some(id), edited.clone(), Some(base.clone())).unwrap();
+    assert!(saved.merged, "the editor must show the record again");
+    let ipc::Record::Note(n) = &saved.stored.record else { panic!("{:?}", saved.stored.record) };
+    assert_eq!(n.title, "Raid at the office");
+    assert_eq!(n.body, "line one\nline two, with names withheld\n");
+    assert_eq!(n.tags, ["a", "urgent"]);
+
+    // Saving again over what was returned: nothing else changed, so nothing to show again.
+    let again = note("Raid at the office", "line one\nline two, with names withheld\nthree\n", &["a", "urgent"]);
+    let saved2 = save_in(&mut v, Some(id), again, Some(saved.stored.record.clone())).unwrap();
+    assert!(!saved2.merged);
+
+    // Without a base the fields are replaced, as before.
+    let replaced = save_in(&mut v, Some(id), note("Only", "", &[]), None).unwrap();
+    let ipc::Record::Note(n) = &replaced.stored.record else { panic!() };
+    assert_eq!((n.title.as_str(), n.tags.len()), ("Only", 0));
+
+    // Bad input changes nothing: a base of another kind, a base for a new record.
+    let before = v.get::<Note>(&id).unwrap().value;
+    let contact = ipc::Record::Contact(ipc::convert(&Contact { alias: "A".into(), ..Default::default() }).unwrap());
+    let e = save_in(&mut v, Some(id), edited.clone(), Some(contact)).unwrap_err();
+    assert_eq!(e.code, "invalid_input", "{}", e.message);
+    let e = save_in(&mut v, None, edited, Some(base)).unwrap_err();
+    assert_eq!(e.code, "invalid_input", "{}", e.message);
+    assert_eq!(v.get::<Note>(&id).unwrap().value, before);
+    assert_eq!(v.len(), 1);
+}

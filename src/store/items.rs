@@ -30,6 +30,9 @@ pub struct RecordWrite<'a> {
     pub complete: bool,
 }
 
+/// A stored membership operation: op id, space id, encrypted body.
+pub type StoredOp = ([u8; 32], [u8; 16], Vec<u8>);
+
 impl Store {
     /// Every space settings row: (space id, encrypted body).
     pub fn all_spaces(&self) -> Result<Vec<([u8; 16], Vec<u8>)>> {
@@ -45,8 +48,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Every stored membership operation: (op id, space id, encrypted body).
-    pub fn all_ops(&self) -> Result<Vec<([u8; 32], [u8; 16], Vec<u8>)>> {
+    /// Every stored membership operation.
+    pub fn all_ops(&self) -> Result<Vec<StoredOp>> {
         let mut stmt = self.conn.prepare_cached("SELECT id, space, body FROM ops ORDER BY rowid")?;
         let rows =
             stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?)))?;

@@ -87,7 +87,7 @@ impl SyncHost for MemoryHost {
             }
             changes.push(c);
         }
-        let state = evaluate(space, &ops).ok_or_else(|| Error::SyncRefused(Refusal::NoSpaceLog))?;
+        let state = evaluate(space, &ops).ok_or(Error::SyncRefused(Refusal::NoSpaceLog))?;
         for c in &changes {
             // A seized device's later changes are refused once it is removed; couriers never write.
             match state.role(&c.author) {

@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use super::{now_ms, Vault};
+use super::{now_ms, Saved, Vault};
 use crate::error::Result;
 use crate::model::{
-    CheckIn, CheckInEntry, CheckInState, CheckInStatus, Record, RecordId, RecordKind, Stored, MAX_EVERY_MINUTES,
-    MIN_EVERY_MINUTES,
+    CheckIn, CheckInEntry, CheckInState, CheckInStatus, Record, RecordId, RecordKind, RecordType, Stored,
+    MAX_EVERY_MINUTES, MIN_EVERY_MINUTES,
 };
 
 /// Someone assigned to watch over a person.
@@ -79,6 +79,25 @@ impl Vault {
                 self.update::<CheckIn>(id, |old| *old = value).map(|s| s.id)
             }
         }
+    }
+
+    /// Saves an editor's copy of an arrangement's settings (see [`Vault::save_edit`]): `base` is
+    /// the arrangement as the editor showed it, and only the settings the editor changed from it
+    /// are written, so a pause, resumption or watcher that another member's change brought in
+    /// meanwhile stays. Check-ins and the resumption time are never the editor's: they stay as
+    /// stored, whatever `base` and `edited` hold.
+    pub fn edit_check_in(&mut self, id: &RecordId, base: &CheckIn, edited: CheckIn) -> Result<Saved<CheckIn>> {
+        edited.validate()?;
+        let stored = self.get::<CheckIn>(id)?.value;
+        let as_stored =
+            |c: &CheckIn| CheckIn { entries: stored.entries.clone(), resumed_ms: stored.resumed_ms, ..c.clone() };
+        let (base, edited) = (as_stored(base), as_stored(&edited));
+        let value = Self::merge_edit(&base, &edited, &stored)?;
+        self.save_check_in(Some(id), value)?;
+        let stored = self.get::<CheckIn>(id)?;
+        let shown = CheckIn { entries: stored.value.entries.clone(), resumed_ms: stored.value.resumed_ms, ..edited };
+        let merged = Self::differ(&stored.value, &shown)?;
+        Ok(Saved { stored, merged })
     }
 
     /// Every check-in arrangement on this device and where it stands at `now_ms`: those that need

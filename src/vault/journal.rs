@@ -283,13 +283,13 @@ impl Writer {
                 job.id,
                 OpenDoc { doc: RecordDoc::new(job.kind.as_str(), actor).map_err(doc_error)?, tail: None },
             );
-        } else if !docs.contains_key(&job.id) {
+        } else if let std::collections::hash_map::Entry::Vacant(slot) = docs.entry(job.id) {
             let mut st = lock(&self.shared.state);
             let open = lock(&self.docs)
                 .remove(&job.id)
                 .ok_or_else(|| Error::Database("an edited record's document was not loaded".into()))?;
             st.taken.insert(job.id);
-            docs.insert(job.id, open);
+            slot.insert(open);
         }
         let open = docs
             .get_mut(&job.id)

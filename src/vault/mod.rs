@@ -29,7 +29,7 @@ use age::secrecy::SecretString;
 pub use card::DEFAULT_CARD_NAME;
 pub use checkins::{CheckInView, Watcher};
 pub use guard::{GUARD_FILE, MAX_GUARD, MIN_GUARD};
-pub use records::Draft;
+pub use records::{Draft, Saved};
 pub use spaces::{MemberInfo, SpaceSummary};
 pub use sync_items::{IngestReport, MAX_BATCH_ITEMS};
 pub use tombstones::DeleteScope;

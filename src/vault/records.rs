@@ -185,6 +185,16 @@ pub struct Draft<T> {
     pub value: T,
 }
 
+/// What [`Vault::save_edit`] stored.
+#[derive(Clone, Debug)]
+pub struct Saved<T> {
+    /// The record as stored now.
+    pub stored: Stored<T>,
+    /// The stored record differs from what the editor saved: it kept changes made elsewhere
+    /// after the editor opened it, so the editor should show it again.
+    pub merged: bool,
+}
+
 impl<T> Draft<T> {
     /// The record being edited.
     pub fn id(&self) -> RecordId {
@@ -431,6 +441,37 @@ impl Vault {
         // Acknowledged once the journal entry is durable; the document follows on the writer.
         self.journal_edit(*id, T::KIND, json, false)?;
         self.get(id)
+    }
+
+    /// Saves an editor's copy of a record. `base` is the record as the editor showed it; only what
+    /// the editor changed from it is written (see [`crate::document::merge3`]), so a change that
+    /// reached the record after the editor opened it (a sync, another window, the tree screen)
+    /// is kept unless the editor changed that very field. `merged` in the answer says the stored
+    /// record now differs from what the editor saved, so the editor should show it again.
+    pub fn save_edit<T: RecordType>(&mut self, id: &RecordId, base: &T, edited: T) -> Result<Saved<T>> {
+        edited.validate()?;
+        let current = self.get::<T>(id)?.value;
+        let value = Self::merge_edit(base, &edited, &current)?;
+        let stored = self.update::<T>(id, |v| *v = value)?;
+        let merged = Self::differ(&stored.value, &edited)?;
+        Ok(Saved { stored, merged })
+    }
+
+    /// The editor's changes from `base` applied to `current` (see [`crate::document::merge3`]).
+    pub(crate) fn merge_edit<T: RecordType>(base: &T, edited: &T, current: &T) -> Result<T> {
+        let norm = |v: &T| Self::to_json(v).map(|j| crate::document::normalized(&j));
+        let (b, e, c) = (norm(base)?, norm(edited)?, norm(current)?);
+        if c == b {
+            return Ok(edited.clone());
+        }
+        serde_json::from_value(crate::document::merge3(&b, &e, &c))
+            .map_err(|err| Error::invalid(format!("the edit cannot be combined with the stored record: {err}")))
+    }
+
+    /// Whether two values of a record would be stored differently.
+    pub(crate) fn differ<T: RecordType>(a: &T, b: &T) -> Result<bool> {
+        let norm = |v: &T| Self::to_json(v).map(|j| crate::document::normalized(&j));
+        Ok(norm(a)? != norm(b)?)
     }
 
     /// Opens a draft of a record: edit `draft.value`, then `save_draft`. Drafts of the same record

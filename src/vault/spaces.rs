@@ -515,7 +515,7 @@ impl Vault {
         let n: u64 = moves.iter().map(|(_, r)| r.len() as u64).sum();
         drop(moves);
         drop(makers);
-        self.changes_made.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        self.changes_made.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         for (id, mut open, _, _) in opened {
             open.tail = Some(0);
             self.spaces.record_space.insert(id, *space);

@@ -2,7 +2,8 @@
 // throw-away HOME and its own tauri-driver, sync by ticket on loopback. A creates a vault and a
 // space; B creates a vault and shows its member card; A invites B's card; B joins with the
 // ticket; each adds a note and shares it into the space; B syncs with A's ticket; each window
-// then shows the other's note. Then both unlock again and press "sync nearby": they find each
+// then shows the other's note. Then one note is edited on both at once: A's editor, opened before
+// B's change arrived, keeps it when A saves. Then both unlock again and press "sync nearby": they find each
 // other by mDNS (no namespaces needed: multicast works between two processes here) and each
 // shows the other's new note. Then A stows the space for travel (its notes leave the window) and
 // brings it back with one more sync by ticket. Screenshots of the spaces and sync screens go to the artifacts
@@ -34,6 +35,7 @@ const CANARY = {
   noteB: "CanarySyncNoteB Lm68",
   nearbyA: "CanaryNearbyNoteA Jc30",
   nearbyB: "CanaryNearbyNoteB Vu81",
+  editA: "CanaryEditA Kb27",
 };
 
 const { results, step, shot } = reporter(artifacts);
@@ -94,6 +96,45 @@ async function shareIntoSpace(s, title) {
   await s.click("#share-form button[type=submit]");
   await s.waitForText("#spaces-status", "moved into the space");
   await s.waitForText("#space-records", title);
+}
+
+async function openNote(s, title) {
+  await s.click("#nav-notes");
+  await s.waitForText(".list-pane .rows", title, 60_000);
+  await s.run(
+    `[...document.querySelectorAll(".list-pane .rows button")].find((b) => b.textContent.includes(arguments[0])).click()`,
+    title,
+  );
+  await s.waitFor("#note-title", `${title} in the editor`, async () => (await valueOf(s, "#note-title")) === title);
+}
+
+async function syncWith(s, ticket) {
+  await s.click("#nav-sync");
+  await paste(s, "#peer-ticket", ticket);
+  await s.click("#sync-now");
+  await s.waitFor("#sync-result", "the end of the sync", async () => true, 60_000);
+}
+
+// One note edited on both devices at once: A opens B's note in its editor; meanwhile B tags it and
+// syncs; A then types a body and saves. A's save writes only what A changed, so B's tags stay, and
+// A's form says so and shows them; B's next sync brings A's body.
+async function editedOnBoth(a, b, ticket) {
+  await openNote(a, CANARY.noteB);
+  await openNote(b, CANARY.noteB);
+  await b.type("#note-tags", "from-b");
+  await b.click("#note-save");
+  await b.waitForText("#note-form [role=status]", "Saved");
+  await syncWith(b, ticket);
+  await a.type("#note-body", CANARY.editA);
+  await a.click("#note-save");
+  await a.waitForText("#note-form [role=status]", "were kept");
+  const tags = await valueOf(a, "#note-tags");
+  await shot(a, "sync-06b-A-saved-over-a-synced-change");
+  step("A's editor, opened before B's change arrived, keeps B's tags when it saves", tags === "from-b", tags);
+  await syncWith(b, ticket);
+  await openNote(b, CANARY.noteB);
+  await b.waitFor("#note-body", "A's body on B", async () => (await valueOf(b, "#note-body")) === CANARY.editA);
+  step("B's next sync brings A's body, its tags kept", (await valueOf(b, "#note-tags")) === "from-b");
 }
 
 async function run(a, b) {
@@ -164,6 +205,7 @@ async function run(a, b) {
     await s.waitForText(".list-pane .rows", other);
     step(`${who}'s window shows the other's note`, true);
   }
+  await editedOnBoth(a, b, ticket);
   await a.click("#nav-sync");
   await a.click("#sync-stop");
   await a.waitForText("#sync-mode", "Offline");

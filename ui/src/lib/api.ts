@@ -1,7 +1,7 @@
 // Typed calls to the shell's commands. The types come from bindings.ts, generated from Rust.
 import { invoke } from "@tauri-apps/api/core";
 import type {
-  IpcError, Page, QueryInput, Record as VaultRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
+  IpcError, Page, QueryInput, Record as VaultRecord, SavedRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
   Vocabularies, CheckInList, CheckInStatus, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
 } from "./bindings";
 
@@ -38,7 +38,12 @@ export const api = {
   /** `count` search results from `offset`, best first, and how many there are. */
   searchPage: (query: QueryInput, offset: number, count: number) => call<Page>("search_page", { query, offset, count }),
   get: (id: string) => call<StoredRecord>("get_record", { id }),
-  save: (id: string | null, record: VaultRecord) => call<string>("save_record", { id, record }),
+  /** Adds a record (id null) or saves an editor's copy of one. `base` is the record as the editor
+   *  showed it: only what the editor changed from it is written, so changes that reached the
+   *  record meanwhile (a sync, the tree screen) stay. The answer holds the record as stored, and
+   *  `merged` when that differs from what was sent (the editor should show it again). */
+  save: (id: string | null, record: VaultRecord, base: VaultRecord | null = null) =>
+    call<SavedRecord>("save_record", { id, record, base }),
   remove: (id: string) => call<null>("delete_record", { id }),
   tree: () => call<TreeNode[]>("contact_tree"),
   linkAlert: (from: string, to: string) => call<null>("link_alert", { from, to }),

@@ -415,6 +415,17 @@ updated_ms: number,
  */
 record: Record, };
 
+export type SavedRecord = { 
+/**
+ * The record as stored now.
+ */
+stored: StoredRecord, 
+/**
+ * What is stored differs from what was saved: changes made elsewhere after the editor
+ * opened the record were kept. The editor should show `stored`.
+ */
+merged: boolean, };
+
 export type TreeNode = { 
 /**
  * Contact id.

@@ -3,7 +3,9 @@
 // and the shell's; here: the list says each state in words, in the shell's order; the nav badge
 // counts what needs attention and is refreshed on unlock, every minute and after a change, and
 // stops on lock; "check in now" sends what was chosen; the editor checks before it sends and
-// sends the record's shape; errors read as sentences; a check-in opened from elsewhere shows.
+// sends the record's shape, with the arrangement it was drawn with as `base`, and shows the
+// arrangement as stored when the shell kept changes made elsewhere; errors read as sentences; a
+// check-in opened from elsewhere shows.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
@@ -13,7 +15,7 @@ import { formatTime, setLang } from "../lib/locale.svelte";
 import { tables } from "../lib/strings";
 import { splitInterval, toMinutes } from "../lib/checkins";
 import type { CheckIn, CheckInEntry, CheckInList, CheckInState, CheckInView, StoredRecord, Summary } from "../lib/bindings";
-import { pageOf } from "./pages";
+import { pageOf, savedAs, wire } from "./pages";
 
 type Call = { cmd: string; args: Record<string, unknown> };
 type Answers = Record<string, (args: Record<string, unknown>) => unknown>;
@@ -322,7 +324,7 @@ describe("the editor", () => {
   }
 
   it("refuses an empty person and an interval out of range with sentences, without calling save", async () => {
-    vault({ save_record: () => id(99) });
+    vault({ save_record: (a) => savedAs(a, id(99)) });
     await startNew();
     await waitFor(() => expect(document.activeElement).toBe(field("checkin-person")));
     expect(field("checkin-person").value).toBe("");
@@ -361,7 +363,7 @@ describe("the editor", () => {
 
   it("saves a new arrangement with the record's shape: minutes from number and unit, watchers' ids", async () => {
     const NEW = id(42);
-    vault({ save_record: () => NEW });
+    vault({ save_record: (a) => savedAs(a, NEW) });
     await startNew();
     // Choosing a contact while the person is empty fills in the contact's alias.
     const picker = field<HTMLSelectElement>("checkin-contact");
@@ -387,6 +389,7 @@ describe("the editor", () => {
         type: "checkin", person: "Cara", contact: CARA, every_minutes: 360, active: false, watchers: [BO, ANA],
         entries: [], notes: "Call her sister first", tags: ["court", "night"],
       },
+      base: null,
     }]);
     // The new arrangement is then the one open, and the list is read again.
     await waitFor(() => expect(sent("get_record").map((c) => c.args)).toContainEqual({ id: NEW }));
@@ -395,7 +398,7 @@ describe("the editor", () => {
   });
 
   it("does not overwrite a person already typed, and leaves the contact out when none is chosen", async () => {
-    vault({ save_record: () => id(43) });
+    vault({ save_record: (a) => savedAs(a, id(43)) });
     await startNew();
     await fireEvent.input(field("checkin-person"), { target: { value: "Hana" } });
     const picker = field<HTMLSelectElement>("checkin-contact");
@@ -414,7 +417,8 @@ describe("the editor", () => {
   });
 
   it("an edit sends the id, keeps watchers not on this device, and never sends the stored check-ins", async () => {
-    vault({ save_record: (a) => a.id });
+    const records = vault({ save_record: (a) => savedAs(a, id(99)) });
+    const opened = structuredClone(records.get(AMAL)!.record);
     render(CheckIns, { props: { openId: AMAL } });
     await screen.findByRole("heading", { name: "Edit check-in" });
     await fireEvent.click(screen.getByRole("button", { name: "Remove Ana from the watchers" }));
@@ -428,7 +432,85 @@ describe("the editor", () => {
         type: "checkin", person: "Amal", contact: CARA, every_minutes: 720, active: true, watchers: [GONE],
         entries: [], notes: "Call the lawyer", tags: ["court"],
       },
+      // The arrangement as the editor was drawn with it (its check-ins too): the shell writes
+      // only what changed from it.
+      base: opened,
     }]);
+    expect(opened).toEqual({
+      type: "checkin", person: "Amal", contact: CARA, every_minutes: 1440, active: true, watchers: [ANA, GONE],
+      entries: AMAL_ENTRIES, notes: "Call the lawyer", tags: ["court"],
+    });
+  });
+
+  it("a save that kept changes made elsewhere fills the form with the arrangement as stored, says so, and is the next save's base", async () => {
+    const MERGED = "Saved. Changes made elsewhere while you were editing were kept, and the form now shows them.";
+    let merged: CheckIn & { type: "checkin" } | null = null;
+    const records = vault({
+      save_record: (a) => {
+        if (merged) return savedAs(a, id(99), NOW);
+        // Meanwhile another member paused the arrangement, made it every two days and watches it.
+        const was = records.get(DARA)!.record as CheckIn;
+        merged = { ...wire(a.record as CheckIn & { type: "checkin" }), every_minutes: 2 * 1440, active: false, watchers: [BO], entries: was.entries };
+        records.set(DARA, { id: DARA, created_ms: NOW - 100 * HOUR, updated_ms: NOW, record: merged });
+        return { stored: wire(records.get(DARA)), merged: true };
+      },
+    });
+    const opened = structuredClone(records.get(DARA)!.record);
+    render(CheckIns, { props: { openId: DARA } });
+    await screen.findByRole("heading", { name: "Edit check-in" });
+    expect(field("checkin-every").value).toBe("8");
+    expect(field<HTMLSelectElement>("checkin-unit").value).toBe("hours");
+    expect(field("checkin-active").checked).toBe(true);
+    await within(await screen.findByRole("list", { name: "Contacts to choose from" })).findByLabelText("Bo");
+    await fireEvent.input(field("checkin-notes"), { target: { value: "Ring twice" } });
+    await fireEvent.click(field("checkin-save"));
+    expect((await screen.findByText(MERGED)).id).toBe("checkin-saved");
+    expect(screen.queryByText("Saved.")).toBeNull();
+
+    expect(sent("save_record").map((c) => c.args)).toEqual([{
+      id: DARA,
+      record: { type: "checkin", person: "Dara", every_minutes: 480, active: true, watchers: [], entries: [], notes: "Ring twice", tags: [] },
+      base: opened,
+    }]);
+    expect(opened).toEqual({
+      type: "checkin", person: "Dara", every_minutes: 480, active: true, watchers: [], entries: [ROWS[3].last], notes: "", tags: [],
+    });
+    // The form shows what is stored: every two days, paused, watched by Bo, with the notes typed.
+    expect(field("checkin-every").value).toBe("2");
+    expect(field<HTMLSelectElement>("checkin-unit").value).toBe("days");
+    expect(field("checkin-active").checked).toBe(false);
+    await waitFor(() => expect(within(field("checkin-watchers-chosen")).getAllByRole("listitem")
+      .map((li) => li.firstElementChild?.textContent)).toEqual(["Bo"]));
+    expect(field<HTMLTextAreaElement>("checkin-notes").value).toBe("Ring twice");
+    expect(field("checkin-person").value).toBe("Dara");
+    expect(screen.getByRole("heading", { name: "Edit check-in" })).toBeTruthy();
+
+    // Saved again, the form sends what it shows, over the arrangement as the shell returned it.
+    await fireEvent.input(field("checkin-tags"), { target: { value: "night" } });
+    await fireEvent.click(field("checkin-save"));
+    await screen.findByText("Saved.");
+    expect(sent("save_record").length).toBe(2);
+    expect(sent("save_record")[1].args).toEqual({
+      id: DARA,
+      record: { type: "checkin", person: "Dara", every_minutes: 2880, active: false, watchers: [BO], entries: [], notes: "Ring twice", tags: ["night"] },
+      base: merged,
+    });
+  });
+
+  it("a save that merged nothing says Saved. and leaves the fields as typed", async () => {
+    vault({ save_record: (a) => savedAs(a, id(99), NOW) });
+    render(CheckIns, { props: { openId: ESI } });
+    await screen.findByRole("heading", { name: "Edit check-in" });
+    await fireEvent.input(field("checkin-every"), { target: { value: "36" } });
+    await fireEvent.change(field("checkin-unit"), { target: { value: "hours" } });
+    await fireEvent.input(field("checkin-tags"), { target: { value: "court ,night," } });
+    await fireEvent.click(field("checkin-save"));
+    expect((await screen.findByText("Saved.")).id).toBe("checkin-saved");
+    expect((sent("save_record")[0].args.record as CheckIn).every_minutes).toBe(36 * 60);
+    // Filled again from the stored record, the tags would read "court, night".
+    expect(field("checkin-every").value).toBe("36");
+    expect(field<HTMLSelectElement>("checkin-unit").value).toBe("hours");
+    expect(field("checkin-tags").value).toBe("court ,night,");
   });
 
   it("a refusal from the shell shows its sentence", async () => {

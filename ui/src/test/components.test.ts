@@ -8,7 +8,8 @@ import Notes from "../screens/Notes.svelte";
 import Reprisals from "../screens/Reprisals.svelte";
 import Search from "../screens/Search.svelte";
 import { setLang } from "../lib/locale.svelte";
-import { pageOf } from "./pages";
+import type { Note, StoredRecord, Summary } from "../lib/bindings";
+import { pageOf, savedAs, wire } from "./pages";
 
 type Call = { cmd: string; args: Record<string, unknown> };
 let calls: Call[] = [];
@@ -76,7 +77,7 @@ describe("Notes", () => {
     const saved: unknown[] = [];
     shell({
       list_page: (a) => pageOf(saved.map((_, i) => ({ id: `${i}`.padStart(32, "0"), type: "note", title: "Checkpoint", date: null, tags: ["security", "roads"], created_ms: 0, updated_ms: 0, score: null })), a),
-      save_record: (a) => { saved.push(a.record); return "0".repeat(32); },
+      save_record: (a) => { saved.push(a.record); return savedAs(a, "0".repeat(32)); },
     });
     render(Notes, { props: {} });
     await fireEvent.input(screen.getByLabelText("Title"), { target: { value: "Checkpoint" } });
@@ -86,7 +87,7 @@ describe("Notes", () => {
     await screen.findByText("Saved.");
     expect(saved).toEqual([{ type: "note", title: "Checkpoint", body: "Use the river road", tags: ["security", "roads"] }]);
     const save = calls.find((c) => c.cmd === "save_record");
-    expect(save?.args.id).toBeNull();
+    expect(save?.args).toEqual({ id: null, record: saved[0], base: null });
     expect(await screen.findByText("1 shown")).toBeTruthy();
   });
 
@@ -101,9 +102,135 @@ describe("Notes", () => {
   });
 });
 
+describe("Notes saved over changes made elsewhere", () => {
+  // The shell writes only what the editor changed from `base` (the note as the editor showed it)
+  // and says `merged` when what it stored differs from what was sent; the form then shows it.
+  const NOTE = "ab".repeat(16);
+  const MERGED = "Saved. Changes made elsewhere while you were editing were kept, and the form now shows them.";
+  const opened: StoredRecord = {
+    id: NOTE, created_ms: 1_000, updated_ms: 2_000,
+    record: { type: "note", title: "Checkpoint", body: "Use the river road", tags: ["roads"] },
+  };
+  /** What the shell holds once a sync brought in a new title and a tag while the note was open. */
+  const elsewhere = (sent: Note): StoredRecord => ({
+    id: NOTE, created_ms: 1_000, updated_ms: 3_000,
+    record: { ...wire(sent), type: "note", title: "Checkpoint at the bridge", tags: [...sent.tags, "bridge"] },
+  });
+  const row: Summary = { id: NOTE, type: "note", title: "Checkpoint", date: null, tags: ["roads"], created_ms: 1_000, updated_ms: 2_000, score: null };
+  const saves = () => calls.filter((c) => c.cmd === "save_record").map((c) => c.args);
+  const input = (label: string) => screen.getByLabelText(label) as HTMLInputElement | HTMLTextAreaElement;
+
+  function notes(save: (args: Record<string, unknown>, n: number) => unknown) {
+    let n = 0;
+    shell({
+      list_page: (a) => pageOf([row], a),
+      get_record: (a) => {
+        if (a.id !== NOTE) throw { code: "not_found", message: "no such record" };
+        return structuredClone(opened);
+      },
+      save_record: (a) => save(a, n++),
+    });
+  }
+
+  async function openNote() {
+    await fireEvent.click(await screen.findByRole("button", { name: /^Checkpoint/ }));
+    await screen.findByRole("heading", { name: "Edit note" });
+    await waitFor(() => expect(input("Title").value).toBe("Checkpoint"));
+  }
+
+  it("an opened note is saved with its id and, as base, the note as it was read; a new one with no base", async () => {
+    notes((a) => savedAs(a, "cd".repeat(16)));
+    render(Notes, { props: {} });
+    await openNote();
+    await fireEvent.input(input("Text"), { target: { value: "Use the north road" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    expect(saves()).toEqual([{
+      id: NOTE,
+      record: { type: "note", title: "Checkpoint", body: "Use the north road", tags: ["roads"] },
+      base: opened.record,
+    }]);
+
+    await fireEvent.click(screen.getByRole("button", { name: "New note" }));
+    await screen.findByRole("heading", { name: "New note" });
+    await fireEvent.input(input("Title"), { target: { value: "Safe house" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(saves().length).toBe(2));
+    await screen.findByText("Saved.");
+    expect(saves()[1]).toEqual({ id: null, record: { type: "note", title: "Safe house", body: "", tags: [] }, base: null });
+
+    // Saved, the new note is the one open: saved again, it goes under its id, over what was stored.
+    await screen.findByRole("heading", { name: "Edit note" });
+    await fireEvent.input(input("Text"), { target: { value: "Back door" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(saves().length).toBe(3));
+    expect(saves()[2]).toEqual({
+      id: "cd".repeat(16),
+      record: { type: "note", title: "Safe house", body: "Back door", tags: [] },
+      base: { type: "note", title: "Safe house", body: "", tags: [] },
+    });
+  });
+
+  it("a merged save shows the note as stored and says that changes made elsewhere were kept", async () => {
+    notes((a) => ({ stored: elsewhere(a.record as Note), merged: true }));
+    render(Notes, { props: { openId: NOTE } });
+    await screen.findByRole("heading", { name: "Edit note" });
+    await waitFor(() => expect(input("Title").value).toBe("Checkpoint"));
+    await fireEvent.input(input("Text"), { target: { value: "Use the north road" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect((await screen.findByRole("status")).textContent).toBe(MERGED);
+    expect(input("Title").value).toBe("Checkpoint at the bridge");
+    expect(input("Text").value).toBe("Use the north road");
+    expect(input("Tags").value).toBe("roads, bridge");
+    expect(screen.queryByText("Saved.")).toBeNull();
+    expect(screen.getByRole("heading", { name: "Edit note" })).toBeTruthy();
+  });
+
+  it("a save that merged nothing says Saved. and leaves the fields as typed", async () => {
+    notes((a) => savedAs(a, NOTE, 3_000));
+    render(Notes, { props: { openId: NOTE } });
+    await waitFor(() => expect(input("Title").value).toBe("Checkpoint"));
+    await fireEvent.input(input("Title"), { target: { value: "Checkpoint moved" } });
+    await fireEvent.input(input("Tags"), { target: { value: "roads ,night," } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect((await screen.findByRole("status")).textContent).toBe("Saved.");
+    expect(saves()[0].record).toEqual({ type: "note", title: "Checkpoint moved", body: "Use the river road", tags: ["roads", "night"] });
+    // Filled again from the stored record, the tags would read "roads, night".
+    expect(input("Tags").value).toBe("roads ,night,");
+    expect(input("Title").value).toBe("Checkpoint moved");
+    expect(input("Text").value).toBe("Use the river road");
+    expect(screen.queryByText(MERGED)).toBeNull();
+  });
+
+  it("the save after a merged one sends as base the note the shell returned, not the one first opened", async () => {
+    let first: StoredRecord | null = null;
+    notes((a, n) => {
+      if (n > 0) return savedAs(a, NOTE, 4_000);
+      first = elsewhere(a.record as Note);
+      return { stored: first, merged: true };
+    });
+    render(Notes, { props: { openId: NOTE } });
+    await waitFor(() => expect(input("Title").value).toBe("Checkpoint"));
+    await fireEvent.input(input("Text"), { target: { value: "Use the north road" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText(MERGED);
+    await fireEvent.input(input("Text"), { target: { value: "Use the north road after dark" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    expect(saves().length).toBe(2);
+    expect(saves()[0].base).toEqual(opened.record);
+    expect(saves()[1]).toEqual({
+      id: NOTE,
+      record: { type: "note", title: "Checkpoint at the bridge", body: "Use the north road after dark", tags: ["roads", "bridge"] },
+      base: first!.record,
+    });
+    expect(saves()[1].base).toEqual({ type: "note", title: "Checkpoint at the bridge", body: "Use the north road", tags: ["roads", "bridge"] });
+  });
+});
+
 describe("Reprisal form", () => {
   it("offers the core's vocabulary as pickers and sharing only after consent is given", async () => {
-    shell({ vocabularies: () => vocab, list_page: (a) => pageOf([], a), save_record: () => "1".repeat(32) });
+    shell({ vocabularies: () => vocab, list_page: (a) => pageOf([], a), save_record: (a) => savedAs(a, "1".repeat(32)) });
     render(Reprisals, { props: {} });
     await screen.findByLabelText("What happened, in a few words");
     await fireEvent.click(screen.getByRole("button", { name: "Add an act" }));
@@ -126,7 +253,7 @@ describe("Reprisal form", () => {
   });
 
   it("withdrawing consent clears the sharing choices", async () => {
-    shell({ vocabularies: () => vocab, list_page: (a) => pageOf([], a), save_record: () => "1".repeat(32) });
+    shell({ vocabularies: () => vocab, list_page: (a) => pageOf([], a), save_record: (a) => savedAs(a, "1".repeat(32)) });
     render(Reprisals, { props: {} });
     await screen.findByLabelText("What happened, in a few words");
     await fireEvent.click(screen.getByLabelText("Given"));

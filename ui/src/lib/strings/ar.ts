@@ -29,6 +29,7 @@ export const ar: Table = {
   "welcome.retry": "حاول مرة أخرى",
   "common.save": "حفظ",
   "common.saved": "تم الحفظ.",
+  "common.saved_merged": "تم الحفظ. احتُفظ بالتغييرات التي أُجريت في مكان آخر أثناء تحريرك، ويعرضها النموذج الآن.",
   "common.delete": "حذف",
   "common.cancel": "إلغاء",
   "common.remove": "إزالة",

@@ -29,6 +29,7 @@ export const en = {
   "welcome.retry": "Try again",
   "common.save": "Save",
   "common.saved": "Saved.",
+  "common.saved_merged": "Saved. Changes made elsewhere while you were editing were kept, and the form now shows them.",
   "common.delete": "Delete",
   "common.cancel": "Cancel",
   "common.remove": "Remove",

@@ -29,6 +29,7 @@ export const es: Table = {
   "welcome.retry": "Reintentar",
   "common.save": "Guardar",
   "common.saved": "Guardado.",
+  "common.saved_merged": "Guardado. Se conservaron los cambios hechos en otro lugar mientras editaba, y el formulario ya los muestra.",
   "common.delete": "Eliminar",
   "common.cancel": "Cancelar",
   "common.remove": "Quitar",

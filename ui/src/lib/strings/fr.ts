@@ -29,6 +29,7 @@ export const fr: Table = {
   "welcome.retry": "Réessayer",
   "common.save": "Enregistrer",
   "common.saved": "Enregistré.",
+  "common.saved_merged": "Enregistré. Les modifications faites ailleurs pendant que vous écriviez ont été conservées ; le formulaire les affiche maintenant.",
   "common.delete": "Supprimer",
   "common.cancel": "Annuler",
   "common.remove": "Retirer",

@@ -29,6 +29,7 @@ export const ru: Table = {
   "welcome.retry": "Попробовать снова",
   "common.save": "Сохранить",
   "common.saved": "Сохранено.",
+  "common.saved_merged": "Сохранено. Изменения, сделанные в другом месте, пока вы редактировали, сохранены, и форма теперь их показывает.",
   "common.delete": "Удалить",
   "common.cancel": "Отмена",
   "common.remove": "Убрать",

@@ -29,6 +29,7 @@ export const zh: Table = {
   "welcome.retry": "重试",
   "common.save": "保存",
   "common.saved": "已保存。",
+  "common.saved_merged": "已保存。您编辑期间在别处所做的更改已保留，表单现已显示这些更改。",
   "common.delete": "删除",
   "common.cancel": "取消",
   "common.remove": "移除",
