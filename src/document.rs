@@ -137,8 +137,26 @@ impl RecordDoc {
     }
 
     /// Writes `value` (a JSON object) into the document, touching only what differs, and returns
-    /// the names of the top-level fields that changed. Nothing is committed yet.
+    /// the names of the top-level fields that changed. Nothing is committed yet. Every field the
+    /// document holds that `value` lacks is deleted: for a document only this build writes to.
     pub fn reconcile(&mut self, value: &Json) -> Result<BTreeSet<String>, DocError> {
+        self.reconcile_keeping(value, |_| None)
+    }
+
+    /// `reconcile` for a document another build may have written to. `seen` reads the document's
+    /// JSON as this build's record type would show it (`None` if it cannot); a field the
+    /// document holds that this reading lacks, at the top or inside a map or a list item, is one
+    /// a newer build wrote, and it is kept: `value` can only lack it because this build does not
+    /// know it. Fields this build knows and `value` lacks are deleted, as in `reconcile`.
+    /// Not covered: an item moved to another place in its list is written again, without them.
+    pub fn reconcile_keeping(
+        &mut self,
+        value: &Json,
+        seen: impl FnOnce(Json) -> Option<Json>,
+    ) -> Result<BTreeSet<String>, DocError> {
+        // With `known`, the keys written last are the only ones that can go; otherwise read
+        // what this build sees of the document.
+        let seen = if self.known.is_none() { seen(self.to_json()) } else { None };
         // Lists are written without their later duplicates, so that what the document holds
         // does not depend on what it held before (see `normalized`).
         let Json::Object(map) = normalized(value) else {
@@ -146,12 +164,17 @@ impl RecordDoc {
         };
         // Taken, not borrowed: if writing stops half way, what the document holds is unknown.
         let known = self.known.take();
+        // (Fields a newer build wrote are in the document and not in `known`.)
         debug_assert!(
-            known.as_ref().is_none_or(|k| Json::Object(k.clone()) == self.to_json()),
+            known.as_ref().is_none_or(|k| {
+                let k = Json::Object(k.clone());
+                k == without_unknown(&self.to_json(), &k)
+            }),
             "the known fields drifted from the document"
         );
         let mut changed = BTreeSet::new();
-        reconcile_map(&mut self.doc, &ROOT, &map, known.as_ref(), None, &mut changed, true)?;
+        let at = Level { known: known.as_ref(), seen: seen.as_ref().and_then(Json::as_object) };
+        reconcile_map(&mut self.doc, &ROOT, &map, at, None, &mut changed, true)?;
         self.known = Some(map);
         Ok(changed)
     }
@@ -308,18 +331,54 @@ fn mark(changed: &mut BTreeSet<String>, top: Option<&str>, key: &str) {
 /// Writes `new` into the map `obj`. `known`, when given, is exactly what the map holds now (as
 /// `to_json` shows it): fields equal there are skipped without reading the document, and a text
 /// field's old value is taken from it.
+/// What is known of one map of a document before `reconcile` writes it: `known`, the fields last
+/// written there (equal to what it holds); `seen`, what this build's record type shows of it.
+/// A field that neither names is one this build does not know, and it is never deleted.
+#[derive(Clone, Copy, Default)]
+struct Level<'a> {
+    known: Option<&'a Map<String, Json>>,
+    seen: Option<&'a Map<String, Json>>,
+}
+
+static NO_FIELDS: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
+
+impl<'a> Level<'a> {
+    /// The typed reading of this map, if there is one.
+    fn shown(&self) -> Option<&'a Map<String, Json>> {
+        self.known.or(self.seen)
+    }
+
+    /// What this build shows of `key` here: `None` when nothing says, `Some(Null)` when the
+    /// reading exists and lacks it.
+    fn shown_at(&self, key: &str) -> Option<&'a Json> {
+        static NULL: Json = Json::Null;
+        self.shown().map(|m| m.get(key).unwrap_or(&NULL))
+    }
+}
+
+/// The level of a map found at `shown` (a map, or absent from a reading that exists).
+fn level_of<'a>(shown: Option<&'a Json>, known: Option<&'a Map<String, Json>>) -> Level<'a> {
+    match (known, shown) {
+        (Some(k), _) => Level { known: Some(k), seen: None },
+        (None, Some(v)) => Level { known: None, seen: Some(v.as_object().unwrap_or(&NO_FIELDS)) },
+        (None, None) => Level::default(),
+    }
+}
+
 fn reconcile_map(
     doc: &mut AutoCommit,
     obj: &ObjId,
     new: &Map<String, Json>,
-    known: Option<&Map<String, Json>>,
+    at: Level<'_>,
     top: Option<&str>,
     changed: &mut BTreeSet<String>,
     is_root: bool,
 ) -> Result<(), DocError> {
-    let existing: Vec<String> = match known {
-        Some(k) => k.keys().cloned().collect(),
-        None => doc.keys(obj).collect(),
+    let known = at.known;
+    let existing: Vec<String> = match (known, at.seen) {
+        (Some(k), _) => k.keys().cloned().collect(),
+        (None, Some(seen)) => doc.keys(obj).filter(|k| seen.contains_key(k)).collect(),
+        (None, None) => doc.keys(obj).collect(),
     };
     for key in existing {
         if is_root && key == KIND_KEY {
@@ -349,7 +408,8 @@ fn reconcile_map(
                         (doc.put_object(obj, key.as_str(), ObjType::Map)?, None)
                     }
                 };
-                reconcile_map(doc, &id, m, inner, Some(top_here), changed, false)?;
+                let shown = if inner.is_some() { None } else { at.shown_at(key) };
+                reconcile_map(doc, &id, m, level_of(shown, inner), Some(top_here), changed, false)?;
             }
             Json::Array(items) => {
                 let id = match current {
@@ -359,7 +419,8 @@ fn reconcile_map(
                         doc.put_object(obj, key.as_str(), ObjType::List)?
                     }
                 };
-                reconcile_list(doc, &id, items, top_here, changed)?;
+                let shown = at.shown_at(key).map(|v| v.as_array().map(Vec::as_slice).unwrap_or(&[]));
+                reconcile_list(doc, &id, items, shown, top_here, changed)?;
             }
             Json::String(s) if TEXT_FIELDS.contains(&key.as_str()) => match current {
                 Some((Value::Object(ObjType::Text), id)) => {
@@ -404,7 +465,7 @@ fn insert_item(
     match value {
         Json::Object(m) => {
             let id = doc.insert_object(list, at, ObjType::Map)?;
-            reconcile_map(doc, &id, m, None, Some(top), changed, false)?;
+            reconcile_map(doc, &id, m, Level::default(), Some(top), changed, false)?;
         }
         other => match json_to_scalar(other) {
             Some(s) => doc.insert(list, at, s)?,
@@ -432,6 +493,25 @@ fn splice_difference(doc: &mut AutoCommit, text: &ObjId, old: &str, new: &str) -
 
 fn item_id(v: &Json) -> Option<&str> {
     v.as_object()?.get("id")?.as_str()
+}
+
+/// `doc` (a document's fields) without what `shown` (this build's reading of it) lacks: the
+/// fields a newer build wrote, in maps and in list items matched by id.
+pub fn without_unknown(doc: &Json, shown: &Json) -> Json {
+    match (doc, shown) {
+        (Json::Object(d), Json::Object(s)) => {
+            Json::Object(d.iter().filter_map(|(k, v)| s.get(k).map(|sv| (k.clone(), without_unknown(v, sv)))).collect())
+        }
+        (Json::Array(d), Json::Array(s)) => Json::Array(
+            d.iter()
+                .map(|v| match s.iter().find(|x| item_id(x).is_some() && item_id(x) == item_id(v)) {
+                    Some(sv) => without_unknown(v, sv),
+                    None => v.clone(),
+                })
+                .collect(),
+        ),
+        _ => doc.clone(),
+    }
 }
 
 /// Rewrites `value` the way `RecordDoc::reconcile` stores it, without a document: every list loses
@@ -545,6 +625,7 @@ fn reconcile_list(
     doc: &mut AutoCommit,
     list: &ObjId,
     new: &[Json],
+    shown: Option<&[Json]>,
     top: &str,
     changed: &mut BTreeSet<String>,
 ) -> Result<(), DocError> {
@@ -588,7 +669,10 @@ fn reconcile_list(
             Some(at) if keyed => {
                 let Some(Json::Object(m)) = Some(value) else { continue };
                 if let Some((Value::Object(ObjType::Map), id)) = doc.get(list, at)? {
-                    reconcile_map(doc, &id, m, None, Some(top), changed, false)?;
+                    // The item as this build shows it: its fields a newer build wrote stay.
+                    let seen =
+                        shown.map(|items| items.iter().find(|v| item_id(v) == item_id(value)).unwrap_or(&Json::Null));
+                    reconcile_map(doc, &id, m, level_of(seen, None), Some(top), changed, false)?;
                 }
             }
             Some(_) => {}
@@ -853,5 +937,50 @@ mod tests {
         let m = merge3(&base, &edited, &current);
         let ids: Vec<_> = m["acts"].as_array().unwrap().iter().map(|v| v["id"].clone()).collect();
         assert_eq!(ids, [json!("a"), json!("b"), json!("e"), json!("c")]);
+    }
+
+    #[test]
+    fn reconcile_keeping_leaves_the_fields_a_newer_build_wrote() {
+        // A newer build wrote "pronouns" at the top and "witness" inside an act.
+        let mut d = RecordDoc::new("contact", actor()).unwrap();
+        let newer = json!({
+            "alias": "A", "notes": "n", "pronouns": "she/her",
+            "acts": [{"id": "x", "type": "arrest", "witness": "W"}, {"id": "y", "type": "raid"}]
+        });
+        let c = d.reconcile(&newer).unwrap();
+        d.commit(&c, 1);
+        let heads = d.heads();
+        let mut d = RecordDoc::load(&d.save(), &[], &heads, actor()).unwrap();
+        // This build knows alias, notes and acts of id and type.
+        let seen = |mut j: Json| {
+            j.as_object_mut()?.remove("pronouns");
+            for act in j["acts"].as_array_mut()? {
+                act.as_object_mut()?.remove("witness");
+            }
+            Some(j)
+        };
+        // The user cleared the notes and changed the first act's type.
+        let mine = json!({"alias": "B", "acts": [{"id": "x", "type": "detention"}, {"id": "y", "type": "raid"}]});
+        let c = d.reconcile_keeping(&mine, seen).unwrap();
+        d.commit(&c, 2);
+        let want = json!({
+            "alias": "B", "pronouns": "she/her",
+            "acts": [{"id": "x", "type": "detention", "witness": "W"}, {"id": "y", "type": "raid"}]
+        });
+        assert_eq!(d.to_json(), want);
+        assert_eq!(without_unknown(&d.to_json(), &mine), mine);
+
+        // A second edit, now from the fields written last (`known`): still kept.
+        let mine = json!({"alias": "B", "acts": [{"id": "x", "type": "threat"}, {"id": "y", "type": "raid"}]});
+        let c = d.reconcile_keeping(&mine, |_| panic!("known fields need no reading")).unwrap();
+        d.commit(&c, 3);
+        assert_eq!(d.to_json()["acts"][0], json!({"id": "x", "type": "threat", "witness": "W"}));
+        assert_eq!(d.to_json()["pronouns"], "she/her");
+
+        // Plain `reconcile` (a document only this build writes) deletes what the value lacks.
+        let heads = d.heads();
+        let mut d = RecordDoc::load(&d.save(), &[], &heads, actor()).unwrap();
+        d.reconcile(&mine).unwrap();
+        assert_eq!(d.to_json(), mine);
     }
 }

@@ -236,6 +236,22 @@ impl Record {
         })
     }
 
+    /// What this build shows of a document's fields for `kind`: read as the record type and
+    /// written back as stored (`document::normalized`); `None` when it cannot be read. Fields a
+    /// newer build wrote are not in it (see `RecordDoc::reconcile_keeping`).
+    pub(crate) fn shown_json(kind: RecordKind, value: serde_json::Value) -> Option<serde_json::Value> {
+        fn typed<T: Serialize + DeserializeOwned>(value: serde_json::Value) -> Option<serde_json::Value> {
+            let t: T = serde_json::from_value(value).ok()?;
+            serde_json::to_value(t).ok().map(|j| crate::document::normalized(&j))
+        }
+        match kind {
+            RecordKind::Note => typed::<Note>(value),
+            RecordKind::Contact => typed::<Contact>(value),
+            RecordKind::Reprisal => typed::<ReprisalRecord>(value),
+            RecordKind::CheckIn => typed::<CheckIn>(value),
+        }
+    }
+
     /// Applies `f` to the typed record inside, whatever its kind.
     pub fn with<R>(&self, f: impl FnOnce(&dyn RecordView) -> R) -> R {
         match self {

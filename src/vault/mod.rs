@@ -200,6 +200,7 @@ impl Vault {
         vault.load_all()?;
         vault.load_spaces()?;
         vault.load_erased()?;
+        vault.show_held_records()?;
         // Edits acknowledged before a crash and not yet applied are applied now, in order.
         vault.journal_next = vault.store.journal_last()? + 1;
         vault.replay_journal(true)?;

@@ -488,7 +488,7 @@ impl Vault {
     pub fn save_draft<T: RecordType>(&mut self, draft: Draft<T>) -> Result<Stored<T>> {
         let Draft { id, mut doc, value } = draft;
         value.validate()?;
-        let fields = match doc.reconcile(&Self::to_json(&value)?) {
+        let fields = match doc.reconcile_keeping(&Self::to_json(&value)?, |j| Record::shown_json(T::KIND, j)) {
             Ok(f) => f,
             Err(e) => {
                 doc.rollback();
@@ -609,5 +609,75 @@ impl Vault {
         let mut ids: Vec<RecordId> = self.records.iter().filter(|(_, c)| c.kind == kind).map(|(id, _)| *id).collect();
         ids.sort();
         ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A newer build may add fields to a record kind; this build must not delete them when it
+    //! edits the record (through the journal, a draft, or an editor's save), before or after the
+    //! vault is locked and opened again.
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Note;
+    use crate::{SecretString, VaultOptions};
+
+    /// Writes `fields` into a record's document as a newer build would (no typed reading).
+    fn write_as_newer_build(v: &mut Vault, id: &RecordId, fields: &serde_json::Value) {
+        let mut main = v.take_doc(id).unwrap();
+        let mut fork = main.doc.fork(actor_for(&[9u8; 32]));
+        let changed = fork.reconcile(fields).unwrap();
+        fork.commit(&changed, now_ms());
+        let new_changes = main.doc.merge(&mut fork).unwrap();
+        v.persist(*id, RecordKind::Note, main, &new_changes, None).unwrap();
+    }
+
+    fn document(v: &mut Vault, id: &RecordId) -> serde_json::Value {
+        v.settle().unwrap();
+        let open = v.take_doc(id).unwrap();
+        let json = open.doc.to_json();
+        v.keep_doc(*id, open);
+        json
+    }
+
+    #[test]
+    fn edits_keep_the_fields_a_newer_build_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("vault");
+        let pass = SecretString::from("correct horse battery staple".to_owned());
+        let opts = VaultOptions { work_factor: 10 };
+        let mut v = Vault::create_with(&dir, &pass, &opts).unwrap();
+        let id = v.add(&Note { title: "Raid".into(), body: "one\n".into(), tags: vec!["a".into()] }).unwrap();
+        write_as_newer_build(
+            &mut v,
+            &id,
+            &json!({"title": "Raid", "body": "one\n", "tags": ["a"], "location": {"city": "Minsk", "precision": "city"}}),
+        );
+        assert_eq!(v.get::<Note>(&id).unwrap().value.title, "Raid", "the record still reads");
+
+        // Through the journal, the document as loaded from disk (nothing known of it).
+        v.lock().unwrap();
+        let mut v = Vault::unlock(&dir, &pass).unwrap();
+        v.update::<Note>(&id, |n| n.title = "Raid on the office".into()).unwrap();
+        // Again, now from the fields written last.
+        v.update::<Note>(&id, |n| n.tags.clear()).unwrap();
+        // An editor's save, and a draft.
+        let base = v.get::<Note>(&id).unwrap().value;
+        v.save_edit(&id, &base, Note { body: "one\ntwo\n".into(), ..base.clone() }).unwrap();
+        let mut draft = v.draft::<Note>(&id).unwrap();
+        draft.value.body.push_str("three\n");
+        v.save_draft(draft).unwrap();
+
+        let doc = document(&mut v, &id);
+        assert_eq!(doc["location"], json!({"city": "Minsk", "precision": "city"}), "{doc}");
+        assert_eq!(
+            (doc["title"].as_str(), doc["body"].as_str()),
+            (Some("Raid on the office"), Some("one\ntwo\nthree\n"))
+        );
+        assert!(doc.get("tags").is_none_or(|t| t == &json!([])), "a field this build knows is still cleared: {doc}");
+        v.lock().unwrap();
+        let mut v = Vault::unlock(&dir, &pass).unwrap();
+        assert_eq!(document(&mut v, &id)["location"]["city"], "Minsk", "after the writer ran and the vault reopened");
     }
 }

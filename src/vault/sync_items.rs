@@ -28,7 +28,7 @@ use crate::model::{Record, RecordId, RecordKind, SpaceId};
 use crate::sealed::SealedChange;
 use crate::space::log::{evaluate, my_keys, OpBody, Role, SpaceOp};
 use crate::space::{self, MemberCard};
-use crate::store::{ChangeRow, RecordWrite};
+use crate::store::{ChangeRow, Erasure, OpRow, RecordWrite};
 use crate::sync_item::{Refusal, SyncItem};
 
 /// Most items accepted in one batch.
@@ -45,7 +45,9 @@ pub struct IngestReport {
     pub ops: usize,
     /// New sealed changes stored and applied to records.
     pub applied: usize,
-    /// New sealed changes stored without being applied (no key here, or waiting for others).
+    /// New sealed changes stored without being applied (no key here, waiting for others, or of
+    /// a record of a kind only a newer build knows: kept and passed on, shown once this device
+    /// runs such a build).
     pub carried: usize,
     /// Records created or changed, sorted.
     pub changed_records: Vec<RecordId>,
@@ -233,6 +235,7 @@ impl Vault {
         let mut change_doc: HashMap<usize, RecordId> = HashMap::new();
         let mut prepared: Vec<Prepared> = Vec::new();
         let mut deletions = DeletionPlan::default();
+        let mut held = 0;
         for (doc_id, list) in by_doc {
             if self.plan_deletion(space, doc_id, &list, &new_changes, &mut deletions)? {
                 continue;
@@ -247,7 +250,8 @@ impl Vault {
             match self.prepare_record(doc_id, exists, &bytes)? {
                 Some(p) => prepared.push(p),
                 None if exists => return Err(refuse(Refusal::Unapplicable)),
-                None => {}
+                // Stored under its record id, so that it can be shown when it can be.
+                None => held += bytes.len(),
             }
             change_doc.extend(indices.map(|i| (i, doc_id)));
         }
@@ -258,32 +262,11 @@ impl Vault {
             .filter(|(i, _)| !deletions.dropped.contains(i))
             .map(|(i, c)| (ChangeRow { id: c.id(), space: space.0, body: c.as_bytes() }, change_doc.get(&i).copied()))
             .collect();
-        let row_key = &self.row_key;
-        let makers: Vec<Box<dyn Fn(i64) -> Vec<u8> + '_>> = prepared
-            .iter()
-            .map(|p| {
-                let (id, doc) = (p.id, &p.doc_bytes);
-                Box::new(move |through: i64| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc }.encode()))
-                    as Box<dyn Fn(i64) -> Vec<u8> + '_>
-            })
-            .collect();
-        let writes: Vec<RecordWrite<'_>> = prepared
-            .iter()
-            .zip(&makers)
-            .map(|(p, make)| RecordWrite {
-                id: p.id,
-                view: Some(p.view_body.clone()),
-                doc: make.as_ref(),
-                complete: p.complete,
-            })
-            .collect();
-        self.store.save_items_erasing(&op_rows, &change_rows, &writes, &deletions.erase)?;
-        drop(writes);
-        drop(makers);
+        self.save_prepared(&op_rows, &change_rows, prepared.iter(), &deletions.erase)?;
         report.ops = new_ops.len();
-        report.applied = change_doc.len();
+        report.applied = change_doc.len() - held;
         report.dropped = deletions.dropped.len();
-        report.carried = new_changes.len() - change_doc.len() - report.dropped;
+        report.carried = new_changes.len() - report.applied - report.dropped;
         report.deleted_records = deletions.deleted.clone();
         report.deleted_records.sort();
         self.changes_made.fetch_add(
@@ -321,6 +304,77 @@ impl Vault {
         Ok(report)
     }
 
+    /// Writes received items and the rows of the records they changed, in one transaction.
+    fn save_prepared<'p>(
+        &mut self,
+        ops: &[OpRow],
+        changes: &[(ChangeRow<'_>, Option<RecordId>)],
+        prepared: impl Iterator<Item = &'p Prepared>,
+        erase: &Erasure,
+    ) -> Result<()> {
+        let row_key = &self.row_key;
+        let prepared: Vec<&Prepared> = prepared.collect();
+        let makers: Vec<Box<dyn Fn(i64) -> Vec<u8> + '_>> = prepared
+            .iter()
+            .map(|p| {
+                let (id, doc) = (p.id, &p.doc_bytes);
+                Box::new(move |through: i64| row_key.seal(&row_aad("doc", &id), &DocRow { id, through, doc }.encode()))
+                    as Box<dyn Fn(i64) -> Vec<u8> + '_>
+            })
+            .collect();
+        let writes: Vec<RecordWrite<'_>> = prepared
+            .iter()
+            .zip(&makers)
+            .map(|(p, make)| RecordWrite {
+                id: p.id,
+                view: Some(p.view_body.clone()),
+                doc: make.as_ref(),
+                complete: p.complete,
+            })
+            .collect();
+        self.store.save_items_erasing(ops, changes, &writes, erase)
+    }
+
+    /// Shows the records whose changes are held here but which were never shown: their kind was
+    /// unknown to the build that received them (see `prepare_record`), and this build may know
+    /// it. Runs at unlock; a record it still cannot show stays held, a damaged one is named in
+    /// the log and left as it is. Returns how many it showed.
+    pub(super) fn show_held_records(&mut self) -> Result<usize> {
+        let held: Vec<(RecordId, SpaceId)> = self
+            .spaces
+            .record_space
+            .iter()
+            .filter(|(id, _)| !self.records.contains_key(id) && !self.damaged.iter().any(|(d, _)| d == *id))
+            .map(|(id, space)| (*id, *space))
+            .collect();
+        let mut prepared = Vec::new();
+        for (id, space) in held {
+            if self.is_stowed_away(&space) {
+                continue;
+            }
+            match self.prepare_record(id, false, &[]) {
+                Ok(Some(p)) => prepared.push((p, space)),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(code = e.code(), "a held record cannot be shown; it stays held"),
+            }
+        }
+        if prepared.is_empty() {
+            return Ok(0);
+        }
+        self.save_prepared(&[], &[], prepared.iter().map(|(p, _)| p), &Erasure::default())?;
+        let shown = prepared.len();
+        for (p, space) in prepared {
+            let Prepared { id, mut open, cached, record, .. } = p;
+            self.index_record(id, &record, cached.created_ms, cached.updated_ms);
+            self.records.insert(id, cached);
+            self.spaces.record_space.insert(id, space);
+            open.tail = Some(0);
+            self.keep_doc(id, open);
+        }
+        tracing::info!(records = shown, "held records shown");
+        Ok(shown)
+    }
+
     /// Applies received change bytes to a record (loaded, or built from the changes of it held
     /// so far) without storing anything. `None` when the record cannot be shown yet (its first
     /// change has not arrived).
@@ -347,7 +401,14 @@ impl Vault {
         };
         open.doc.apply_received(bytes).map_err(|_| refuse(Refusal::Unapplicable))?;
         let waits = open.doc.waits_for_changes();
-        let Some(kind) = open.doc.kind_name().and_then(|k| k.parse::<RecordKind>().ok()) else {
+        let name = open.doc.kind_name();
+        let Some(kind) = name.as_deref().and_then(|k| k.parse::<RecordKind>().ok()) else {
+            // A record of a kind a newer build made: kept, passed on, not shown here. Refusing it
+            // would stop every sync with the members who run that build.
+            if name.is_some() && !exists {
+                tracing::info!("a record of a kind this build does not know is kept for a newer build");
+                return Ok(None);
+            }
             return if exists || !waits { Err(refuse(Refusal::Unapplicable)) } else { Ok(None) };
         };
         let old = self.records.get(&id);
@@ -415,5 +476,126 @@ impl Vault {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Members do not all update at once. A record of a kind only a newer build knows must not
+    //! stop their syncs: it is kept and passed on, and shown once this device runs a build that
+    //! knows the kind.
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Note;
+    use crate::{SecretString, VaultOptions};
+
+    fn pass() -> SecretString {
+        SecretString::from("correct horse battery staple".to_owned())
+    }
+
+    fn vault(dir: &Path) -> Vault {
+        Vault::create_with(dir, &pass(), &VaultOptions { work_factor: 10 }).unwrap()
+    }
+
+    fn sync(from: &Vault, to: &mut Vault, space: SpaceId) -> IngestReport {
+        let ids = from.item_ids(space).unwrap();
+        to.ingest(space, from.items(space, &ids).unwrap()).unwrap()
+    }
+
+    /// A space of A with B (and C) as members, its log synced to them.
+    fn space_of(a: &mut Vault, members: &mut [&mut Vault]) -> SpaceId {
+        let space = a.create_space("Office").unwrap();
+        for m in members.iter_mut() {
+            let card = m.member_card("M").unwrap().0;
+            m.join(&a.invite(&space, &card, Role::Member).unwrap()).unwrap();
+        }
+        for m in members.iter_mut() {
+            sync(a, m, space);
+        }
+        space
+    }
+
+    /// The first change of a new record of `kind`, sealed by `v` into `space` as a build that
+    /// knows that kind would write it.
+    fn newer_build_change(v: &Vault, space: SpaceId, kind: &str, fields: serde_json::Value) -> Vec<u8> {
+        let id = RecordId::random();
+        let mut doc = RecordDoc::new(kind, actor_for(&v.keys.device_public())).unwrap();
+        let changed = doc.reconcile(&fields).unwrap();
+        let change = doc.commit(&changed, now_ms()).unwrap();
+        let (epoch, key) = v.writable(&space).unwrap();
+        SealedChange::seal(&v.keys.device, space, epoch, key, id, change.raw_bytes()).as_bytes().to_vec()
+    }
+
+    #[test]
+    fn a_record_of_a_kind_only_a_newer_build_knows_is_kept_and_passed_on() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut a, mut b, mut c) =
+            (vault(&tmp.path().join("a")), vault(&tmp.path().join("b")), vault(&tmp.path().join("c")));
+        let space = space_of(&mut a, &mut [&mut b, &mut c]);
+        a.add_to_space(&space, &Note { title: "Raid".into(), ..Default::default() }).unwrap();
+        let poll = newer_build_change(&a, space, "poll", json!({"question": "Meet on Friday?"}));
+        let poll_id = *blake3::hash(&poll).as_bytes();
+
+        // B gets the note and the poll in one batch: nothing refused, the note shown.
+        let ids = a.item_ids(space).unwrap();
+        let mut batch = a.items(space, &ids).unwrap();
+        batch.push(poll.clone());
+        let report = b.ingest(space, batch).unwrap();
+        assert_eq!((report.applied, report.carried), (1, 1), "{report:?}");
+        assert_eq!(b.len(), 1);
+        assert!(b.item_ids(space).unwrap().contains(&poll_id), "kept");
+
+        // C, which never talks to A, gets the poll from B.
+        sync(&b, &mut c, space);
+        assert!(c.item_ids(space).unwrap().contains(&poll_id), "passed on");
+        assert_eq!(c.len(), 1);
+
+        // Unlocking again neither shows it nor fails.
+        let dir = b.dir().to_path_buf();
+        b.lock().unwrap();
+        let b = Vault::unlock(&dir, &pass()).unwrap();
+        assert_eq!((b.len(), b.damaged().len()), (1, 0));
+        assert!(b.item_ids(space).unwrap().contains(&poll_id));
+    }
+
+    #[test]
+    fn a_held_record_is_shown_at_unlock_once_its_kind_is_known() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut a, mut b) = (vault(&tmp.path().join("a")), vault(&tmp.path().join("b")));
+        let space = space_of(&mut a, &mut [&mut b]);
+        let id = a.add_to_space(&space, &Note { title: "Raid".into(), ..Default::default() }).unwrap();
+        a.settle().unwrap();
+
+        // B stores the note's change as a build that did not know notes did: held, not shown.
+        let ids = a.item_ids(space).unwrap();
+        let changes: Vec<SealedChange> = a
+            .items(space, &ids)
+            .unwrap()
+            .iter()
+            .filter_map(|bytes| match SyncItem::decode(bytes) {
+                Ok(SyncItem::Change(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(changes.len(), 1);
+        let rows: Vec<_> =
+            changes.iter().map(|c| (ChangeRow { id: c.id(), space: space.0, body: c.as_bytes() }, Some(id))).collect();
+        b.store.save_items_erasing(&[], &rows, &[], &Erasure::default()).unwrap();
+        assert_eq!(b.len(), 0);
+
+        // The next unlock (this build knows notes) shows it, and writes it: it stays shown.
+        let dir = b.dir().to_path_buf();
+        b.lock().unwrap();
+        let b = Vault::unlock(&dir, &pass()).unwrap();
+        assert_eq!(b.get::<Note>(&id).unwrap().value.title, "Raid");
+        b.lock().unwrap();
+        let mut b = Vault::unlock(&dir, &pass()).unwrap();
+        assert_eq!(b.get::<Note>(&id).unwrap().value.title, "Raid");
+        // And it is a record like any other: it can be edited.
+        b.update::<Note>(&id, |n| n.body = "Three people taken".into()).unwrap();
+        assert_eq!(b.get::<Note>(&id).unwrap().value.body, "Three people taken");
     }
 }
