@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "sync_stop",
     "sync_status",
     "startup_drawn",
+    "copy_secret",
 ];
 
 fn main() {

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use carenet::model::{Act, CheckIn, Contact, Note, ReprisalRecord};
 use carenet::space::Role;
-use carenet::Vault;
 use util::*;
 
 fn note(title: &str, body: &str) -> Note {

@@ -147,7 +147,8 @@ pub async fn unlock_vault(state: State<'_>, passphrase: String) -> IpcResult<()>
 
 /// Locks the vault: keys and decrypted records leave memory.
 #[tauri::command]
-pub async fn lock_vault(state: State<'_>) -> IpcResult<()> {
+pub async fn lock_vault(app: tauri::AppHandle, state: State<'_>) -> IpcResult<()> {
+    crate::clipboard::clear(&app, None);
     state.sync.stop().await;
     state.sync.forget();
     let slot = state.vault.clone();
@@ -165,7 +166,8 @@ pub async fn lock_vault(state: State<'_>) -> IpcResult<()> {
 /// An unlocked vault is wiped through its own handle, so its keys and records leave memory
 /// (zeroized) as its files go; any sync stops first.
 #[tauri::command]
-pub async fn wipe_vault(state: State<'_>) -> IpcResult<()> {
+pub async fn wipe_vault(app: tauri::AppHandle, state: State<'_>) -> IpcResult<()> {
+    crate::clipboard::clear(&app, None);
     state.sync.stop().await;
     state.sync.forget();
     let (slot, dir) = (state.vault.clone(), state.dir.clone());

@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod clipboard;
 mod commands;
 mod ipc;
 mod ipc_checkins;
@@ -55,6 +56,7 @@ fn main() {
             let data = app.path().app_data_dir()?;
             let config = app.path().app_config_dir()?;
             let vault = Arc::new(Mutex::new(None));
+            app.manage(clipboard::Copied::default());
             app.manage(commands::AppState {
                 sync: Arc::new(sync::Sync::new(vault.clone(), None)),
                 vault,
@@ -73,6 +75,7 @@ fn main() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::vault_status,
+            clipboard::copy_secret,
             commands::create_vault,
             commands::unlock_vault,
             commands::lock_vault,

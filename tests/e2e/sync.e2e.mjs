@@ -6,11 +6,12 @@
 // B's change arrived, keeps it when A saves. Then both unlock again and press "sync nearby": they find each
 // other by mDNS (no namespaces needed: multicast works between two processes here) and each
 // shows the other's new note. Then A stows the space for travel (its notes leave the window) and
-// brings it back with one more sync by ticket. Screenshots of the spaces and sync screens go to the artifacts
+// brings it back with one more sync by ticket; the ticket A copies then leaves the clipboard when
+// A locks. Screenshots of the spaces and sync screens go to the artifacts
 // folder. With both apps closed, no canary typed into either appears under either HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Session, sleep } from "./webdriver.mjs";
@@ -39,6 +40,15 @@ const CANARY = {
 };
 
 const { results, step, shot } = reporter(artifacts);
+
+// What the X clipboard holds now ("" when nothing does). Both windows share this Xvfb display.
+function clipboard() {
+  try {
+    return execFileSync("xclip", ["-o", "-selection", "clipboard"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    return "";
+  }
+}
 
 const valueOf = (s, css) => s.run(`return document.querySelector(arguments[0]).value`, css);
 
@@ -182,6 +192,9 @@ async function run(a, b) {
   const ticket = await valueOf(a, "#my-ticket");
   await shot(a, "sync-03-A-listening");
   step("A shows its sync ticket", ticket.startsWith("carenet-sync1:"));
+  await a.click("#my-ticket-copy");
+  await a.waitForText("#my-ticket-copy-status", "clears the clipboard");
+  step("A's Copy button puts the ticket on the clipboard", clipboard() === ticket);
 
   await b.click("#nav-sync");
   await paste(b, "#peer-ticket", ticket);
@@ -302,12 +315,18 @@ async function travel(a, b) {
   await shot(a, "sync-10-A-brought-back");
   step("A brings the space back with one sync by ticket", true);
   await a.click("#nav-sync");
+  // Copied seconds before the lock (the timer clears it only after 45 s).
+  await a.click("#my-ticket-copy");
+  await a.waitForText("#my-ticket-copy-status", "clears the clipboard");
+  const copied = clipboard();
   await a.click("#sync-stop");
   await a.waitForText("#sync-mode", "Offline");
   for (const s of [a, b]) {
     await s.click("#lock");
     await s.waitFor("#passphrase", "the unlock screen");
   }
+  step("locking clears the ticket A copied from the clipboard", copied === ticket && clipboard() === "",
+    copied === ticket ? "still on the clipboard" : "the copy did not reach the clipboard");
 }
 
 async function driverFor(d) {

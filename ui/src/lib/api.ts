@@ -63,6 +63,9 @@ export const api = {
   checkIn: (id: string, status: CheckInStatus, message: string) => call<null>("check_in", { id, status, message }),
   loadSettings: () => call<Settings>("load_settings"),
   saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
+  /** Copies a ticket or card to the clipboard; answers after how many seconds the shell clears
+   *  it again (it also clears it on lock and wipe, if it still holds what was copied). */
+  copySecret: (text: string) => call<number>("copy_secret", { text }),
   /** Tells the shell the first screen is drawn (it prints the start-up time only for the bench). */
   startupDrawn: () => call<null>("startup_drawn"),
 };

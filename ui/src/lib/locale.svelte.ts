@@ -113,6 +113,7 @@ const errorKeys: Record<string, Key> = {
   sync_peer_storage: "err.sync_peer_storage",
   wiped_after_failures: "err.wiped_after_failures",
   not_held_elsewhere: "err.not_held_elsewhere",
+  clipboard_unavailable: "err.clipboard_unavailable",
 };
 
 /** An error as a sentence the user can act on, in their language. */

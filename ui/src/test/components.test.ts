@@ -7,6 +7,7 @@ import Welcome from "../screens/Welcome.svelte";
 import Notes from "../screens/Notes.svelte";
 import Reprisals from "../screens/Reprisals.svelte";
 import Search from "../screens/Search.svelte";
+import CopyButton from "../parts/CopyButton.svelte";
 import { setLang } from "../lib/locale.svelte";
 import type { Note, StoredRecord, Summary } from "../lib/bindings";
 import { pageOf, savedAs, wire } from "./pages";
@@ -286,5 +287,24 @@ describe("Search", () => {
     expect(opened).toEqual([hits[0].id]);
     await fireEvent.input(screen.getByLabelText("Search all records"), { target: { value: "" } });
     await waitFor(() => expect(screen.queryByText("250 results")).toBeNull());
+  });
+});
+
+describe("CopyButton", () => {
+  it("copies through the shell and says when the clipboard is cleared and what it cannot clear", async () => {
+    shell({ copy_secret: () => 45 });
+    render(CopyButton, { props: { id: "t-copy", text: "carenet-sync1:abc" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Copy" }));
+    const said = (await screen.findByRole("status")).textContent ?? "";
+    expect(said).toContain("clears the clipboard in 45 seconds");
+    expect(said).toContain("clipboard manager");
+    expect(calls).toEqual([{ cmd: "copy_secret", args: { text: "carenet-sync1:abc" } }]);
+  });
+
+  it("says to copy by hand when the clipboard cannot be reached", async () => {
+    shell({ copy_secret: () => { throw { code: "clipboard_unavailable", message: "x" }; } });
+    render(CopyButton, { props: { id: "t-copy", text: "carenet-sync1:abc" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Copy" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("select the text and copy it by hand");
   });
 });

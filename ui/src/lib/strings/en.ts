@@ -30,6 +30,8 @@ export const en = {
   "common.save": "Save",
   "common.saved": "Saved.",
   "common.saved_merged": "Saved. Changes made elsewhere while you were editing were kept, and the form now shows them.",
+  "copy.button": "Copy",
+  "copy.done": "Copied. Carenet clears the clipboard in {n} seconds and when the vault locks, unless you copied something else since. It cannot clear a copy that a clipboard manager or another app already took.",
   "common.delete": "Delete",
   "common.cancel": "Cancel",
   "common.remove": "Remove",
@@ -383,6 +385,7 @@ export const en = {
   "travel.returning": "It comes back at the next sync with a member.",
   "spaces.stowed_badge": "stowed",
   "err.not_held_elsewhere": "Not stowed: no finished sync has confirmed that another device holds all of this space, or something was added here since. Nothing was removed; sync with a member again first.",
+  "err.clipboard_unavailable": "The clipboard cannot be reached: select the text and copy it by hand.",
   // check-ins
   "nav.checkins": "Check-ins",
   "kind.checkin": "Check-in",

@@ -30,6 +30,8 @@ export const es: Table = {
   "common.save": "Guardar",
   "common.saved": "Guardado.",
   "common.saved_merged": "Guardado. Se conservaron los cambios hechos en otro lugar mientras editaba, y el formulario ya los muestra.",
+  "copy.button": "Copiar",
+  "copy.done": "Copiado. Carenet vacía el portapapeles en {n} segundos y al bloquear la bóveda, salvo que haya copiado otra cosa desde entonces. No puede borrar una copia que ya haya tomado un gestor de portapapeles u otra aplicación.",
   "common.delete": "Eliminar",
   "common.cancel": "Cancelar",
   "common.remove": "Quitar",
@@ -383,6 +385,7 @@ export const es: Table = {
   "travel.returning": "Vuelve en la próxima sincronización con un miembro.",
   "spaces.stowed_badge": "guardado",
   "err.not_held_elsewhere": "No se guardó: ninguna sincronización terminada ha confirmado que otro dispositivo tenga todo este espacio, o se añadió algo aquí desde entonces. No se eliminó nada; sincronice antes de nuevo con un miembro.",
+  "err.clipboard_unavailable": "No se puede acceder al portapapeles: seleccione el texto y cópielo a mano.",
   // check-ins
   "nav.checkins": "Reportes",
   "kind.checkin": "Reporte",

@@ -30,6 +30,8 @@ export const fr: Table = {
   "common.save": "Enregistrer",
   "common.saved": "Enregistré.",
   "common.saved_merged": "Enregistré. Les modifications faites ailleurs pendant que vous écriviez ont été conservées ; le formulaire les affiche maintenant.",
+  "copy.button": "Copier",
+  "copy.done": "Copié. Carenet vide le presse-papiers dans {n} secondes et au verrouillage du coffre, sauf si vous avez copié autre chose entre-temps. Il ne peut pas effacer une copie déjà prise par un gestionnaire de presse-papiers ou une autre application.",
   "common.delete": "Supprimer",
   "common.cancel": "Annuler",
   "common.remove": "Retirer",
@@ -383,6 +385,7 @@ export const fr: Table = {
   "travel.returning": "Il revient à la prochaine synchronisation avec un membre.",
   "spaces.stowed_badge": "rangé",
   "err.not_held_elsewhere": "Non rangé : aucune synchronisation terminée n'a confirmé qu'un autre appareil détient tout cet espace, ou quelque chose a été ajouté ici depuis. Rien n'a été retiré ; synchronisez d'abord à nouveau avec un membre.",
+  "err.clipboard_unavailable": "Le presse-papiers est inaccessible : sélectionnez le texte et copiez-le vous-même.",
   // check-ins
   "nav.checkins": "Pointages",
   "kind.checkin": "Pointage",

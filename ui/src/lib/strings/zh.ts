@@ -30,6 +30,8 @@ export const zh: Table = {
   "common.save": "保存",
   "common.saved": "已保存。",
   "common.saved_merged": "已保存。您编辑期间在别处所做的更改已保留，表单现已显示这些更改。",
+  "copy.button": "复制",
+  "copy.done": "已复制。Carenet 将在 {n} 秒后以及保险库锁定时清空剪贴板，除非您之后复制了其他内容。剪贴板管理器或其他应用已获取的副本，它无法清除。",
   "common.delete": "删除",
   "common.cancel": "取消",
   "common.remove": "移除",
@@ -383,6 +385,7 @@ export const zh: Table = {
   "travel.returning": "将在下次与成员同步时取回。",
   "spaces.stowed_badge": "已收起",
   "err.not_held_elsewhere": "未收起：尚无已完成的同步确认另一台设备持有此空间的全部内容，或此后本设备上又添加了内容。没有移除任何内容；请先再与一位成员同步。",
+  "err.clipboard_unavailable": "无法访问剪贴板：请选中文本并手动复制。",
   // check-ins
   "nav.checkins": "报平安",
   "kind.checkin": "报平安",
