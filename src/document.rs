@@ -554,8 +554,10 @@ pub fn normalized(value: &Json) -> Json {
 ///   to `current`'s order; an item removed elsewhere stays removed unless the editor changed it);
 /// - other lists merge as sets (the editor's removals and additions applied to `current`);
 /// - text both sides changed merges line by line (`diffy`, as `git merge` does); where the same
-///   lines changed, or for any other value both changed, the editor's wins.
-pub fn merge3(base: &Json, edited: &Json, current: &Json) -> Json {
+///   or neighbouring lines changed, or for any other value both changed, the editor's wins.
+///
+/// `overwrote` is set when the editor's value replaced a change made elsewhere (a conflict).
+pub fn merge3(base: &Json, edited: &Json, current: &Json, overwrote: &mut bool) -> Json {
     if edited == base {
         return current.clone();
     }
@@ -567,22 +569,39 @@ pub fn merge3(base: &Json, edited: &Json, current: &Json) -> Json {
             let mut out = Map::new();
             for k in c.keys().chain(e.keys().filter(|k| !c.contains_key(*k))) {
                 let at = |m: &Map<String, Json>| m.get(k).cloned().unwrap_or(Json::Null);
-                let merged = merge3(&at(b), &at(e), &at(c));
+                let merged = merge3(&at(b), &at(e), &at(c), overwrote);
                 if !merged.is_null() {
                     out.insert(k.clone(), merged);
                 }
             }
             Json::Object(out)
         }
-        (Json::Array(b), Json::Array(e), Json::Array(c)) => Json::Array(merge_lists(b, e, c)),
-        (Json::String(b), Json::String(e), Json::String(c)) => {
-            Json::String(diffy::merge(b, e, c).unwrap_or_else(|_conflict| e.clone()))
+        (Json::Array(b), Json::Array(e), Json::Array(c)) => Json::Array(merge_lists(b, e, c, overwrote)),
+        (Json::String(b), Json::String(e), Json::String(c)) => Json::String(merge_text(b, e, c).unwrap_or_else(|| {
+            *overwrote = true;
+            e.clone()
+        })),
+        _ => {
+            *overwrote = true;
+            edited.clone()
         }
-        _ => edited.clone(),
     }
 }
 
-fn merge_lists(b: &[Json], e: &[Json], c: &[Json]) -> Vec<Json> {
+/// Line-by-line merge of a text changed on both sides; `None` where the same lines changed.
+/// A form sends its text without a final line break: one is added to all three for the merge
+/// (so a line added at the end is not a conflict with an edit of the line before), and taken
+/// off again unless the editor's text had it.
+fn merge_text(b: &str, e: &str, c: &str) -> Option<String> {
+    let ended = |t: &str| if t.ends_with('\n') { t.to_owned() } else { format!("{t}\n") };
+    let mut merged = diffy::merge(&ended(b), &ended(e), &ended(c)).ok()?;
+    if !e.ends_with('\n') {
+        merged.pop();
+    }
+    Some(merged)
+}
+
+fn merge_lists(b: &[Json], e: &[Json], c: &[Json], overwrote: &mut bool) -> Vec<Json> {
     let mut all = b.iter().chain(e).chain(c).peekable();
     let keyed = all.peek().is_some() && all.all(|v| item_id(v).is_some());
     if !keyed {
@@ -599,9 +618,9 @@ fn merge_lists(b: &[Json], e: &[Json], c: &[Json]) -> Vec<Json> {
     for cur in c {
         let id = item_id(cur);
         match (find(b, id), find(e, id)) {
-            // The editor removed it.
-            (Some(_), None) => {}
-            (base, Some(ed)) => out.push(merge3(&base.unwrap_or(Json::Null), &ed, cur)),
+            // The editor removed it (a change made to it elsewhere goes with it).
+            (Some(base), None) => *overwrote |= base != *cur,
+            (base, Some(ed)) => out.push(merge3(&base.unwrap_or(Json::Null), &ed, cur, overwrote)),
             // Added elsewhere.
             (None, None) => out.push(cur.clone()),
         }
@@ -614,8 +633,13 @@ fn merge_lists(b: &[Json], e: &[Json], c: &[Json]) -> Vec<Json> {
         match find(b, id) {
             // Removed elsewhere, and the editor did not change it: it stays removed.
             Some(base) if base == *ed => {}
-            // Added by the editor, or changed by it while removed elsewhere.
-            _ => out.push(ed.clone()),
+            // Changed by the editor while removed elsewhere: back, with the editor's fields.
+            Some(_) => {
+                *overwrote = true;
+                out.push(ed.clone());
+            }
+            // Added by the editor.
+            None => out.push(ed.clone()),
         }
     }
     out
@@ -890,15 +914,19 @@ mod tests {
         let base = json!({"title": "t", "body": "one\ntwo\nthree\n", "risk": "low", "tags": ["a", "b"]});
         let edited = json!({"title": "t", "body": "one\ntwo\nthree, edited\n", "risk": "high", "tags": ["a", "c"]});
         let current = json!({"title": "T", "body": "one, elsewhere\ntwo\nthree\n", "risk": "medium", "tags": ["a", "b", "d"], "notes": "n"});
-        let m = merge3(&base, &edited, &current);
+        let mut overwrote = false;
+        let m = merge3(&base, &edited, &current, &mut overwrote);
         assert_eq!(m["title"], "T", "left alone by the editor: the stored value stays");
         assert_eq!(m["body"], "one, elsewhere\ntwo\nthree, edited\n", "different lines: both edits kept");
         assert_eq!(m["risk"], "high", "both changed a plain value: the editor's wins");
+        assert!(overwrote, "and that is reported");
         assert_eq!(m["tags"], json!(["a", "d", "c"]), "removal and addition applied to the stored set");
         assert_eq!(m["notes"], "n", "a field added elsewhere stays");
-        // Nothing changed on one side: the other side as it is.
-        assert_eq!(merge3(&base, &base, &current), current);
-        assert_eq!(merge3(&base, &edited, &base), edited);
+        // Nothing changed on one side: the other side as it is, nothing overwritten.
+        let mut overwrote = false;
+        assert_eq!(merge3(&base, &base, &current, &mut overwrote), current);
+        assert_eq!(merge3(&base, &edited, &base, &mut overwrote), edited);
+        assert!(!overwrote);
     }
 
     #[test]
@@ -906,15 +934,28 @@ mod tests {
         let base = json!({"body": "same line", "real_name": "R"});
         let edited = json!({"body": "mine"});
         let current = json!({"body": "theirs", "real_name": "R"});
-        let m = merge3(&base, &edited, &current);
+        let mut overwrote = false;
+        let m = merge3(&base, &edited, &current, &mut overwrote);
         assert_eq!(
             m,
             json!({"body": "mine"}),
             "same line changed on both sides: the editor's; a cleared field stays cleared"
         );
+        assert!(overwrote);
         // Cleared elsewhere, left alone by the editor: stays cleared.
-        let m = merge3(&json!({"a": "x", "b": 1}), &json!({"a": "x", "b": 2}), &json!({"b": 1}));
+        let mut overwrote = false;
+        let m = merge3(&json!({"a": "x", "b": 1}), &json!({"a": "x", "b": 2}), &json!({"b": 1}), &mut overwrote);
         assert_eq!(m, json!({"b": 2}));
+        assert!(!overwrote);
+        // A form's text has no final line break: a line added at the end does not turn the last
+        // line into a changed one (which would clash with an edit of the line before it), and no
+        // line break is added. Edits of neighbouring lines do clash, as in `git merge`.
+        let mut overwrote = false;
+        let (b, e) = (json!("one\ntwo\nthree"), json!("one\ntwo\nthree\nfour"));
+        let m = merge3(&b, &e, &json!("one\nTWO\nthree"), &mut overwrote);
+        assert_eq!((m, overwrote), (json!("one\nTWO\nthree\nfour"), false));
+        let m = merge3(&b, &e, &json!("one\ntwo\nTHREE"), &mut overwrote);
+        assert_eq!((m, overwrote), (e.clone(), true));
     }
 
     #[test]
@@ -927,16 +968,25 @@ mod tests {
         let current = json!({"acts": [
             {"id": "a", "type": "arrest", "note": "seen"}, act("b", "raid"), act("e", "smear")
         ]});
-        let m = merge3(&base, &edited, &current);
+        let mut overwrote = false;
+        let m = merge3(&base, &edited, &current, &mut overwrote);
         assert_eq!(
             m["acts"],
             json!([{"id": "a", "type": "detention", "note": "seen"}, act("e", "smear"), act("d", "ban")])
         );
+        assert!(!overwrote, "every change on both sides is kept");
         // Removed elsewhere but changed by the editor: the editor's item comes back.
         let edited = json!({"acts": [act("a", "arrest"), act("b", "raid"), act("c", "intimidation")]});
-        let m = merge3(&base, &edited, &current);
+        let m = merge3(&base, &edited, &current, &mut overwrote);
         let ids: Vec<_> = m["acts"].as_array().unwrap().iter().map(|v| v["id"].clone()).collect();
         assert_eq!(ids, [json!("a"), json!("b"), json!("e"), json!("c")]);
+        assert!(overwrote, "a removal made elsewhere was undone");
+        // Removed by the editor after it was changed elsewhere: gone, and reported.
+        let mut overwrote = false;
+        let edited = json!({"acts": [act("b", "raid"), act("c", "threat")]});
+        let m = merge3(&base, &edited, &current, &mut overwrote);
+        assert!(m["acts"].as_array().unwrap().iter().all(|v| v["id"] != "a"));
+        assert!(overwrote);
     }
 
     #[test]

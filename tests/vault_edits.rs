@@ -1,13 +1,14 @@
 //! Editors' saves on real vault files, and between two real vaults over real iroh endpoints on
 //! loopback: an editor opened before another change (the tree screen, another window, a sync)
 //! writes only what it changed, so that other change stays; where both changed the same thing the
-//! editor's value wins; bad input changes nothing.
+//! editor's value wins and the answer says so; a merge that would break a rule between fields
+//! falls back to the editor's fields; bad input changes nothing.
 
 mod util;
 
 use std::sync::{Arc, Mutex};
 
-use carenet::model::{Act, CheckIn, Contact, Note, ReprisalRecord};
+use carenet::model::{Act, CheckIn, ConsentStatus, Contact, Note, ReprisalRecord, ShareScope};
 use carenet::space::Role;
 use util::*;
 
@@ -35,6 +36,7 @@ fn an_editor_keeps_what_changed_elsewhere_and_says_it_must_show_the_record_again
         Note { tags: vec![], body: base.body.replace("Lawyer called.", "Lawyer refused entry."), ..base.clone() };
     let saved = vault.save_edit(&id, &base, edited.clone()).unwrap();
     assert!(saved.merged, "what is stored is not what the editor shows");
+    assert!(!saved.overwrote, "nothing changed elsewhere was replaced");
     let want = Note {
         title: "Raid on the office".into(),
         body: "Seen at 9:10.\nThree people taken.\nLawyer refused entry.\n".into(),
@@ -65,8 +67,7 @@ fn where_both_changed_the_same_thing_the_editor_wins() {
     let saved = vault.save_edit(&id, &base, Note { body: "my line".into(), ..base.clone() }).unwrap();
     assert_eq!(saved.stored.value.body, "my line");
     assert!(!saved.merged, "the editor already shows what is stored");
-    // The other version is not gone: it is in the record's history.
-    assert!(vault.history(&id).unwrap().len() >= 3);
+    assert!(saved.overwrote, "and it says that it replaced another change");
 }
 
 #[test]
@@ -123,6 +124,33 @@ fn reprisal_acts_merge_item_by_item() {
     let acts: Vec<_> = stored.acts.iter().map(|a| (a.id.as_str(), a.consequences.as_str())).collect();
     assert_eq!(acts, [("a1", "Held for 15 days"), ("a2", "")]);
     assert_eq!(stored.place, "Minsk");
+}
+
+#[test]
+fn a_merge_that_would_break_a_rule_falls_back_to_the_editors_fields_and_says_so() {
+    let (_dir, mut vault) = new_vault();
+    let mut record = ReprisalRecord { title: "Smear campaign".into(), country: "BY".into(), ..Default::default() };
+    record.consent.status = ConsentStatus::Given;
+    record.consent.share_with = vec![ShareScope::Network];
+    let id = vault.add(&record).unwrap();
+    let base = vault.get::<ReprisalRecord>(&id).unwrap().value;
+
+    // Elsewhere, sharing is widened to the public; meanwhile the victim withdraws consent and the
+    // editor records it (which clears the sharing choices).
+    vault.update::<ReprisalRecord>(&id, |r| r.consent.share_with.push(ShareScope::Public)).unwrap();
+    let mut edited = base.clone();
+    edited.consent.status = ConsentStatus::Refused;
+    edited.consent.share_with.clear();
+    edited.place = "Minsk".into();
+
+    // Field by field, that would be "refused, shared with the public": not allowed. The
+    // editor's consent is taken whole instead, so the withdrawal holds.
+    let saved = vault.save_edit(&id, &base, edited).unwrap();
+    let c = &saved.stored.value.consent;
+    assert_eq!((c.status, c.share_with.len()), (ConsentStatus::Refused, 0), "{c:?}");
+    assert_eq!(saved.stored.value.place, "Minsk");
+    assert!(saved.overwrote, "the sharing widened elsewhere was replaced: the form says so");
+    assert!(!saved.merged, "what is stored is what the editor shows");
 }
 
 #[test]

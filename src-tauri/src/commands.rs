@@ -314,15 +314,15 @@ pub(crate) fn save_in(
     record: ipc::Record,
     base: Option<ipc::Record>,
 ) -> IpcResult<ipc::SavedRecord> {
-    let (id, merged) = match (id, base) {
+    let (id, (merged, overwrote)) = match (id, base) {
         (None, Some(_)) => {
             return Err(IpcError::new("invalid_input", "A new record has no earlier version to merge with."))
         }
-        (None, None) => (add(v, record)?, false),
-        (Some(id), None) => (replace(v, id, record)?, false),
+        (None, None) => (add(v, record)?, (false, false)),
+        (Some(id), None) => (replace(v, id, record)?, (false, false)),
         (Some(id), Some(base)) => (id, save_edit(v, id, record, base)?),
     };
-    Ok(ipc::SavedRecord { stored: stored(v, &id)?, merged })
+    Ok(ipc::SavedRecord { stored: stored(v, &id)?, merged, overwrote })
 }
 
 fn add(v: &mut Vault, record: ipc::Record) -> IpcResult<RecordId> {
@@ -346,11 +346,12 @@ fn replace(v: &mut Vault, id: RecordId, record: ipc::Record) -> IpcResult<Record
     }
 }
 
-/// Saves `record` over `base` (see `Vault::save_edit`); true when what is stored now differs
-/// from `record`.
-fn save_edit(v: &mut Vault, id: RecordId, record: ipc::Record, base: ipc::Record) -> IpcResult<bool> {
-    fn edit<T: carenet::model::RecordType>(v: &mut Vault, id: RecordId, base: &T, value: T) -> IpcResult<bool> {
-        Ok(v.save_edit::<T>(&id, base, value)?.merged)
+/// Saves `record` over `base` (see `Vault::save_edit`): whether what is stored now differs from
+/// `record`, and whether `record` replaced changes made elsewhere.
+fn save_edit(v: &mut Vault, id: RecordId, record: ipc::Record, base: ipc::Record) -> IpcResult<(bool, bool)> {
+    fn edit<T: carenet::model::RecordType>(v: &mut Vault, id: RecordId, base: &T, value: T) -> IpcResult<(bool, bool)> {
+        let saved = v.save_edit::<T>(&id, base, value)?;
+        Ok((saved.merged, saved.overwrote))
     }
     use ipc::Record as R;
     match (record, base) {
@@ -360,7 +361,8 @@ fn save_edit(v: &mut Vault, id: RecordId, record: ipc::Record, base: ipc::Record
             edit(v, id, &convert::<_, ReprisalRecord>(&b)?, convert::<_, ReprisalRecord>(&r)?)
         }
         (R::CheckIn(c), R::CheckIn(b)) => {
-            Ok(v.edit_check_in(&id, &convert::<_, CoreCheckIn>(&b)?, convert::<_, CoreCheckIn>(&c)?)?.merged)
+            let saved = v.edit_check_in(&id, &convert::<_, CoreCheckIn>(&b)?, convert::<_, CoreCheckIn>(&c)?)?;
+            Ok((saved.merged, saved.overwrote))
         }
         _ => Err(IpcError::new("invalid_input", "The earlier version given is a record of another kind.")),
     }

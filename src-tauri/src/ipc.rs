@@ -276,6 +276,9 @@ pub struct SavedRecord {
     /// What is stored differs from what was saved: changes made elsewhere after the editor
     /// opened the record were kept. The editor should show `stored`.
     pub merged: bool,
+    /// The editor's values replaced changes made elsewhere meanwhile (the same field, the same or
+    /// neighbouring lines of a text): the editor should say so.
+    pub overwrote: bool,
 }
 
 /// One contact in the alert tree.

@@ -126,6 +126,10 @@ fn main() {
         }
     };
     app.run(|handle, event| {
+        // A copied ticket does not outlive the app (clipboard.rs).
+        if let tauri::RunEvent::ExitRequested { .. } | tauri::RunEvent::Exit = event {
+            clipboard::clear_at_exit(handle);
+        }
         // Closing the window locks the vault: keys leave memory before the process ends.
         if let tauri::RunEvent::Exit = event {
             if let Some(state) = handle.try_state::<commands::AppState>() {

@@ -314,6 +314,7 @@ fn an_editor_save_keeps_what_changed_elsewhere_and_says_so() {
     let again = note("Raid at the office", "line one\nline two, with names withheld\nthree\n", &["a", "urgent"]);
     let saved2 = save_in(&mut v, Some(id), again, Some(saved.stored.record.clone())).unwrap();
     assert!(!saved2.merged);
+    assert!(!saved.overwrote && !saved2.overwrote);
 
     // Without a base the fields are replaced, as before.
     let replaced = save_in(&mut v, Some(id), note("Only", "", &[]), None).unwrap();

@@ -92,12 +92,12 @@ impl Vault {
         let as_stored =
             |c: &CheckIn| CheckIn { entries: stored.entries.clone(), resumed_ms: stored.resumed_ms, ..c.clone() };
         let (base, edited) = (as_stored(base), as_stored(&edited));
-        let value = Self::merge_edit(&base, &edited, &stored)?;
-        self.save_check_in(Some(id), value)?;
+        let (tries, overwrote) = Self::merge_edit(&base, &edited, &stored)?;
+        let ((), fallback) = self.first_valid(tries, |v, value| v.save_check_in(Some(id), value).map(|_| ()))?;
         let stored = self.get::<CheckIn>(id)?;
         let shown = CheckIn { entries: stored.value.entries.clone(), resumed_ms: stored.value.resumed_ms, ..edited };
         let merged = Self::differ(&stored.value, &shown)?;
-        Ok(Saved { stored, merged })
+        Ok(Saved { stored, merged, overwrote: overwrote || fallback })
     }
 
     /// Every check-in arrangement on this device and where it stands at `now_ms`: those that need

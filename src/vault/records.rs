@@ -193,6 +193,9 @@ pub struct Saved<T> {
     /// The stored record differs from what the editor saved: it kept changes made elsewhere
     /// after the editor opened it, so the editor should show it again.
     pub merged: bool,
+    /// The editor's values replaced changes made elsewhere meanwhile (the same field, the same
+    /// or neighbouring lines of a text, or fields that together broke a rule).
+    pub overwrote: bool,
 }
 
 impl<T> Draft<T> {
@@ -451,21 +454,61 @@ impl Vault {
     pub fn save_edit<T: RecordType>(&mut self, id: &RecordId, base: &T, edited: T) -> Result<Saved<T>> {
         edited.validate()?;
         let current = self.get::<T>(id)?.value;
-        let value = Self::merge_edit(base, &edited, &current)?;
-        let stored = self.update::<T>(id, |v| *v = value)?;
+        let (tries, overwrote) = Self::merge_edit(base, &edited, &current)?;
+        let (stored, fallback) = self.first_valid(tries, |v, value| v.update::<T>(id, |old| *old = value))?;
         let merged = Self::differ(&stored.value, &edited)?;
-        Ok(Saved { stored, merged })
+        Ok(Saved { stored, merged, overwrote: overwrote || fallback })
     }
 
-    /// The editor's changes from `base` applied to `current` (see [`crate::document::merge3`]).
-    pub(crate) fn merge_edit<T: RecordType>(base: &T, edited: &T, current: &T) -> Result<T> {
+    /// The values [`Vault::save_edit`] tries in turn, with whether the first one replaces a
+    /// change made elsewhere. The editor's changes from `base` are applied to `current`:
+    /// 1. field by field (`document::merge3`);
+    /// 2. if that breaks a rule between fields (sharing choices without consent, an act naming a
+    ///    victim removed elsewhere, a loop in the alert tree, a list grown too long), each
+    ///    top-level field the editor changed taken whole from the editor, the rest as stored;
+    /// 3. the editor's record as sent (it was valid when checked).
+    pub(crate) fn merge_edit<T: RecordType>(base: &T, edited: &T, current: &T) -> Result<(Vec<T>, bool)> {
         let norm = |v: &T| Self::to_json(v).map(|j| crate::document::normalized(&j));
         let (b, e, c) = (norm(base)?, norm(edited)?, norm(current)?);
         if c == b {
-            return Ok(edited.clone());
+            return Ok((vec![edited.clone()], false));
         }
-        serde_json::from_value(crate::document::merge3(&b, &e, &c))
-            .map_err(|err| Error::invalid(format!("the edit cannot be combined with the stored record: {err}")))
+        let mut overwrote = false;
+        let fine = crate::document::merge3(&b, &e, &c, &mut overwrote);
+        let coarse = match (&b, &e, &c) {
+            (serde_json::Value::Object(b), serde_json::Value::Object(e), serde_json::Value::Object(c)) => {
+                let keys: std::collections::BTreeSet<&String> = e.keys().chain(c.keys()).collect();
+                serde_json::Value::Object(
+                    keys.into_iter()
+                        .filter_map(|k| {
+                            let from = if e.get(k) != b.get(k) { e } else { c };
+                            from.get(k).map(|v| (k.clone(), v.clone()))
+                        })
+                        .collect(),
+                )
+            }
+            _ => e.clone(),
+        };
+        let tries = [fine, coarse].into_iter().filter_map(|j| serde_json::from_value::<T>(j).ok());
+        Ok((tries.chain([edited.clone()]).collect(), overwrote))
+    }
+
+    /// Writes the first of `tries` that passes the checks; true in the answer when it was not
+    /// the first. A refusal other than a broken rule stops at once.
+    pub(crate) fn first_valid<T, S>(
+        &mut self,
+        tries: Vec<T>,
+        mut write: impl FnMut(&mut Self, T) -> Result<S>,
+    ) -> Result<(S, bool)> {
+        let mut refused = None;
+        for (i, value) in tries.into_iter().enumerate() {
+            match write(self, value) {
+                Ok(stored) => return Ok((stored, i > 0)),
+                Err(e) if matches!(e.code(), "invalid_input" | "tree_cycle") => refused = refused.or(Some(e)),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(refused.unwrap_or_else(|| Error::invalid("There was nothing to save.")))
     }
 
     /// Whether two values of a record would be stored differently.

@@ -424,7 +424,12 @@ stored: StoredRecord,
  * What is stored differs from what was saved: changes made elsewhere after the editor
  * opened the record were kept. The editor should show `stored`.
  */
-merged: boolean, };
+merged: boolean, 
+/**
+ * The editor's values replaced changes made elsewhere meanwhile (the same field, the same or
+ * neighbouring lines of a text): the editor should say so.
+ */
+overwrote: boolean, };
 
 export type TreeNode = { 
 /**

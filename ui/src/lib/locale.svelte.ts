@@ -116,6 +116,13 @@ const errorKeys: Record<string, Key> = {
   clipboard_unavailable: "err.clipboard_unavailable",
 };
 
+/** What a save answered, as a sentence: saved; changes made elsewhere kept (the form shows them
+ *  again); changes made elsewhere replaced by the editor's. */
+export function savedText(saved: { merged: boolean; overwrote: boolean }): string {
+  const first = t(saved.merged ? "common.saved_merged" : "common.saved");
+  return saved.overwrote ? `${first} ${t("common.overwrote")}` : first;
+}
+
 /** An error as a sentence the user can act on, in their language. */
 export function errorText(e: IpcError): string {
   const key = errorKeys[e.code];

@@ -452,7 +452,7 @@ describe("the editor", () => {
         const was = records.get(DARA)!.record as CheckIn;
         merged = { ...wire(a.record as CheckIn & { type: "checkin" }), every_minutes: 2 * 1440, active: false, watchers: [BO], entries: was.entries };
         records.set(DARA, { id: DARA, created_ms: NOW - 100 * HOUR, updated_ms: NOW, record: merged });
-        return { stored: wire(records.get(DARA)), merged: true };
+        return { stored: wire(records.get(DARA)), merged: true, overwrote: false };
       },
     });
     const opened = structuredClone(records.get(DARA)!.record);

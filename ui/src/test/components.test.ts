@@ -173,7 +173,7 @@ describe("Notes saved over changes made elsewhere", () => {
   });
 
   it("a merged save shows the note as stored and says that changes made elsewhere were kept", async () => {
-    notes((a) => ({ stored: elsewhere(a.record as Note), merged: true }));
+    notes((a) => ({ stored: elsewhere(a.record as Note), merged: true, overwrote: false }));
     render(Notes, { props: { openId: NOTE } });
     await screen.findByRole("heading", { name: "Edit note" });
     await waitFor(() => expect(input("Title").value).toBe("Checkpoint"));
@@ -203,12 +203,23 @@ describe("Notes saved over changes made elsewhere", () => {
     expect(screen.queryByText(MERGED)).toBeNull();
   });
 
+  it("a save whose values replaced a change made elsewhere says so", async () => {
+    notes((a) => ({ ...savedAs(a, NOTE, 3_000), overwrote: true }));
+    render(Notes, { props: { openId: NOTE } });
+    await waitFor(() => expect(input("Title").value).toBe("Checkpoint"));
+    await fireEvent.input(input("Title"), { target: { value: "Checkpoint moved" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.getByText(/your version replaced theirs/)).toBeTruthy());
+    expect(screen.getByText(/your version replaced theirs/).textContent).toMatch(/^Saved\. Where someone else had changed/);
+    expect(input("Title").value).toBe("Checkpoint moved");
+  });
+
   it("the save after a merged one sends as base the note the shell returned, not the one first opened", async () => {
     let first: StoredRecord | null = null;
     notes((a, n) => {
       if (n > 0) return savedAs(a, NOTE, 4_000);
       first = elsewhere(a.record as Note);
-      return { stored: first, merged: true };
+      return { stored: first, merged: true, overwrote: false };
     });
     render(Notes, { props: { openId: NOTE } });
     await waitFor(() => expect(input("Title").value).toBe("Checkpoint"));
@@ -295,7 +306,8 @@ describe("CopyButton", () => {
     shell({ copy_secret: () => 45 });
     render(CopyButton, { props: { id: "t-copy", text: "carenet-sync1:abc" } });
     await fireEvent.click(screen.getByRole("button", { name: "Copy" }));
-    const said = (await screen.findByRole("status")).textContent ?? "";
+    await waitFor(() => expect(screen.getByRole("status").textContent).not.toBe(""));
+    const said = screen.getByRole("status").textContent ?? "";
     expect(said).toContain("clears the clipboard in 45 seconds");
     expect(said).toContain("clipboard manager");
     expect(calls).toEqual([{ cmd: "copy_secret", args: { text: "carenet-sync1:abc" } }]);
@@ -305,6 +317,6 @@ describe("CopyButton", () => {
     shell({ copy_secret: () => { throw { code: "clipboard_unavailable", message: "x" }; } });
     render(CopyButton, { props: { id: "t-copy", text: "carenet-sync1:abc" } });
     await fireEvent.click(screen.getByRole("button", { name: "Copy" }));
-    expect((await screen.findByRole("alert")).textContent).toContain("select the text and copy it by hand");
+    await waitFor(() => expect(screen.getByRole("status").textContent).toContain("select the text and copy it by hand"));
   });
 });

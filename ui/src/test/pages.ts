@@ -12,11 +12,11 @@ export function pageOf<T extends { id: string }>(all: readonly T[], args: unknow
 
 // Answers `save_record` as the shell does when nothing reached the record since the editor read
 // it: the record stored as sent, under the id sent (or `fresh`, the id a new record is given),
-// and `merged: false`. The record comes back as a copy, as over the real IPC's JSON: `mockIPC`
+// and `merged: false, overwrote: false`. The record comes back as a copy, as over the real IPC's JSON: `mockIPC`
 // hands over the very object sent, which may hold the form's state proxies.
 export function savedAs(args: unknown, fresh: string, at_ms = 0): SavedRecord {
   const { id, record } = args as { id: string | null; record: VaultRecord };
-  return { stored: { id: id ?? fresh, created_ms: at_ms, updated_ms: at_ms, record: wire(record) }, merged: false };
+  return { stored: { id: id ?? fresh, created_ms: at_ms, updated_ms: at_ms, record: wire(record) }, merged: false, overwrote: false };
 }
 
 /** `value` as it reaches the other side of the IPC (JSON), a plain copy. */

@@ -30,6 +30,7 @@ export const en = {
   "common.save": "Save",
   "common.saved": "Saved.",
   "common.saved_merged": "Saved. Changes made elsewhere while you were editing were kept, and the form now shows them.",
+  "common.overwrote": "Where someone else had changed the same thing meanwhile (or neighbouring lines of a text), your version replaced theirs.",
   "copy.button": "Copy",
   "copy.done": "Copied. Carenet clears the clipboard in {n} seconds and when the vault locks, unless you copied something else since. It cannot clear a copy that a clipboard manager or another app already took.",
   "common.delete": "Delete",

@@ -30,6 +30,7 @@ export const es: Table = {
   "common.save": "Guardar",
   "common.saved": "Guardado.",
   "common.saved_merged": "Guardado. Se conservaron los cambios hechos en otro lugar mientras editaba, y el formulario ya los muestra.",
+  "common.overwrote": "Donde otra persona había cambiado lo mismo mientras tanto (o líneas contiguas de un texto), se guardó su versión en lugar de la de esa persona.",
   "copy.button": "Copiar",
   "copy.done": "Copiado. Carenet vacía el portapapeles en {n} segundos y al bloquear la bóveda, salvo que haya copiado otra cosa desde entonces. No puede borrar una copia que ya haya tomado un gestor de portapapeles u otra aplicación.",
   "common.delete": "Eliminar",

@@ -30,6 +30,7 @@ export const fr: Table = {
   "common.save": "Enregistrer",
   "common.saved": "Enregistré.",
   "common.saved_merged": "Enregistré. Les modifications faites ailleurs pendant que vous écriviez ont été conservées ; le formulaire les affiche maintenant.",
+  "common.overwrote": "Là où quelqu’un d’autre avait modifié la même chose entre-temps (ou des lignes voisines d’un texte), votre version a remplacé la sienne.",
   "copy.button": "Copier",
   "copy.done": "Copié. Carenet vide le presse-papiers dans {n} secondes et au verrouillage du coffre, sauf si vous avez copié autre chose entre-temps. Il ne peut pas effacer une copie déjà prise par un gestionnaire de presse-papiers ou une autre application.",
   "common.delete": "Supprimer",

@@ -30,6 +30,7 @@ export const zh: Table = {
   "common.save": "保存",
   "common.saved": "已保存。",
   "common.saved_merged": "已保存。您编辑期间在别处所做的更改已保留，表单现已显示这些更改。",
+  "common.overwrote": "如果他人在此期间修改了同一内容（或文本中相邻的几行），您的版本已替换了对方的版本。",
   "copy.button": "复制",
   "copy.done": "已复制。Carenet 将在 {n} 秒后以及保险库锁定时清空剪贴板，除非您之后复制了其他内容。剪贴板管理器或其他应用已获取的副本，它无法清除。",
   "common.delete": "删除",
