@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use carenet::keyring::KeyringFiles;
 use carenet::model::vocab::ActType;
-use carenet::model::{item_id, Act, Channel, ChannelKind, PartialDate, Party, PartyKind, RiskLevel};
+use carenet::model::{
+    item_id, Act, Channel, ChannelKind, CheckIn, CheckInStatus, PartialDate, Party, PartyKind, RiskLevel,
+};
 use carenet::{Contact, Note, Query, RecordId, RecordKind, ReprisalRecord, SecretString, Vault, VaultOptions};
 use criterion::{Criterion, SamplingMode};
 
@@ -620,6 +622,38 @@ fn main() {
         g.bench_function("vault_update_note", |b| b.iter(|| saver.save_vault(&mut vault)));
         g.bench_function("plain_sqlite_upsert", |b| b.iter(|| saver.save_plain(&mut plain)));
         g.finish();
+    }
+    {
+        // Where every check-in arrangement stands (the nav badge asks this every minute): 200
+        // arrangements of three watchers each, with check-ins, among the 10,000 records. They are
+        // deleted afterwards, so the wipe and the summary below see the same vault as before.
+        let watchers: Vec<RecordId> =
+            vault.all().filter(|s| matches!(s.value, carenet::Record::Contact(_))).map(|s| s.id).take(600).collect();
+        let mut arrangements = Vec::new();
+        for (n, three) in watchers.chunks(3).enumerate() {
+            let c = CheckIn {
+                person: format!("Person {n}"),
+                every_minutes: 60 + n as u32,
+                watchers: three.to_vec(),
+                ..Default::default()
+            };
+            let id = vault.add(&c).expect("add an arrangement");
+            for _ in 0..(n % 4) {
+                vault.check_in(&id, CheckInStatus::Safe, "home").expect("check in");
+            }
+            arrangements.push(id);
+        }
+        let now = carenet::vault::now_ms();
+        let mut g = c.benchmark_group("checkins");
+        g.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+        g.bench_function(format!("check_ins_{}_of_{}", arrangements.len(), vault.len()), |b| {
+            b.iter(|| black_box(vault.check_ins(now)))
+        });
+        g.bench_function("check_in_alerts", |b| b.iter(|| black_box(vault.check_in_alerts(now + 2 * 3_600_000))));
+        g.finish();
+        for id in &arrangements {
+            vault.delete(id).expect("delete an arrangement");
+        }
     }
     {
         // The panic wipe of the whole vault folder (keys first, then the database), on a fresh
