@@ -278,13 +278,7 @@ impl Vault {
         entry.ops.extend(new_ops);
         entry.refresh(space, &me, &self.keys.age_identity);
         for p in prepared {
-            let Prepared { id, mut open, cached, record, .. } = p;
-            self.index_record(id, &record, cached.created_ms, cached.updated_ms);
-            self.records.insert(id, cached);
-            self.spaces.record_space.insert(id, space);
-            open.tail = Some(0);
-            self.keep_doc(id, open);
-            report.changed_records.push(id);
+            report.changed_records.push(self.show_prepared(p, space));
         }
         report.changed_records.sort();
         self.finish_deletion(space, deletions)?;
@@ -302,6 +296,17 @@ impl Vault {
         }
         self.check_returned(space)?;
         Ok(report)
+    }
+
+    /// Puts a record written by `save_prepared` in memory (cache, index, its space); returns its id.
+    fn show_prepared(&mut self, p: Prepared, space: SpaceId) -> RecordId {
+        let Prepared { id, mut open, cached, record, .. } = p;
+        self.index_record(id, &record, cached.created_ms, cached.updated_ms);
+        self.records.insert(id, cached);
+        self.spaces.record_space.insert(id, space);
+        open.tail = Some(0);
+        self.keep_doc(id, open);
+        id
     }
 
     /// Writes received items and the rows of the records they changed, in one transaction.
@@ -364,12 +369,7 @@ impl Vault {
         self.save_prepared(&[], &[], prepared.iter().map(|(p, _)| p), &Erasure::default())?;
         let shown = prepared.len();
         for (p, space) in prepared {
-            let Prepared { id, mut open, cached, record, .. } = p;
-            self.index_record(id, &record, cached.created_ms, cached.updated_ms);
-            self.records.insert(id, cached);
-            self.spaces.record_space.insert(id, space);
-            open.tail = Some(0);
-            self.keep_doc(id, open);
+            self.show_prepared(p, space);
         }
         tracing::info!(records = shown, "held records shown");
         Ok(shown)
