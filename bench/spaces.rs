@@ -34,7 +34,12 @@ fn source(root: &std::path::Path, notes: usize) -> (Vault, SpaceId) {
         let id = a
             .add_to_space(
                 &space,
-                &Note { title: format!("Note {i}"), body: "Checkpoint on the northern road".into(), tags: vec![] },
+                &Note {
+                    title: format!("Note {i}"),
+                    body: "Checkpoint on the northern road".into(),
+                    tags: vec![],
+                    ..Default::default()
+                },
             )
             .expect("add");
         for e in 0..EDITS {

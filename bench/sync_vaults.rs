@@ -74,6 +74,7 @@ fn main() {
             title: format!("Note {i}"),
             body: format!("record {i}: some words of a note that a defender wrote"),
             tags: vec![],
+            ..Default::default()
         };
         let id = a.add_to_space(&space, &note).expect("add");
         for e in 0..4 {

@@ -277,7 +277,7 @@ fn date(rng: &mut Rng) -> PartialDate {
 }
 
 fn note(rng: &mut Rng) -> Note {
-    Note { title: line(rng), body: text(rng, 300, 1500), tags: tags(rng) }
+    Note { title: line(rng), body: text(rng, 300, 1500), tags: tags(rng), ..Default::default() }
 }
 
 fn contact(rng: &mut Rng, n: usize, earlier: &[RecordId]) -> Contact {

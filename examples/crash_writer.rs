@@ -86,8 +86,12 @@ fn run(vault: &mut Vault, update: bool) -> Result<(), Box<dyn std::error::Error>
             writeln!(out, "update {id} {seq}")?;
         } else {
             let name = format!("crash-{:016x}", rng.gen::<u64>());
-            let id =
-                vault.add(&Note { title: format!("{name} #0"), body: String::new(), tags: vec!["crash".into()] })?;
+            let id = vault.add(&Note {
+                title: format!("{name} #0"),
+                body: String::new(),
+                tags: vec!["crash".into()],
+                ..Default::default()
+            })?;
             notes.insert(id, 0);
             ids.push(id);
             writeln!(out, "add {id} {name}")?;

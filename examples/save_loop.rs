@@ -48,7 +48,14 @@ fn main() {
         Vault::create_with(&root.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).expect("create");
     let ids: Vec<RecordId> = (0..notes)
         .map(|n| {
-            vault.add(&Note { title: format!("Note {n}"), body: body(n), tags: vec!["field".into()] }).expect("add")
+            vault
+                .add(&Note {
+                    title: format!("Note {n}"),
+                    body: body(n),
+                    tags: vec!["field".into()],
+                    ..Default::default()
+                })
+                .expect("add")
         })
         .collect();
     let step = (notes / 64).max(1);

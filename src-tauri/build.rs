@@ -45,6 +45,10 @@ const COMMANDS: &[&str] = &[
     "sync_status",
     "startup_drawn",
     "copy_secret",
+    "attach_file",
+    "list_files",
+    "read_file",
+    "remove_file",
 ];
 
 fn main() {

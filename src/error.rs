@@ -108,6 +108,28 @@ pub enum Error {
     /// The space is not held on this device.
     #[error("This device does not hold space {0}. List your spaces with `carenet space list`.")]
     UnknownSpace(String),
+    /// The record lists no file with this id.
+    #[error("Record {record} has no attached file '{attachment}'. Show the record to see its files.")]
+    AttachmentNotFound {
+        /// The record.
+        record: RecordId,
+        /// The id asked for (cut to 40 characters).
+        attachment: String,
+    },
+    /// Not every part of a file has arrived yet.
+    #[error("Only {have} of the {need} parts of this file have reached this device so far. Sync again with a member who has it; the record itself is complete.")]
+    AttachmentIncomplete {
+        /// Parts held.
+        have: u32,
+        /// Parts the file has.
+        need: u32,
+    },
+    /// The parts held do not add up to the file the record describes.
+    #[error("A file attached to record {record} is damaged: its bytes do not match the SHA-256 the record holds. Other files and records are not affected.")]
+    AttachmentDamaged {
+        /// The record.
+        record: RecordId,
+    },
     /// Travel mode: no completed sync confirmed that another device holds all of the space.
     #[error("No other device is confirmed to hold everything of space {0} held here, so nothing was removed. Sync it with another member (a sync that finishes, not a live connection) right before stowing it; anything added since that sync must reach a peer first.")]
     NotHeldElsewhere(String),
@@ -141,10 +163,14 @@ impl Error {
             Error::Bundle(b) => b.code(),
             Error::UnknownSpace(_) => "unknown_space",
             Error::NotHeldElsewhere(_) => "not_held_elsewhere",
+            Error::AttachmentNotFound { .. } => "attachment_not_found",
+            Error::AttachmentIncomplete { .. } => "attachment_incomplete",
+            Error::AttachmentDamaged { .. } => "attachment_damaged",
         }
     }
 
-    pub(crate) fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+    /// An `Io` error naming what was being done and to which path.
+    pub fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
         Error::Io { action, path: path.display().to_string(), source }
     }
 

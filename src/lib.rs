@@ -11,7 +11,7 @@
 //! let pass = SecretString::from("a passphrase of several words".to_owned());
 //! // Tests may lower the scrypt cost; the app always uses the default (2^18).
 //! let mut vault = Vault::create_with(&dir, &pass, &VaultOptions { work_factor: 10 })?;
-//! let id = vault.add(&Note { title: "Checkpoint".into(), body: "Use the river road".into(), tags: vec![] })?;
+//! let id = vault.add(&Note { title: "Checkpoint".into(), body: "Use the river road".into(), tags: vec![], ..Default::default() })?;
 //! vault.update::<Note>(&id, |n| n.tags.push("security".into()))?;
 //! vault.lock()?;
 //!
@@ -34,6 +34,7 @@ pub mod error;
 pub mod export;
 pub mod keyring;
 pub mod model;
+pub mod part;
 pub mod sealed;
 pub mod search;
 pub mod space;

@@ -215,7 +215,15 @@ impl Store {
     /// the journal entry the rows apply. All are on disk when this returns (as durable as the
     /// connection's `synchronous` makes them), or none is.
     pub fn save_records(&mut self, writes: &[RecordRows<'_>]) -> Result<()> {
+        self.save_records_erasing(writes, &Erasure::default())
+    }
+
+    /// `save_records`, and in the same transaction erases what `erase` names (first) and adds its
+    /// `erased` rows; then, when anything was deleted, truncates the WAL so that no copy of the
+    /// erased ciphertext stays in it.
+    pub fn save_records_erasing(&mut self, writes: &[RecordRows<'_>], erase: &Erasure) -> Result<()> {
         let tx = self.write_tx()?;
+        erased::delete_erased(&tx, erase)?;
         for w in writes {
             let id = &w.id.0[..];
             if let Some(seq) = w.journal {
@@ -242,7 +250,29 @@ impl Store {
                 .execute(params![id, doc(through)])?;
             }
         }
+        erased::insert_erased_rows(&tx, erase)?;
         tx.commit()?;
+        if erase.deletes() {
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with the id and bytes of each sealed change stored for one record, in order,
+    /// one at a time (a record's files can be large: they are never all in memory at once).
+    pub fn for_each_change_of_doc(
+        &self,
+        id: &RecordId,
+        mut f: impl FnMut([u8; 32], &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, body FROM changes WHERE doc = ?1 ORDER BY rowid")?;
+        let mut rows = stmt.query([&id.0[..]])?;
+        while let Some(row) = rows.next()? {
+            let (change, body) = (row.get_ref(0)?, row.get_ref(1)?);
+            let (Ok(change), Ok(body)) = (change.as_blob(), body.as_blob()) else { continue };
+            let Ok(change) = <[u8; 32]>::try_from(change) else { continue };
+            f(change, body)?;
+        }
         Ok(())
     }
 

@@ -77,7 +77,7 @@ fn device(v: &Vault) -> [u8; 32] {
 }
 
 fn note(title: &str, body: &str) -> Note {
-    Note { title: title.into(), body: body.into(), tags: vec![] }
+    Note { title: title.into(), body: body.into(), tags: vec![], ..Default::default() }
 }
 
 /// Sends everything `from` holds of `space` that `to` lacks, through the sync API.

@@ -176,7 +176,7 @@ fn small_bundle() -> (TestDir, carenet::Vault, TestDir, carenet::Vault, carenet:
     let (db, mut b) = new_vault();
     let space = a.create_space("S").unwrap();
     b.join(&a.invite(&space, &b.member_card("B").unwrap().0, Role::Member).unwrap()).unwrap();
-    a.add_to_space(&space, &Note { title: "t".into(), body: "b".into(), tags: vec![] }).unwrap();
+    a.add_to_space(&space, &Note { title: "t".into(), body: "b".into(), tags: vec![], ..Default::default() }).unwrap();
     let items = a.items(space, &a.item_ids(space).unwrap()).unwrap();
     let recipient: age::x25519::Recipient = b.member_card("B").unwrap().0.recipient.parse().unwrap();
     let file = bundle::write(space, &items, &BundleLock::Recipients(vec![recipient])).unwrap();

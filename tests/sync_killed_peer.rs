@@ -70,7 +70,8 @@ fn write_notes(dir: &Path, space: SpaceId, n: usize, rng: &mut impl Rng, tag: &s
     let mut v = unlock(dir);
     for i in 0..n {
         let body: String = (0..BODY_BYTES).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect();
-        v.add_to_space(&space, &Note { title: format!("{tag} {i}"), body, tags: vec![] }).expect("add a note");
+        v.add_to_space(&space, &Note { title: format!("{tag} {i}"), body, tags: vec![], ..Default::default() })
+            .expect("add a note");
     }
     lock(v);
 }

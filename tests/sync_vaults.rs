@@ -67,7 +67,12 @@ async fn vaults_with_random_concurrent_edits_converge_to_identical_records() {
                 if shared.is_empty() || rng.gen_bool(0.4) {
                     v.add_to_space(
                         &space,
-                        &Note { title: format!("note {step} by {i}"), body: String::new(), tags: vec![] },
+                        &Note {
+                            title: format!("note {step} by {i}"),
+                            body: String::new(),
+                            tags: vec![],
+                            ..Default::default()
+                        },
                     )
                     .unwrap();
                 } else {
@@ -118,7 +123,10 @@ async fn a_note_written_on_a_connected_vault_reaches_the_other_without_a_new_syn
     let id = hosts[0]
         .lock()
         .unwrap()
-        .add_to_space(&space, &Note { title: "Live canary".into(), body: String::new(), tags: vec![] })
+        .add_to_space(
+            &space,
+            &Note { title: "Live canary".into(), body: String::new(), tags: vec![], ..Default::default() },
+        )
         .unwrap();
     let mut arrived = false;
     for _ in 0..400 {

@@ -23,7 +23,7 @@ use ed25519_dalek::SigningKey;
 use util::*;
 
 fn note(title: &str) -> Note {
-    Note { title: title.into(), body: "body".into(), tags: vec![] }
+    Note { title: title.into(), body: "body".into(), tags: vec![], ..Default::default() }
 }
 
 fn ids(v: &Vault, space: SpaceId) -> BTreeSet<[u8; 32]> {

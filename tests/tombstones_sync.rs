@@ -90,7 +90,12 @@ async fn random_adds_edits_deletes_and_syncs_converge_and_deleted_records_stay_d
                 if shared.is_empty() || roll < 0.2 {
                     v.add_to_space(
                         &space,
-                        &Note { title: format!("note {step} by {i}"), body: String::new(), tags: vec![] },
+                        &Note {
+                            title: format!("note {step} by {i}"),
+                            body: String::new(),
+                            tags: vec![],
+                            ..Default::default()
+                        },
                     )
                     .unwrap();
                 } else if roll < 0.45 {
@@ -154,7 +159,7 @@ async fn a_courier_carries_a_tombstone_between_vaults_that_never_meet() {
     let id = hosts[0]
         .lock()
         .unwrap()
-        .add_to_space(&space, &Note { title: "Carried".into(), body: "x".into(), tags: vec![] })
+        .add_to_space(&space, &Note { title: "Carried".into(), body: "x".into(), tags: vec![], ..Default::default() })
         .unwrap();
     nodes[2].sync_with(&tickets[0]).await.unwrap();
     assert!(hosts[2].lock().unwrap().get::<Note>(&id).is_ok());
@@ -199,7 +204,10 @@ async fn a_delete_on_a_connected_vault_reaches_the_other_without_a_new_sync() {
     let id = hosts[0]
         .lock()
         .unwrap()
-        .add_to_space(&space, &Note { title: "Live delete".into(), body: String::new(), tags: vec![] })
+        .add_to_space(
+            &space,
+            &Note { title: "Live delete".into(), body: String::new(), tags: vec![], ..Default::default() },
+        )
         .unwrap();
     let live = na.sync_live(&nb.ticket().await).await.unwrap();
     let wait = |want: bool| {

@@ -15,7 +15,7 @@ use carenet::{Error, Note};
 use util::*;
 
 fn note(title: &str, body: &str) -> Note {
-    Note { title: title.into(), body: body.into(), tags: vec!["travel".into()] }
+    Note { title: title.into(), body: body.into(), tags: vec!["travel".into()], ..Default::default() }
 }
 
 /// A coordinates a space with two notes in it and one personal note; B is a member.

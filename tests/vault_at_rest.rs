@@ -47,7 +47,12 @@ impl Canaries {
 }
 
 fn canary_note(c: &mut Canaries) -> Note {
-    Note { title: c.next(), body: format!("{}\n{}\n{}", c.next(), c.next(), c.next()), tags: c.list(2) }
+    Note {
+        title: c.next(),
+        body: format!("{}\n{}\n{}", c.next(), c.next(), c.next()),
+        tags: c.list(2),
+        ..Default::default()
+    }
 }
 
 fn canary_contact(c: &mut Canaries, alerts: Vec<RecordId>) -> Contact {
@@ -125,6 +130,7 @@ fn canary_reprisal(c: &mut Canaries, victim_contact: RecordId) -> ReprisalRecord
         }],
         follow_up: FollowUp::Verifying,
         tags: c.list(2),
+        attachments: vec![],
     }
 }
 

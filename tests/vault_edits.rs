@@ -13,7 +13,7 @@ use carenet::space::Role;
 use util::*;
 
 fn note(title: &str, body: &str) -> Note {
-    Note { title: title.into(), body: body.into(), tags: vec!["raid".into()] }
+    Note { title: title.into(), body: body.into(), tags: vec!["raid".into()], ..Default::default() }
 }
 
 #[test]
@@ -41,6 +41,7 @@ fn an_editor_keeps_what_changed_elsewhere_and_says_it_must_show_the_record_again
         title: "Raid on the office".into(),
         body: "Seen at 9:10.\nThree people taken.\nLawyer refused entry.\n".into(),
         tags: vec!["urgent".into()],
+        ..Default::default()
     };
     assert_eq!(saved.stored.value, want);
     // Acknowledged means durable: the merged record is what the vault holds after a lock.

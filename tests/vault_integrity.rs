@@ -16,6 +16,7 @@ fn note(i: usize) -> Note {
         title: format!("Note {i}"),
         body: format!("Body of note {i}.\n").repeat(1 + i % 7),
         tags: vec![format!("t{}", i % 3)],
+        ..Default::default()
     }
 }
 

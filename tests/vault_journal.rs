@@ -9,7 +9,12 @@ use carenet::{Note, Query};
 use util::*;
 
 fn note(title: &str, body: &str, tags: &[&str]) -> Note {
-    Note { title: title.into(), body: body.into(), tags: tags.iter().map(|t| t.to_string()).collect() }
+    Note {
+        title: title.into(),
+        body: body.into(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        ..Default::default()
+    }
 }
 
 fn journal_rows(dir: &std::path::Path) -> i64 {

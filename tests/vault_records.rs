@@ -21,7 +21,12 @@ fn date(s: &str) -> PartialDate {
 }
 
 fn note(title: &str, body: &str, tags: &[&str]) -> Note {
-    Note { title: title.into(), body: body.into(), tags: tags.iter().map(|t| t.to_string()).collect() }
+    Note {
+        title: title.into(),
+        body: body.into(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        ..Default::default()
+    }
 }
 
 fn contact(alias: &str) -> Contact {
@@ -110,6 +115,7 @@ fn full_reprisal(victim_contact: Option<RecordId>) -> ReprisalRecord {
         }],
         follow_up: FollowUp::AwaitingResponse,
         tags: vec!["cedaw".into(), "border".into()],
+        attachments: vec![],
     }
 }
 
@@ -289,6 +295,7 @@ fn two_drafts_of_one_note_both_keep_their_edits() {
         body: "First (edited) line of the report.\nSecond line stays.\nThird line of the report, with a witness."
             .into(),
         tags: vec!["draft".into(), "verified".into()],
+        ..Default::default()
     };
     assert_eq!(merged.value, expected);
 

@@ -12,7 +12,7 @@ use carenet::{Error, LockStatus, Note, Vault};
 use util::*;
 
 fn note(title: &str) -> Note {
-    Note { title: title.into(), body: format!("{title} body"), tags: vec![] }
+    Note { title: title.into(), body: format!("{title} body"), tags: vec![], ..Default::default() }
 }
 
 fn assert_no_vault(dir: &Path) {

@@ -21,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     title: format!("Note {i} about the checkpoint"),
                     body: format!("Body {i}: the road north is closed; meet at the market on day {}", i % 28),
                     tags: vec![format!("tag{}", i % 20)],
+                    ..Default::default()
                 })?;
             }
             1 => {

@@ -154,6 +154,9 @@ pub struct Note {
     pub body: String,
     /// Tags.
     pub tags: Vec<String>,
+    /// Files (changed only by `attach_file` and `remove_file`; a save keeps them as stored).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 /// A contact's risk level.
@@ -343,6 +346,8 @@ pub fn typescript() -> String {
         Summary::decl(),
         Page::decl(),
         QueryInput::decl(),
+        Attachment::decl(),
+        FileEntry::decl(),
         Note::decl(),
         RiskLevel::decl(),
         ChannelKind::decl(),
@@ -379,4 +384,46 @@ pub fn typescript() -> String {
         out.push_str("\n\n");
     }
     out
+}
+
+/// A file kept with a record, as the record describes it (the core's `Attachment`).
+#[derive(Clone, Debug, Serialize, Deserialize, TS, PartialEq)]
+pub struct Attachment {
+    /// Random id, 32 hex digits.
+    pub id: String,
+    /// File name.
+    pub name: String,
+    /// Media type, e.g. image/jpeg.
+    pub media_type: String,
+    /// Size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Number of parts it travels in.
+    pub parts: u32,
+    /// When the evidence was captured, ms since the epoch, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null", optional)]
+    pub captured_ms: Option<i64>,
+    /// When it was added, ms since the epoch.
+    #[ts(type = "number")]
+    pub added_ms: i64,
+    /// The adding device's key, hex.
+    pub device: String,
+    /// That device's signature over the description, hex.
+    pub signature: String,
+}
+
+/// A record's file and who vouches for it.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct FileEntry {
+    /// The description.
+    pub file: Attachment,
+    /// The description's signature verifies with the device key it names.
+    pub signature_valid: bool,
+    /// That key is this device's.
+    pub this_device: bool,
+    /// The name that device goes by in a space shared with it (self-chosen, not verified).
+    pub signer_name: Option<String>,
 }

@@ -222,6 +222,9 @@ pub struct Reprisal {
     pub follow_up: String,
     /// Tags.
     pub tags: Vec<String>,
+    /// Evidence files (changed only by `attach_file` and `remove_file`).
+    #[serde(default)]
+    pub attachments: Vec<crate::ipc::Attachment>,
 }
 
 impl Default for Reprisal {
@@ -245,6 +248,7 @@ impl Default for Reprisal {
             interventions: vec![],
             follow_up: "open".into(),
             tags: vec![],
+            attachments: vec![],
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod clipboard;
 mod commands;
+mod files;
 mod ipc;
 mod ipc_checkins;
 mod ipc_reprisal;
@@ -116,6 +117,10 @@ fn main() {
             sync::sync_stop,
             sync::sync_status,
             startup::startup_drawn,
+            files::attach_file,
+            files::list_files,
+            files::read_file,
+            files::remove_file,
         ])
         .build(tauri::generate_context!());
     let app = match result {

@@ -86,6 +86,7 @@ fn full_reprisal() -> ReprisalRecord {
         }],
         follow_up: "in-progress".parse().unwrap(),
         tags: vec!["upr".into()],
+        attachments: vec![],
     }
 }
 
@@ -116,7 +117,30 @@ fn round_trips(record: &Record) {
 
 #[test]
 fn record_shapes_match_the_core() {
-    round_trips(&Record::Note(Note { title: "t".into(), body: "b".into(), tags: vec!["x".into()] }));
+    round_trips(&Record::Note(Note {
+        title: "t".into(),
+        body: "b".into(),
+        tags: vec!["x".into()],
+        ..Default::default()
+    }));
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    let id = RecordId::random();
+    let file = |captured| {
+        carenet::model::Attachment::new_signed(
+            &key,
+            &id,
+            "photo.jpg",
+            "image/jpeg",
+            b"jpeg",
+            captured,
+            1_700_000_000_000,
+        )
+        .unwrap()
+    };
+    let with_files =
+        Note { title: "t".into(), attachments: vec![file(Some(1_699_000_000_000)), file(None)], ..Default::default() };
+    round_trips(&Record::Note(with_files.clone()));
+    round_trips(&Record::Reprisal(Box::new(ReprisalRecord { attachments: with_files.attachments, ..full_reprisal() })));
     round_trips(&Record::Contact(full_contact()));
     round_trips(&Record::Contact(Contact { alias: "Lev".into(), ..Default::default() }));
     round_trips(&Record::Reprisal(Box::new(full_reprisal())));
@@ -223,7 +247,7 @@ fn wipe_empties_the_slot_and_the_folder_whether_unlocked_or_locked() {
     let dir = tmp.path().join("vault");
     let pass = SecretString::from("correct horse battery staple".to_owned());
     let mut v = Vault::create_with(&dir, &pass, &VaultOptions { work_factor: 10 }).unwrap();
-    v.add(&Note { title: "CanaryShellWipe".into(), body: "b".into(), tags: vec![] }).unwrap();
+    v.add(&Note { title: "CanaryShellWipe".into(), body: "b".into(), tags: vec![], ..Default::default() }).unwrap();
     let slot = Mutex::new(Some(v));
     crate::commands::wipe_in(&slot, &dir).unwrap();
     assert!(slot.lock().unwrap().is_none(), "the keys left memory with the vault");
@@ -287,6 +311,7 @@ fn an_editor_save_keeps_what_changed_elsewhere_and_says_so() {
             title: title.into(),
             body: body.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            attachments: vec![],
         })
     };
     let first = save_in(&mut v, None, note("Raid", "line one\nline two\n", &["a"]), None).unwrap();

@@ -19,7 +19,8 @@ fn filled() -> (tempfile::TempDir, Vault) {
     let (dir, mut v) = vault();
     for i in 0..25 {
         let tags = if i % 5 == 0 { vec!["roads".to_owned()] } else { vec![] };
-        v.add(&Note { title: format!("note {i}"), body: format!("checkpoint {i}"), tags }).unwrap();
+        v.add(&Note { title: format!("note {i}"), body: format!("checkpoint {i}"), tags, ..Default::default() })
+            .unwrap();
     }
     for i in 0..7 {
         v.add(&Contact { alias: format!("person {i}"), ..Default::default() }).unwrap();

@@ -23,7 +23,7 @@ fn on<T>(slot: &Slot, f: impl FnOnce(&mut Vault) -> T) -> T {
 }
 
 fn note(title: &str) -> Note {
-    Note { title: title.into(), body: "body".into(), tags: vec![] }
+    Note { title: title.into(), body: "body".into(), tags: vec![], ..Default::default() }
 }
 
 /// A coordinates a space that B joined by the ticket A made from B's card.

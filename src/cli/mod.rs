@@ -2,6 +2,7 @@
 //! and locks the vault again.
 
 mod checkins;
+mod files;
 mod print;
 mod records;
 mod secrets;
@@ -74,6 +75,12 @@ pub enum Command {
         /// Check-in subcommand.
         #[command(subcommand)]
         cmd: checkins::CheckInCmd,
+    },
+    /// Files kept with notes and reprisal records: add, list, get, rm.
+    File {
+        /// File subcommand.
+        #[command(subcommand)]
+        cmd: files::FileCmd,
     },
     /// Search every record (words must all appear; case and accents ignored).
     Search(SearchArgs),
@@ -186,21 +193,64 @@ pub struct ExportArgs {
     /// Only this record type.
     #[arg(long = "type")]
     pub kind: Option<String>,
-    /// Encrypt to these age recipients (age1...) instead of a passphrase.
-    #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
-    pub recipients: Vec<String>,
-    /// Read the export's passphrase from this file (else CARENET_EXPORT_PASSPHRASE, else ask).
-    #[arg(long, value_name = "FILE")]
-    pub export_passphrase_file: Option<PathBuf>,
-    /// Write a readable, unencrypted file. Anyone who finds it can read it.
-    #[arg(long)]
-    pub plaintext: bool,
+    /// How the file is protected.
+    #[command(flatten)]
+    pub protect: ProtectArgs,
     /// Include contacts' real names (left out by default).
     #[arg(long)]
     pub include_sensitive: bool,
     /// Filters.
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// How a file written out of the vault is protected: age to recipients, age to a passphrase (the
+/// default), or, only when asked, in clear.
+#[derive(Args, Debug)]
+pub struct ProtectArgs {
+    /// Encrypt to these age recipients (age1...) instead of a passphrase.
+    #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
+    pub recipients: Vec<String>,
+    /// Read the file's passphrase from this file (else CARENET_EXPORT_PASSPHRASE, else ask).
+    #[arg(long, value_name = "FILE")]
+    pub export_passphrase_file: Option<PathBuf>,
+    /// Write a readable, unencrypted file. Anyone who finds it can read it.
+    #[arg(long)]
+    pub plaintext: bool,
+}
+
+impl ProtectArgs {
+    /// The protection asked for (asks for the passphrase now if it is the one).
+    pub fn protection(&self) -> Result<Protection> {
+        if self.plaintext {
+            if !self.recipients.is_empty() {
+                return Err(Error::invalid("Choose either --plaintext or --recipient, not both."));
+            }
+            return Ok(Protection::Plaintext);
+        }
+        if !self.recipients.is_empty() {
+            return Ok(Protection::Recipients(parse_recipients(&self.recipients)?));
+        }
+        Ok(Protection::Passphrase(
+            Source {
+                file: self.export_passphrase_file.as_deref(),
+                env: "CARENET_EXPORT_PASSPHRASE",
+                prompt: "Passphrase for the file: ",
+                confirm: true,
+            }
+            .read()?,
+        ))
+    }
+}
+
+/// age recipients given on the command line (`age1...`).
+pub fn parse_recipients(list: &[String]) -> Result<Vec<age::x25519::Recipient>> {
+    list.iter()
+        .map(|r| {
+            r.parse::<age::x25519::Recipient>()
+                .map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...).")))
+        })
+        .collect()
 }
 
 /// The vault folder: `--vault`, else the platform data folder.
@@ -355,6 +405,12 @@ pub fn run(cli: &Cli) -> Result<()> {
             checkins::checkin(cli, &mut vault, cmd)?;
             vault.lock()
         }
+        Command::File { cmd } => {
+            let mut vault = unlock(cli, &dir)?;
+            let res = files::file(cli, &mut vault, cmd);
+            vault.lock()?;
+            res
+        }
         Command::Search(args) => {
             let kind = args.kind.as_deref().map(str::parse).transpose()?;
             let q = args.filter.query(kind, &args.query)?;
@@ -392,38 +448,13 @@ fn export_cmd(cli: &Cli, dir: &Path, args: &ExportArgs) -> Result<()> {
     let format: ExportFormat = args.format.parse()?;
     let kind = args.kind.as_deref().map(str::parse).transpose()?;
     let query = args.filter.query(kind, "")?;
-    let protection = if args.plaintext {
-        if !args.recipients.is_empty() {
-            return Err(Error::invalid("Choose either --plaintext or --recipient, not both."));
-        }
-        Protection::Plaintext
-    } else if !args.recipients.is_empty() {
-        let rs = args
-            .recipients
-            .iter()
-            .map(|r| {
-                r.parse::<age::x25519::Recipient>()
-                    .map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...).")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Protection::Recipients(rs)
-    } else {
-        Protection::Passphrase(
-            Source {
-                file: args.export_passphrase_file.as_deref(),
-                env: "CARENET_EXPORT_PASSPHRASE",
-                prompt: "Passphrase for the export file: ",
-                confirm: true,
-            }
-            .read()?,
-        )
-    };
+    let protection = args.protect.protection()?;
     let vault = unlock(cli, dir)?;
     let bytes = export::render(&vault, &ExportOptions { format, query, include_sensitive: args.include_sensitive })?;
     let count = vault.list(&args.filter.query(kind, "")?).len();
     vault.lock()?;
     export::write(&args.out, &bytes, &protection)?;
-    if args.plaintext {
+    if args.protect.plaintext {
         eprintln!("carenet: warning: {} is not encrypted; anyone who finds it can read it.", args.out.display());
     }
     print::done(

@@ -418,15 +418,7 @@ pub fn bundle_lock(args: &BundleExportArgs) -> Result<BundleLock> {
     if args.recipients.is_empty() {
         return Ok(BundleLock::Passphrase(bundle_passphrase(args.bundle_passphrase_file.as_deref(), true).read()?));
     }
-    let rs = args
-        .recipients
-        .iter()
-        .map(|r| {
-            r.parse::<age::x25519::Recipient>()
-                .map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...).")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(BundleLock::Recipients(rs))
+    Ok(BundleLock::Recipients(super::parse_recipients(&args.recipients)?))
 }
 
 /// Runs a `bundle` subcommand on an unlocked vault.

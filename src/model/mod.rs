@@ -1,6 +1,7 @@
 //! The records users keep: their typed Rust shapes, validation, and the identifiers and dates they
 //! share. Pure data: nothing here touches storage, crypto or automerge.
 
+pub mod attachment;
 mod checkin;
 mod contact;
 mod date;
@@ -13,6 +14,7 @@ use std::str::FromStr;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+pub use attachment::Attachment;
 pub(crate) use checkin::check_message;
 pub use checkin::{
     CheckIn, CheckInEntry, CheckInState, CheckInStatus, FUTURE_SLACK_MS, KEEP_ENTRIES, MAX_EVERY_MINUTES, MAX_MESSAGE,
@@ -190,6 +192,15 @@ pub trait RecordType: Serialize + DeserializeOwned + Clone + fmt::Debug {
     fn as_check_in(&self) -> Option<&CheckIn> {
         None
     }
+    /// The files kept with the record (notes and reprisal records have them).
+    fn attachments(&self) -> &[Attachment] {
+        &[]
+    }
+    /// The list of files, for `Vault::attach` and `detach` (the only writers of it); `None` for
+    /// kinds without files.
+    fn attachments_mut(&mut self) -> Option<&mut Vec<Attachment>> {
+        None
+    }
 }
 
 /// Any record, for code that handles all kinds at once.
@@ -279,6 +290,8 @@ pub trait RecordView {
     fn view_contact(&self) -> Option<&Contact>;
     /// See `RecordType::as_check_in`.
     fn view_check_in(&self) -> Option<&CheckIn>;
+    /// See `RecordType::attachments`.
+    fn view_attachments(&self) -> &[Attachment];
 }
 
 impl<T: RecordType> RecordView for T {
@@ -302,6 +315,9 @@ impl<T: RecordType> RecordView for T {
     }
     fn view_check_in(&self) -> Option<&CheckIn> {
         self.as_check_in()
+    }
+    fn view_attachments(&self) -> &[Attachment] {
+        self.attachments()
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::attachment::{check_attachments, Attachment};
 use super::{check_line, check_list, check_text, push_search, RecordKind, RecordType};
 use crate::error::{Error, Result};
 
@@ -15,6 +16,9 @@ pub struct Note {
     pub body: String,
     /// Tags for filtering.
     pub tags: Vec<String>,
+    /// Files kept with the note (changed only by `Vault::attach` and `Vault::detach`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 impl RecordType for Note {
@@ -26,7 +30,8 @@ impl RecordType for Note {
         }
         check_line("title", &self.title)?;
         check_text("body", &self.body)?;
-        check_list("tags", &self.tags)
+        check_list("tags", &self.tags)?;
+        check_attachments(&self.attachments)
     }
 
     fn title(&self) -> &str {
@@ -47,5 +52,16 @@ impl RecordType for Note {
         for t in &self.tags {
             push_search(out, t);
         }
+        for a in &self.attachments {
+            push_search(out, &a.name);
+        }
+    }
+
+    fn attachments(&self) -> &[Attachment] {
+        &self.attachments
+    }
+
+    fn attachments_mut(&mut self) -> Option<&mut Vec<Attachment>> {
+        Some(&mut self.attachments)
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::attachment::{check_attachments, Attachment};
 use super::vocab::{
     ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, Mechanism, PerpetratorType, SourceKind,
 };
@@ -219,6 +220,9 @@ pub struct ReprisalRecord {
     pub follow_up: FollowUp,
     /// Tags.
     pub tags: Vec<String>,
+    /// Evidence files (changed only by `Vault::attach` and `Vault::detach`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 impl Default for ReprisalRecord {
@@ -240,6 +244,7 @@ impl Default for ReprisalRecord {
             interventions: Vec::new(),
             follow_up: FollowUp::Open,
             tags: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 }
@@ -311,11 +316,20 @@ impl RecordType for ReprisalRecord {
         if self.consent.status != ConsentStatus::Given && !self.consent.share_with.is_empty() {
             return Err(Error::invalid("Sharing choices need consent to be marked as given first."));
         }
-        check_list("tags", &self.tags)
+        check_list("tags", &self.tags)?;
+        check_attachments(&self.attachments)
     }
 
     fn title(&self) -> &str {
         &self.title
+    }
+
+    fn attachments(&self) -> &[Attachment] {
+        &self.attachments
+    }
+
+    fn attachments_mut(&mut self) -> Option<&mut Vec<Attachment>> {
+        Some(&mut self.attachments)
     }
 
     fn tags(&self) -> &[String] {
@@ -355,6 +369,9 @@ impl RecordType for ReprisalRecord {
         }
         for t in &self.tags {
             push_search(out, t);
+        }
+        for a in &self.attachments {
+            push_search(out, &a.name);
         }
     }
 }

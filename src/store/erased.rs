@@ -28,6 +28,36 @@ pub struct Erasure {
     pub records: Vec<RecordId>,
     /// New `erased` rows: (keyed id, encrypted body).
     pub rows: Vec<([u8; 32], Vec<u8>)>,
+    /// Single sealed changes deleted by id (the parts of a file removed from its record).
+    pub changes: Vec<[u8; 32]>,
+}
+
+impl Erasure {
+    pub(super) fn deletes(&self) -> bool {
+        !self.records.is_empty() || !self.changes.is_empty()
+    }
+}
+
+/// Deletes the records and changes `erase` names, inside `tx`.
+pub(super) fn delete_erased(tx: &rusqlite::Transaction<'_>, erase: &Erasure) -> Result<()> {
+    for r in &erase.records {
+        tx.prepare_cached("DELETE FROM records WHERE id = ?1")?.execute([&r.0[..]])?;
+        tx.prepare_cached("DELETE FROM docs WHERE id = ?1")?.execute([&r.0[..]])?;
+        tx.prepare_cached("DELETE FROM changes WHERE doc = ?1")?.execute([&r.0[..]])?;
+    }
+    for c in &erase.changes {
+        tx.prepare_cached("DELETE FROM changes WHERE id = ?1")?.execute([&c[..]])?;
+    }
+    Ok(())
+}
+
+/// Adds `erase`'s `erased` rows, inside `tx`.
+pub(super) fn insert_erased_rows(tx: &rusqlite::Transaction<'_>, erase: &Erasure) -> Result<()> {
+    let mut ins = tx.prepare_cached("INSERT INTO erased (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING")?;
+    for (id, body) in &erase.rows {
+        ins.execute(params![&id[..], body])?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -70,11 +100,8 @@ impl Store {
     ) -> Result<()> {
         let tx = self.write_tx()?;
         insert_ops(&tx, ops)?;
-        for r in &erase.records {
-            tx.prepare_cached("DELETE FROM records WHERE id = ?1")?.execute([&r.0[..]])?;
-            tx.prepare_cached("DELETE FROM docs WHERE id = ?1")?.execute([&r.0[..]])?;
-            tx.prepare_cached("DELETE FROM changes WHERE doc = ?1")?.execute([&r.0[..]])?;
-        }
+        // Deletions first: a change erased here and received again in the same batch is not kept.
+        delete_erased(&tx, erase)?;
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO changes (id, space, doc, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO NOTHING",
@@ -84,15 +111,9 @@ impl Store {
             }
         }
         write_records(&tx, records)?;
-        {
-            let mut ins =
-                tx.prepare_cached("INSERT INTO erased (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING")?;
-            for (id, body) in &erase.rows {
-                ins.execute(params![&id[..], body])?;
-            }
-        }
+        insert_erased_rows(&tx, erase)?;
         tx.commit()?;
-        if !erase.records.is_empty() {
+        if erase.deletes() {
             self.checkpoint()?;
         }
         Ok(())

@@ -7,6 +7,7 @@
 //!
 //! Must never: write a plaintext byte to the folder, or change anything when unlock fails.
 
+mod attachments;
 mod card;
 mod checkins;
 mod guard;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
 
+pub use attachments::{FileRead, NewFile, Signer};
 pub use card::DEFAULT_CARD_NAME;
 pub use checkins::{CheckInView, Watcher};
 pub use guard::{GUARD_FILE, MAX_GUARD, MIN_GUARD};

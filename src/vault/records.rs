@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::{HistoryEntry, Record, RecordId, RecordKind, RecordType, Stored, Summary};
 use crate::sealed::SealedChange;
 use crate::search::{self, Hit, Query};
-use crate::store::{ChangeRow, RecordRows};
+use crate::store::{ChangeRow, Erasure, RecordRows};
 
 /// A loaded document, and how many sealed changes were written since its document row (`None`
 /// when it has no document row yet).
@@ -153,6 +153,16 @@ pub(super) fn seal_rows(
 /// Writes the rows of one or more applied edits in one transaction, in order (each deleting its
 /// journal entry, if any).
 pub(super) fn write_sealed(store: &mut crate::store::Store, row_key: &SecretKey, rows: &[SealedRows]) -> Result<()> {
+    write_sealed_erasing(store, row_key, rows, &Erasure::default())
+}
+
+/// `write_sealed`, erasing what `erase` names in the same transaction.
+fn write_sealed_erasing(
+    store: &mut crate::store::Store,
+    row_key: &SecretKey,
+    rows: &[SealedRows],
+    erase: &Erasure,
+) -> Result<()> {
     let changes: Vec<Vec<ChangeRow<'_>>> = rows
         .iter()
         .map(|r| r.sealed.iter().map(|s| ChangeRow { id: s.id(), space: s.space.0, body: s.as_bytes() }).collect())
@@ -173,7 +183,7 @@ pub(super) fn write_sealed(store: &mut crate::store::Store, row_key: &SecretKey,
         .zip(&docs)
         .map(|((r, c), d)| RecordRows { id: r.id, view: &r.view, doc: d.as_deref(), changes: c, journal: r.journal })
         .collect();
-    store.save_records(&writes)
+    store.save_records_erasing(&writes, erase)
 }
 
 /// An editing session on one record: a private copy of its document that merges back on save,
@@ -272,6 +282,11 @@ impl Vault {
             if change.0 != *id {
                 return Err(damaged());
             }
+            // A file's part is not a change of the document (see `attachments.rs`).
+            if crate::part::is_part(&change.1) {
+                zeroize::Zeroize::zeroize(&mut { change.1 });
+                continue;
+            }
             later.push(change.1);
         }
         let doc = RecordDoc::load(row.doc, &later, &heads, actor_for(&self.keys.device_public()))
@@ -296,9 +311,38 @@ impl Vault {
         &mut self,
         id: RecordId,
         kind: RecordKind,
+        open: OpenDoc,
+        changes: &[Change],
+        journal: Option<(i64, Stamp)>,
+    ) -> Result<Record> {
+        self.persist_inner(id, kind, open, changes, journal, Vec::new(), Erasure::default())
+    }
+
+    /// `persist` for a change to a record's files: `parts` (sealed file parts) are written
+    /// before the record's changes, and `erase` (parts of a removed file) deleted, in the same
+    /// transaction.
+    pub(super) fn persist_with(
+        &mut self,
+        id: RecordId,
+        kind: RecordKind,
+        open: OpenDoc,
+        changes: &[Change],
+        parts: Vec<SealedChange>,
+        erase: Erasure,
+    ) -> Result<Record> {
+        self.persist_inner(id, kind, open, changes, None, parts, erase)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn persist_inner(
+        &mut self,
+        id: RecordId,
+        kind: RecordKind,
         mut open: OpenDoc,
         changes: &[Change],
         journal: Option<(i64, Stamp)>,
+        parts: Vec<SealedChange>,
+        erase: Erasure,
     ) -> Result<Record> {
         self.settle()?;
         let view = open.doc.to_json();
@@ -331,8 +375,15 @@ impl Vault {
             &sealing,
             journal.map(|(n, _)| n),
         );
-        write_sealed(&mut self.store, &self.row_key, std::slice::from_ref(&rows))?;
-        self.changes_made.fetch_add(changes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let mut rows = rows;
+        let added = changes.len() + parts.len();
+        if !parts.is_empty() {
+            let mut sealed = parts;
+            sealed.append(&mut rows.sealed);
+            rows.sealed = sealed;
+        }
+        write_sealed_erasing(&mut self.store, &self.row_key, std::slice::from_ref(&rows), &erase)?;
+        self.changes_made.fetch_add(added as u64, std::sync::atomic::Ordering::Relaxed);
         self.index_record(id, &record, stamp.created_ms, stamp.updated_ms);
         let cached = Cached {
             kind,
@@ -369,6 +420,14 @@ impl Vault {
 
     /// `add` under a given new id (whose space the caller may have chosen).
     pub(super) fn add_with_id<T: RecordType>(&mut self, id: RecordId, value: &T) -> Result<RecordId> {
+        if !value.attachments().is_empty() {
+            // A file's bytes come only through `attach`, once the record exists.
+            let mut bare = value.clone();
+            if let Some(list) = bare.attachments_mut() {
+                list.clear();
+            }
+            return self.add_with_id(id, &bare);
+        }
         value.validate()?;
         self.journal_edit(id, T::KIND, Self::to_json(value)?, true)?;
         Ok(id)
@@ -436,6 +495,10 @@ impl Vault {
         let before = self.get::<T>(id)?;
         let mut value = before.value.clone();
         edit(&mut value);
+        // Files change only through `attach` and `detach`, which write and erase their parts.
+        if let Some(list) = value.attachments_mut() {
+            *list = before.value.attachments().to_vec();
+        }
         value.validate()?;
         let json = Self::to_json(&value)?;
         if crate::document::normalized(&json) == crate::document::normalized(&Self::to_json(&before.value)?) {
@@ -454,6 +517,15 @@ impl Vault {
     pub fn save_edit<T: RecordType>(&mut self, id: &RecordId, base: &T, edited: T) -> Result<Saved<T>> {
         edited.validate()?;
         let current = self.get::<T>(id)?.value;
+        // An editor does not change files (see `update`): both sides take the stored list, so that
+        // a form that does not hold them neither removes them nor reads as merged.
+        let (mut base, mut edited) = (base.clone(), edited);
+        for v in [&mut base, &mut edited] {
+            if let Some(list) = v.attachments_mut() {
+                *list = current.attachments().to_vec();
+            }
+        }
+        let base = &base;
         let (tries, overwrote) = Self::merge_edit(base, &edited, &current)?;
         let (stored, fallback) = self.first_valid(tries, |v, value| v.update::<T>(id, |old| *old = value))?;
         let merged = Self::differ(&stored.value, &edited)?;
@@ -529,7 +601,12 @@ impl Vault {
 
     /// Saves a draft: validates it, records what changed, merges it with the stored record.
     pub fn save_draft<T: RecordType>(&mut self, draft: Draft<T>) -> Result<Stored<T>> {
-        let Draft { id, mut doc, value } = draft;
+        let Draft { id, mut doc, mut value } = draft;
+        // Files change only through `attach` and `detach` (see `update`).
+        let stored = self.get::<T>(&id)?.value;
+        if let Some(list) = value.attachments_mut() {
+            *list = stored.attachments().to_vec();
+        }
         value.validate()?;
         let fields = match doc.reconcile_keeping(&Self::to_json(&value)?, |j| Record::shown_json(T::KIND, j)) {
             Ok(f) => f,
@@ -691,7 +768,9 @@ mod tests {
         let pass = SecretString::from("correct horse battery staple".to_owned());
         let opts = VaultOptions { work_factor: 10 };
         let mut v = Vault::create_with(&dir, &pass, &opts).unwrap();
-        let id = v.add(&Note { title: "Raid".into(), body: "one\n".into(), tags: vec!["a".into()] }).unwrap();
+        let id = v
+            .add(&Note { title: "Raid".into(), body: "one\n".into(), tags: vec!["a".into()], ..Default::default() })
+            .unwrap();
         write_as_newer_build(
             &mut v,
             &id,

@@ -482,13 +482,13 @@ impl Vault {
         let mut opened: Vec<(RecordId, OpenDoc, Vec<SealedChange>, Vec<u8>)> = Vec::new();
         for id in &ids {
             let mut open = self.take_doc(id)?;
+            // The parts of the record's files move with it, before its document's changes.
+            let mut payloads: Vec<zeroize::Zeroizing<Vec<u8>>> = Vec::new();
+            self.for_each_part(id, |p| payloads.push(p.encode()))?;
+            payloads.extend(open.doc.all_change_bytes().into_iter().map(zeroize::Zeroizing::new));
             let (epoch, key) = self.writable(space)?;
-            let sealed = open
-                .doc
-                .all_change_bytes()
-                .iter()
-                .map(|c| SealedChange::seal(&self.keys.device, *space, epoch, key, *id, c))
-                .collect();
+            let sealed =
+                payloads.iter().map(|c| SealedChange::seal(&self.keys.device, *space, epoch, key, *id, c)).collect();
             let bytes = open.doc.save();
             opened.push((*id, open, sealed, bytes));
         }

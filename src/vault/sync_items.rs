@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::attachments::attachments_of;
 use super::records::{row_aad, OpenDoc};
 use super::snapshot::{DocRow, ViewRow};
 use super::spaces::may_write;
@@ -245,8 +246,15 @@ impl Vault {
             if (exists && self.space_of(&doc_id) != Some(space)) || self.damaged.iter().any(|(d, _)| *d == doc_id) {
                 continue;
             }
-            let bytes: Vec<Vec<u8>> = list.iter().map(|(_, b)| b.clone()).collect();
-            let indices = list.into_iter().map(|(i, _)| i);
+            // A file's parts are stored with their record and not applied to its document.
+            let indices: Vec<usize> = list.iter().map(|(i, _)| *i).collect();
+            let bytes: Vec<Vec<u8>> =
+                list.into_iter().filter(|(_, b)| !crate::part::is_part(b)).map(|(_, b)| b).collect();
+            if bytes.is_empty() {
+                change_doc.extend(indices.into_iter().map(|i| (i, doc_id)));
+                continue;
+            }
+            let indices = indices.into_iter();
             match self.prepare_record(doc_id, exists, &bytes)? {
                 Some(p) => prepared.push(p),
                 None if exists => return Err(refuse(Refusal::Unapplicable)),
@@ -254,6 +262,21 @@ impl Vault {
                 None => held += bytes.len(),
             }
             change_doc.extend(indices.map(|i| (i, doc_id)));
+        }
+        // Files removed from a record by this batch: their parts are erased here too.
+        let mut parts_erased = Vec::new();
+        for p in &prepared {
+            let Some(old) = self.records.get(&p.id) else { continue };
+            let kept: HashSet<&str> = attachments_of(&p.record).iter().map(|a| a.id.as_str()).collect();
+            let gone: HashSet<[u8; 16]> = attachments_of(&old.record)
+                .iter()
+                .filter(|a| !kept.contains(a.id.as_str()))
+                .filter_map(|a| a.id_bytes())
+                .collect();
+            let erase = self.erasure_of_parts(&p.id, &gone)?;
+            parts_erased.extend(erase.changes.iter().copied());
+            deletions.erase.changes.extend(erase.changes);
+            deletions.erase.rows.extend(erase.rows);
         }
         let op_rows: Vec<_> = new_ops.iter().map(|o| self.op_row(o)).collect();
         let change_rows: Vec<(ChangeRow<'_>, Option<RecordId>)> = new_changes
@@ -268,6 +291,7 @@ impl Vault {
         report.dropped = deletions.dropped.len();
         report.carried = new_changes.len() - report.applied - report.dropped;
         report.deleted_records = deletions.deleted.clone();
+        self.remember_erased(space, parts_erased);
         report.deleted_records.sort();
         self.changes_made.fetch_add(
             (new_ops.len() + new_changes.len() - report.dropped) as u64,
@@ -390,7 +414,7 @@ impl Vault {
                     .map_err(|_| Error::DocumentDamaged { id, detail: "a stored change is unusable".into() })?;
                 if let Some(k) = self.opening_key(sc.space, sc.epoch) {
                     if let Ok((doc_id, change)) = sc.open(k) {
-                        if doc_id == id {
+                        if doc_id == id && !crate::part::is_part(&change) {
                             prior.push(change);
                         }
                     }
@@ -402,6 +426,10 @@ impl Vault {
         open.doc.apply_received(bytes).map_err(|_| refuse(Refusal::Unapplicable))?;
         let waits = open.doc.waits_for_changes();
         let name = open.doc.kind_name();
+        if !exists && name.is_none() && !waits && open.doc.all_change_bytes().is_empty() {
+            // Only parts of its files have arrived so far: nothing to show yet.
+            return Ok(None);
+        }
         let Some(kind) = name.as_deref().and_then(|k| k.parse::<RecordKind>().ok()) else {
             // A record of a kind a newer build made: kept, passed on, not shown here. Refusing it
             // would stop every sync with the members who run that build.

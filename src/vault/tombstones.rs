@@ -89,6 +89,16 @@ impl Vault {
         (row_id, body)
     }
 
+    /// An `erased` row for one erased change of `space`.
+    pub(super) fn erased_change_row(&self, space: SpaceId, change: &[u8; 32]) -> ([u8; 32], Vec<u8>) {
+        self.erased_row(space, KIND_CHANGE, change)
+    }
+
+    /// Remembers in memory change ids of `space` whose `erased` rows were just stored.
+    pub(super) fn remember_erased(&mut self, space: SpaceId, ids: impl IntoIterator<Item = [u8; 32]>) {
+        self.erased.items.entry(space).or_default().extend(ids);
+    }
+
     /// Reads the `erased` table at unlock. A row that does not decrypt is skipped (sync may
     /// then ask for that change again, which changes nothing).
     pub(super) fn load_erased(&mut self) -> Result<()> {
@@ -157,7 +167,12 @@ impl Vault {
         let mut rows: Vec<_> = held.iter().map(|c| self.erased_row(space, KIND_CHANGE, c)).collect();
         rows.push(self.erased_row(space, KIND_RECORD, &id.0));
         let change = ChangeRow { id: sealed.id(), space: space.0, body: sealed.as_bytes() };
-        self.store.save_items_erasing(&[], &[(change, None)], &[], &Erasure { records: vec![*id], rows })?;
+        self.store.save_items_erasing(
+            &[],
+            &[(change, None)],
+            &[],
+            &Erasure { records: vec![*id], rows, ..Default::default() },
+        )?;
         self.changes_made.fetch_add(1, Ordering::Relaxed);
         self.erased.items.entry(space).or_default().extend(held);
         self.erased.records.insert(*id, space);

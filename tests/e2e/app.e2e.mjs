@@ -6,7 +6,8 @@
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session and the environment.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CTRL, Session, sleep } from "./webdriver.mjs";
 import { reporter, scanForCanaries, vaultFiles } from "./report.mjs";
@@ -32,7 +33,11 @@ const CANARY = {
   addressee: "CanaryAddressee Fs75",
   checkinPerson: "CanaryCheckinPerson Ug40",
   checkinMessage: "CanaryCheckinMessage held at station Vb93",
+  fileName: "CanaryFileName Qd27",
+  fileContent: "CanaryFileContent Lw53",
 };
+// A 1x1 PNG; the canary follows its end chunk, where image decoders ignore it.
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
 const { results, step, shot } = reporter(artifacts);
 
@@ -88,6 +93,25 @@ async function run(s) {
   await s.waitForText(".list-pane .rows", CANARY.noteTitle);
   await shot(s, "02-notes");
   step("add a note", true);
+
+  // 2b. A file attached to the note (picked outside the throw-away HOME, as a user picks one from
+  // a USB stick): listed with its signer, shown from memory, nothing of it left in clear.
+  const pickDir = mkdtempSync(join(tmpdir(), "carenet-e2e-pick-"));
+  const picked = join(pickDir, `${CANARY.fileName}.png`);
+  writeFileSync(picked, Buffer.concat([PNG, Buffer.from(CANARY.fileContent)]));
+  const input = await s.waitFor("#note-file-input");
+  await s.cmd("POST", `/element/${input}/value`, { text: picked });
+  await s.click("#note-file-attach");
+  await s.waitForText("#note-files [role=status]", "attached");
+  await s.waitForText("#note-files .file-list", "Signed by this device");
+  await s.click("#note-files .file-list .actions button:not(.danger)");
+  const img = await s.waitFor("#note-files .file-view img", "the attached image shown");
+  const src = (await s.attr(img, "src")) ?? "";
+  const listed = await s.text(await s.find("#note-files .file-list"));
+  rmSync(pickDir, { recursive: true, force: true });
+  await shot(s, "02b-note-file");
+  step("a file attached to a note is listed as signed here and shown from memory",
+    src.startsWith("data:image/png;base64,") && listed.includes(CANARY.fileName) && listed.includes("image/png"), listed.slice(0, 200));
 
   // 3. Three contacts, then the tree: Dana alerts Lev and Mira.
   await s.click("#nav-contacts");

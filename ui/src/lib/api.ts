@@ -1,7 +1,7 @@
 // Typed calls to the shell's commands. The types come from bindings.ts, generated from Rust.
 import { invoke } from "@tauri-apps/api/core";
 import type {
-  IpcError, Page, QueryInput, Record as VaultRecord, SavedRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
+  FileEntry, IpcError, Page, QueryInput, Record as VaultRecord, SavedRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
   Vocabularies, CheckInList, CheckInStatus, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
 } from "./bindings";
 
@@ -66,6 +66,28 @@ export const api = {
   /** Copies a ticket or card to the clipboard; answers after how many seconds the shell clears
    *  it again (it also clears it on lock and wipe, if it still holds what was copied). */
   copySecret: (text: string) => call<number>("copy_secret", { text }),
+  /** A record's files, each with who vouches for it. */
+  listFiles: (id: string) => call<FileEntry[]>("list_files", { id }),
+  /** Attaches a file to a note or a reprisal record. The bytes cross raw (the request's body),
+   *  the details in headers (the name percent-encoded). Answers the record's files. */
+  attachFile: async (id: string, name: string, mediaType: string, capturedMs: number | null, bytes: Uint8Array) => {
+    try {
+      return await invoke<FileEntry[]>("attach_file", bytes, {
+        headers: {
+          "x-carenet-record": id,
+          "x-carenet-name": encodeURIComponent(name),
+          "x-carenet-type": mediaType,
+          "x-carenet-captured": capturedMs == null ? "" : String(Math.round(capturedMs)),
+        },
+      });
+    } catch (e) {
+      throw asIpcError(e);
+    }
+  },
+  /** A file's bytes, checked by the core against the SHA-256 its record holds. */
+  readFile: (id: string, file: string) => call<ArrayBuffer>("read_file", { id, file }),
+  /** Removes a file from its record and erases it from this vault; answers the record's files. */
+  removeFile: (id: string, file: string) => call<FileEntry[]>("remove_file", { id, file }),
   /** Tells the shell the first screen is drawn (it prints the start-up time only for the bench). */
   startupDrawn: () => call<null>("startup_drawn"),
 };

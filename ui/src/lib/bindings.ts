@@ -89,6 +89,66 @@ to: string | null,
  */
 limit: number, };
 
+export type Attachment = { 
+/**
+ * Random id, 32 hex digits.
+ */
+id: string, 
+/**
+ * File name.
+ */
+name: string, 
+/**
+ * Media type, e.g. image/jpeg.
+ */
+media_type: string, 
+/**
+ * Size in bytes.
+ */
+size: number, 
+/**
+ * SHA-256 of the file, hex.
+ */
+sha256: string, 
+/**
+ * Number of parts it travels in.
+ */
+parts: number, 
+/**
+ * When the evidence was captured, ms since the epoch, if known.
+ */
+captured_ms?: number | null, 
+/**
+ * When it was added, ms since the epoch.
+ */
+added_ms: number, 
+/**
+ * The adding device's key, hex.
+ */
+device: string, 
+/**
+ * That device's signature over the description, hex.
+ */
+signature: string, };
+
+export type FileEntry = { 
+/**
+ * The description.
+ */
+file: Attachment, 
+/**
+ * The description's signature verifies with the device key it names.
+ */
+signature_valid: boolean, 
+/**
+ * That key is this device's.
+ */
+this_device: boolean, 
+/**
+ * The name that device goes by in a space shared with it (self-chosen, not verified).
+ */
+signer_name: string | null, };
+
 export type Note = { 
 /**
  * Title.
@@ -101,7 +161,11 @@ body: string,
 /**
  * Tags.
  */
-tags: Array<string>, };
+tags: Array<string>, 
+/**
+ * Files (changed only by `attach_file` and `remove_file`; a save keeps them as stored).
+ */
+attachments: Array<Attachment>, };
 
 export type RiskLevel = "unknown" | "low" | "medium" | "high";
 
@@ -393,7 +457,11 @@ follow_up: string,
 /**
  * Tags.
  */
-tags: Array<string>, };
+tags: Array<string>, 
+/**
+ * Evidence files (changed only by `attach_file` and `remove_file`).
+ */
+attachments: Array<Attachment>, };
 
 export type Record = { "type": "note" } & Note | { "type": "contact" } & Contact | { "type": "reprisal" } & Reprisal | { "type": "checkin" } & CheckIn;
 

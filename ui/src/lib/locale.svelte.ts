@@ -114,6 +114,9 @@ const errorKeys: Record<string, Key> = {
   wiped_after_failures: "err.wiped_after_failures",
   not_held_elsewhere: "err.not_held_elsewhere",
   clipboard_unavailable: "err.clipboard_unavailable",
+  attachment_not_found: "err.attachment_not_found",
+  attachment_incomplete: "err.attachment_incomplete",
+  attachment_damaged: "err.attachment_damaged",
 };
 
 /** What a save answered, as a sentence: saved; changes made elsewhere kept (the form shows them
