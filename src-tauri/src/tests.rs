@@ -356,3 +356,37 @@ fn an_editor_save_keeps_what_changed_elsewhere_and_says_so() {
     assert_eq!(v.get::<Note>(&id).unwrap().value, before);
     assert_eq!(v.len(), 1);
 }
+
+#[test]
+fn files_cross_ipc_with_their_signer_and_a_form_save_neither_drops_them_nor_reads_as_merged() {
+    use carenet::vault::NewFile;
+    use carenet::{SecretString, Vault, VaultOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let pass = SecretString::from("correct horse battery staple".to_owned());
+    let mut v = Vault::create_with(&tmp.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).unwrap();
+    let form = |body: &str| ipc::Record::Note(ipc::Note { title: "Raid".into(), body: body.into(), ..Default::default() });
+    let id = crate::commands::save_in(&mut v, None, form("one"), None).unwrap().stored.id;
+    let rid = id.parse().unwrap();
+    let file = NewFile { name: "photo.jpg", media_type: "image/jpeg", bytes: b"jpeg bytes", captured_ms: Some(5) };
+    v.attach(&rid, &file).unwrap();
+
+    let entries = crate::files::entries(&v, &rid).unwrap();
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert!(e.signature_valid && e.this_device && e.signer_name.is_none());
+    assert_eq!((e.file.name.as_str(), e.file.size, e.file.captured_ms), ("photo.jpg", 10, Some(5)));
+
+    // The notes form sends `attachments: []` on both sides: the file stays, and the save does not
+    // claim that changes made elsewhere were merged.
+    let saved = crate::commands::save_in(&mut v, Some(rid), form("two"), Some(form("one"))).unwrap();
+    assert!(!saved.merged && !saved.overwrote, "{saved:?}");
+    let ipc::Record::Note(n) = saved.stored.record else { panic!("not a note") };
+    assert_eq!((n.body.as_str(), n.attachments.len()), ("two", 1));
+    assert_eq!(v.read_attachment(&rid, &e.file.id).unwrap().bytes.as_slice(), b"jpeg bytes");
+
+    // A new record cannot arrive with a file description of its own (its bytes were never attached).
+    let forged = ipc::Record::Note(ipc::Note { title: "Forged".into(), attachments: vec![e.file.clone()], ..Default::default() });
+    let other = crate::commands::save_in(&mut v, None, forged, None).unwrap();
+    let ipc::Record::Note(n) = other.stored.record else { panic!("not a note") };
+    assert!(n.attachments.is_empty());
+}
