@@ -91,6 +91,14 @@ pub struct Bundle {
 
 /// Serialises and encrypts a bundle.
 pub fn write(space: SpaceId, items: &[Vec<u8>], lock: &BundleLock) -> Result<Vec<u8>> {
+    let total: u64 = 64 + items.iter().map(|i| i.len() as u64 + 4).sum::<u64>();
+    if total > MAX_BUNDLE_LEN {
+        // An import refuses bundles over this size: say so now rather than at the other end.
+        return Err(Error::invalid(format!(
+            "This space holds more than a bundle carries ({} MB at most; its files make it larger). Make the bundle with --have (from `carenet bundle have` on the receiving laptop) so it holds only what is missing there, or sync over the network.",
+            MAX_BUNDLE_LEN / (1024 * 1024)
+        )));
+    }
     let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(64 + items.iter().map(|i| i.len() + 4).sum::<usize>()));
     plain.extend_from_slice(MAGIC);
     plain.push(VERSION);
@@ -201,4 +209,19 @@ fn parse(plain: &[u8]) -> Result<Bundle> {
         return Err(problem(BundleProblem::Damaged));
     }
     Ok(Bundle { space, items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_an_import_would_refuse_is_not_written() {
+        // Three untouched 512 MiB items (zeroed pages are not allocated until written).
+        let items: Vec<Vec<u8>> = (0..3).map(|_| vec![0u8; 1 << 29]).collect();
+        let lock = BundleLock::Passphrase(SecretString::from("a long enough bundle passphrase".to_owned()));
+        let e = write(SpaceId([1; 16]), &items, &lock).unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("--have"), "{e}");
+    }
 }

@@ -133,6 +133,7 @@ impl RecordDoc {
             _ => Map::new(),
         };
         obj.remove(KIND_KEY);
+        drop_removed_files(&mut obj);
         Json::Object(obj)
     }
 
@@ -265,7 +266,23 @@ fn hydrate(doc: &AutoCommit, obj: &ObjId, typ: ObjType, depth: usize) -> Json {
         ObjType::Map | ObjType::Table => {
             let mut m = Map::new();
             for key in doc.keys(obj) {
-                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
+                let all = doc.get_all(obj, key.as_str()).unwrap_or_default();
+                if all.len() > 1 && all.iter().all(|(v, _)| matches!(v, Value::Object(ObjType::List))) {
+                    // Two devices created the same list at once (each adding the first item): the
+                    // document keeps both lists; show their union, so that no item is lost. The next
+                    // write puts the missing items into the list that won.
+                    let mut items: Vec<Json> = Vec::new();
+                    for (v, id) in all {
+                        if let Json::Array(list) = value_to_json(doc, v, &id, depth) {
+                            for item in list {
+                                if !items.iter().any(|i| same_item(i, &item)) {
+                                    items.push(item);
+                                }
+                            }
+                        }
+                    }
+                    m.insert(key, Json::Array(items));
+                } else if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
                     m.insert(key, value_to_json(doc, v, &id, depth));
                 }
             }
@@ -284,6 +301,28 @@ fn hydrate(doc: &AutoCommit, obj: &ObjId, typ: ObjType, depth: usize) -> Json {
             Json::Array(items)
         }
         ObjType::Text => Json::String(doc.text(obj).unwrap_or_default()),
+    }
+}
+
+/// Items of a list that are the same one: objects with the same `id`, or equal values.
+fn same_item(a: &Json, b: &Json) -> bool {
+    match (a.get("id"), b.get("id")) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Leaves out of a record's `attachments` the files its `removed_attachments` names: a removal
+/// is final even where a concurrent write still holds the file's description (see
+/// `vault/attachments.rs`).
+fn drop_removed_files(obj: &mut Map<String, Json>) {
+    let Some(Json::Array(removed)) = obj.get("removed_attachments") else { return };
+    if removed.is_empty() {
+        return;
+    }
+    let removed: Vec<Json> = removed.clone();
+    if let Some(Json::Array(files)) = obj.get_mut("attachments") {
+        files.retain(|f| !f.get("id").is_some_and(|id| removed.contains(id)));
     }
 }
 
@@ -835,6 +874,46 @@ mod tests {
                 assert_eq!(d.to_json(), fresh.to_json(), "case {case}, step {step}");
             }
         }
+    }
+
+    #[test]
+    fn a_list_two_devices_created_at_once_shows_the_items_of_both_and_a_removed_file_stays_removed() {
+        // A record written before it had files: no `attachments` list yet.
+        let mut a = RecordDoc::new("note", actor()).unwrap();
+        let c = a.reconcile(&json!({"title": "t"})).unwrap();
+        a.commit(&c, 1);
+        let mut b = a.fork(actor_for(&[8u8; 32]));
+        let c = a.reconcile(&json!({"title": "t", "attachments": [{"id": "aa"}]})).unwrap();
+        a.commit(&c, 2);
+        let c = b.reconcile(&json!({"title": "t", "attachments": [{"id": "bb"}]})).unwrap();
+        b.commit(&c, 3);
+        a.merge(&mut b).unwrap();
+        b.merge(&mut a).unwrap();
+        let ids = |d: &RecordDoc| {
+            let mut v: Vec<String> = d.to_json()["attachments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_str().unwrap().to_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&a), ["aa", "bb"]);
+        assert_eq!(ids(&b), ["aa", "bb"]);
+        // The next write puts both into the list that won; the union stays the same.
+        let shown = a.to_json();
+        let c = a.reconcile(&shown).unwrap();
+        a.commit(&c, 4);
+        assert_eq!(ids(&a), ["aa", "bb"]);
+        // Removing one (its id in `removed_attachments`) hides it even where the losing list
+        // still holds it.
+        let c =
+            a.reconcile(&json!({"title": "t", "attachments": [{"id": "bb"}], "removed_attachments": ["aa"]})).unwrap();
+        a.commit(&c, 5);
+        assert_eq!(ids(&a), ["bb"]);
+        b.merge(&mut a).unwrap();
+        assert_eq!(ids(&b), ["bb"]);
     }
 
     #[test]

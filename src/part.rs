@@ -128,7 +128,8 @@ mod tests {
         for i in 0..HEAD_LEN {
             let mut b = enc.to_vec();
             b[i] ^= 0xff;
-            let _ = Part::decode(&b); // never panics; magic, version and numbering are refused
+            let _ = Part::decode(&b); // never panics (a flipped magic or version is refused; flipped
+                                      // numbers may still decode, and reading checks them)
         }
         let mut bad = enc.to_vec();
         bad[4] = 2;

@@ -260,13 +260,20 @@ impl Store {
 
     /// Calls `f` with the id and bytes of each sealed change stored for one record, in order,
     /// one at a time (a record's files can be large: they are never all in memory at once).
-    pub fn for_each_change_of_doc(
+    pub fn for_each_change_of_doc(&self, id: &RecordId, f: impl FnMut([u8; 32], &[u8]) -> Result<()>) -> Result<()> {
+        self.for_each_change_of_doc_after(id, 0, f)
+    }
+
+    /// `for_each_change_of_doc` for the changes stored after local sequence number `after`.
+    pub fn for_each_change_of_doc_after(
         &self,
         id: &RecordId,
+        after: i64,
         mut f: impl FnMut([u8; 32], &[u8]) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, body FROM changes WHERE doc = ?1 ORDER BY rowid")?;
-        let mut rows = stmt.query([&id.0[..]])?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id, body FROM changes WHERE doc = ?1 AND rowid > ?2 ORDER BY rowid")?;
+        let mut rows = stmt.query(params![&id.0[..], after])?;
         while let Some(row) = rows.next()? {
             let (change, body) = (row.get_ref(0)?, row.get_ref(1)?);
             let (Ok(change), Ok(body)) = (change.as_blob(), body.as_blob()) else { continue };

@@ -282,3 +282,95 @@ async fn a_file_of_several_megabytes_syncs_over_iroh_on_loopback() {
     b.update::<Note>(&id, |n| n.body = "Filmed from the window".into()).unwrap();
     assert_eq!(reopen(b).get::<Note>(&id).unwrap().value.body, "Filmed from the window");
 }
+
+/// The names of a reprisal record's files, sorted.
+fn names_on(v: &Vault, id: &RecordId) -> Vec<String> {
+    let mut names: Vec<String> =
+        v.get::<ReprisalRecord>(id).unwrap().value.attachments.into_iter().map(|f| f.name).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn files_attached_at_once_on_two_devices_are_both_kept_and_a_removal_does_not_take_the_other() {
+    let (_da, mut a) = new_vault();
+    let (_db, mut b) = new_vault();
+    let space = space_of_two(&mut a, &mut b);
+    let id = a.add_to_space(&space, &ReprisalRecord { title: "Detention".into(), ..Default::default() }).unwrap();
+    sync(&a, &mut b, space);
+
+    // Offline, each adds a file to the record; then they sync both ways.
+    let photo = a.attach(&id, &file("photo.jpg", b"photo bytes")).unwrap();
+    let video = b.attach(&id, &file("video.mp4", b"video bytes")).unwrap();
+    sync(&a, &mut b, space);
+    sync(&b, &mut a, space);
+    for (name, v) in [("A", &a), ("B", &b)] {
+        assert_eq!(names_on(v, &id), ["photo.jpg", "video.mp4"], "on {name}");
+        assert_eq!(v.read_attachment(&id, &photo.id).unwrap().bytes.as_slice(), b"photo bytes", "on {name}");
+        assert_eq!(v.read_attachment(&id, &video.id).unwrap().bytes.as_slice(), b"video bytes", "on {name}");
+    }
+
+    // Offline again: A removes the photo while B adds a memo. Neither change undoes the other.
+    a.detach(&id, &photo.id).unwrap();
+    let memo = b.attach(&id, &file("memo.txt", b"memo bytes")).unwrap();
+    sync(&a, &mut b, space);
+    sync(&b, &mut a, space);
+    for (name, v) in [("A", &a), ("B", &b)] {
+        assert_eq!(names_on(v, &id), ["memo.txt", "video.mp4"], "on {name}");
+        assert_eq!(v.read_attachment(&id, &memo.id).unwrap().bytes.as_slice(), b"memo bytes", "on {name}");
+        assert_eq!(expect_err(v.read_attachment(&id, &photo.id), "removed").code(), "attachment_not_found");
+    }
+    // An editor's save on B afterwards changes neither list.
+    b.update::<ReprisalRecord>(&id, |r| r.title = "Detention at the border".into()).unwrap();
+    sync(&b, &mut a, space);
+    assert_eq!(a.get::<ReprisalRecord>(&id).unwrap().value.attachments.len(), 2);
+}
+
+#[test]
+fn parts_of_a_removed_file_that_arrive_later_are_dropped_and_not_passed_on() {
+    let (_da, mut a) = new_vault();
+    let (_db, mut b) = new_vault();
+    let (_dc, mut c) = new_vault();
+    let space = space_of_two(&mut a, &mut b);
+    let card = c.member_card("Chen").unwrap().0;
+    c.join(&a.invite(&space, &card, Role::Member).unwrap()).unwrap();
+    let id = a.add_to_space(&space, &note("Raid")).unwrap();
+    let photo = a.attach(&id, &file("witness.jpg", &file_bytes(300_000, "WITNESS"))).unwrap();
+    sync(&a, &mut b, space); // B holds the photo's parts
+    a.detach(&id, &photo.id).unwrap();
+
+    // C first gets everything B holds (the parts, not yet the removal), then A's removal.
+    let from_b = b.items(space, &b.item_ids(space).unwrap()).unwrap();
+    c.ingest(space, from_b.clone()).unwrap();
+    let report = sync(&a, &mut c, space);
+    assert!(report.received > 0);
+    // ... and in the other order: D gets the removal first, then B's stale parts.
+    let (_dd, mut d) = new_vault();
+    let card = d.member_card("Dina").unwrap().0;
+    d.join(&a.invite(&space, &card, Role::Member).unwrap()).unwrap();
+    sync(&a, &mut d, space);
+    let report = d.ingest(space, from_b).unwrap();
+    assert_eq!(report.dropped, 2, "the two parts are dropped: {report:?}");
+    for (name, v) in [("C", c), ("D", d)] {
+        assert_eq!(expect_err(v.read_attachment(&id, &photo.id), "removed").code(), "attachment_not_found", "{name}");
+        let dir = v.dir().to_path_buf();
+        lock(v);
+        assert!(changes_of(&dir, &id).iter().all(|(_, body)| body.len() < 100_000), "no part of it on {name}");
+        assert_nowhere(&dir, "witness.jpg", "the removed file's name");
+    }
+}
+
+#[test]
+fn a_draft_opened_before_a_file_was_attached_keeps_the_file() {
+    let (_dir, mut vault) = new_vault();
+    let id = vault.add(&note("Raid")).unwrap();
+    let first = vault.attach(&id, &file("first.jpg", b"1")).unwrap();
+    let mut draft = vault.draft::<Note>(&id).unwrap();
+    let second = vault.attach(&id, &file("second.jpg", b"2")).unwrap();
+    draft.value.body = "edited in a draft".into();
+    draft.value.attachments.clear();
+    let saved = vault.save_draft(draft).unwrap();
+    let ids: Vec<&str> = saved.value.attachments.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, [first.id.as_str(), second.id.as_str()]);
+    assert_eq!(saved.value.body, "edited in a draft");
+}

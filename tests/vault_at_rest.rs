@@ -131,6 +131,7 @@ fn canary_reprisal(c: &mut Canaries, victim_contact: RecordId) -> ReprisalRecord
         follow_up: FollowUp::Verifying,
         tags: c.list(2),
         attachments: vec![],
+        removed_attachments: vec![],
     }
 }
 

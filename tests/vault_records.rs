@@ -116,6 +116,7 @@ fn full_reprisal(victim_contact: Option<RecordId>) -> ReprisalRecord {
         follow_up: FollowUp::AwaitingResponse,
         tags: vec!["cedaw".into(), "border".into()],
         attachments: vec![],
+        removed_attachments: vec![],
     }
 }
 

@@ -157,6 +157,9 @@ pub struct Note {
     /// Files (changed only by `attach_file` and `remove_file`; a save keeps them as stored).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// Ids of files removed from the record (kept as stored by a save, like `attachments`).
+    #[serde(default)]
+    pub removed_attachments: Vec<String>,
 }
 
 /// A contact's risk level.

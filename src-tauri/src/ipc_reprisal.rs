@@ -225,6 +225,9 @@ pub struct Reprisal {
     /// Evidence files (changed only by `attach_file` and `remove_file`).
     #[serde(default)]
     pub attachments: Vec<crate::ipc::Attachment>,
+    /// Ids of files removed from the record (kept as stored by a save).
+    #[serde(default)]
+    pub removed_attachments: Vec<String>,
 }
 
 impl Default for Reprisal {
@@ -249,6 +252,7 @@ impl Default for Reprisal {
             follow_up: "open".into(),
             tags: vec![],
             attachments: vec![],
+            removed_attachments: vec![],
         }
     }
 }

@@ -87,6 +87,7 @@ fn full_reprisal() -> ReprisalRecord {
         follow_up: "in-progress".parse().unwrap(),
         tags: vec!["upr".into()],
         attachments: vec![],
+        removed_attachments: vec![],
     }
 }
 
@@ -312,6 +313,7 @@ fn an_editor_save_keeps_what_changed_elsewhere_and_says_so() {
             body: body.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             attachments: vec![],
+            removed_attachments: vec![],
         })
     };
     let first = save_in(&mut v, None, note("Raid", "line one\nline two\n", &["a"]), None).unwrap();
@@ -364,7 +366,8 @@ fn files_cross_ipc_with_their_signer_and_a_form_save_neither_drops_them_nor_read
     let tmp = tempfile::tempdir().unwrap();
     let pass = SecretString::from("correct horse battery staple".to_owned());
     let mut v = Vault::create_with(&tmp.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).unwrap();
-    let form = |body: &str| ipc::Record::Note(ipc::Note { title: "Raid".into(), body: body.into(), ..Default::default() });
+    let form =
+        |body: &str| ipc::Record::Note(ipc::Note { title: "Raid".into(), body: body.into(), ..Default::default() });
     let id = crate::commands::save_in(&mut v, None, form("one"), None).unwrap().stored.id;
     let rid = id.parse().unwrap();
     let file = NewFile { name: "photo.jpg", media_type: "image/jpeg", bytes: b"jpeg bytes", captured_ms: Some(5) };
@@ -385,7 +388,11 @@ fn files_cross_ipc_with_their_signer_and_a_form_save_neither_drops_them_nor_read
     assert_eq!(v.read_attachment(&rid, &e.file.id).unwrap().bytes.as_slice(), b"jpeg bytes");
 
     // A new record cannot arrive with a file description of its own (its bytes were never attached).
-    let forged = ipc::Record::Note(ipc::Note { title: "Forged".into(), attachments: vec![e.file.clone()], ..Default::default() });
+    let forged = ipc::Record::Note(ipc::Note {
+        title: "Forged".into(),
+        attachments: vec![e.file.clone()],
+        ..Default::default()
+    });
     let other = crate::commands::save_in(&mut v, None, forged, None).unwrap();
     let ipc::Record::Note(n) = other.stored.record else { panic!("not a note") };
     assert!(n.attachments.is_empty());

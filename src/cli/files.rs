@@ -135,17 +135,21 @@ pub fn file(cli: &Cli, vault: &mut Vault, cmd: &FileCmd) -> Result<()> {
             if list.is_empty() {
                 println!("No files.");
             }
+            // A description that came by sync is not checked yet: nothing in it reaches the
+            // terminal as a control character.
+            let clean = |t: &str| t.chars().filter(|c| !c.is_control()).collect::<String>();
             for a in &list {
                 let s = vault.signer_of(&id, a);
                 let who = match (s.valid, s.this_device, &s.name) {
                     (false, _, _) => "SIGNATURE DOES NOT VERIFY".to_owned(),
                     (true, true, _) => "signed by this device".to_owned(),
-                    (true, false, Some(n)) => format!("signed by {n} (device {})", &a.device[..12]),
+                    (true, false, Some(n)) => format!("signed by {} (device {})", clean(n), &a.device[..12]),
                     (true, false, None) => format!("signed by device {}", &a.device[..12]),
                 };
                 let captured = a.captured_ms.map(|t| format!(", captured {}", when(t))).unwrap_or_default();
-                println!("{}  {}  {} bytes  {}", &a.id[..10], a.name, a.size, a.media_type);
-                println!("            SHA-256 {}", a.sha256);
+                let id: String = a.id.chars().take(10).collect();
+                println!("{}  {}  {} bytes  {}", clean(&id), clean(&a.name), a.size, clean(&a.media_type));
+                println!("            SHA-256 {}", clean(&a.sha256));
                 println!("            added {}{captured}, {who}", when(a.added_ms));
             }
             Ok(())

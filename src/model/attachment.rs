@@ -140,7 +140,8 @@ impl Attachment {
         key.verify_strict(&self.signed_bytes(record), &Signature::from_bytes(&sig)).is_ok()
     }
 
-    fn check_fields(&self) -> Result<()> {
+    /// Checks the description's shape (not its signature).
+    pub(crate) fn check_fields(&self) -> Result<()> {
         let hex_of = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if self.name.is_empty() {
             return Err(Error::invalid("A file needs a name."));

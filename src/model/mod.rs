@@ -196,10 +196,24 @@ pub trait RecordType: Serialize + DeserializeOwned + Clone + fmt::Debug {
     fn attachments(&self) -> &[Attachment] {
         &[]
     }
-    /// The list of files, for `Vault::attach` and `detach` (the only writers of it); `None` for
-    /// kinds without files.
-    fn attachments_mut(&mut self) -> Option<&mut Vec<Attachment>> {
+    /// The ids of files removed from the record (a set that only grows).
+    fn removed_attachments(&self) -> &[String] {
+        &[]
+    }
+    /// Both lists, for `Vault::attach` and `detach` (their only writers); `None` for kinds without
+    /// files.
+    fn files_mut(&mut self) -> Option<(&mut Vec<Attachment>, &mut Vec<String>)> {
         None
+    }
+}
+
+/// Puts `from`'s files (both lists) into `value`: what every editor's save does, since files
+/// change only through `Vault::attach` and `detach`.
+pub(crate) fn keep_files<T: RecordType>(value: &mut T, from: &T) {
+    let (files, removed) = (from.attachments().to_vec(), from.removed_attachments().to_vec());
+    if let Some((f, r)) = value.files_mut() {
+        *f = files;
+        *r = removed;
     }
 }
 
@@ -292,6 +306,8 @@ pub trait RecordView {
     fn view_check_in(&self) -> Option<&CheckIn>;
     /// See `RecordType::attachments`.
     fn view_attachments(&self) -> &[Attachment];
+    /// See `RecordType::removed_attachments`.
+    fn view_removed_attachments(&self) -> &[String];
 }
 
 impl<T: RecordType> RecordView for T {
@@ -318,6 +334,9 @@ impl<T: RecordType> RecordView for T {
     }
     fn view_attachments(&self) -> &[Attachment] {
         self.attachments()
+    }
+    fn view_removed_attachments(&self) -> &[String] {
+        self.removed_attachments()
     }
 }
 

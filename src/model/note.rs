@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::attachment::{check_attachments, Attachment};
+use super::attachment::Attachment;
 use super::{check_line, check_list, check_text, push_search, RecordKind, RecordType};
 use crate::error::{Error, Result};
 
@@ -16,9 +16,13 @@ pub struct Note {
     pub body: String,
     /// Tags for filtering.
     pub tags: Vec<String>,
-    /// Files kept with the note (changed only by `Vault::attach` and `Vault::detach`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Files kept with the note (changed only by `Vault::attach` and `Vault::detach`). Always
+    /// written, even empty, so that the list exists from the record's first change and concurrent
+    /// additions land in the same list.
     pub attachments: Vec<Attachment>,
+    /// Ids of files removed from the note: a set that only grows, so that a removal reaches every
+    /// device whatever order changes arrive in (see `vault/attachments.rs`).
+    pub removed_attachments: Vec<String>,
 }
 
 impl RecordType for Note {
@@ -30,8 +34,7 @@ impl RecordType for Note {
         }
         check_line("title", &self.title)?;
         check_text("body", &self.body)?;
-        check_list("tags", &self.tags)?;
-        check_attachments(&self.attachments)
+        check_list("tags", &self.tags)
     }
 
     fn title(&self) -> &str {
@@ -61,7 +64,11 @@ impl RecordType for Note {
         &self.attachments
     }
 
-    fn attachments_mut(&mut self) -> Option<&mut Vec<Attachment>> {
-        Some(&mut self.attachments)
+    fn removed_attachments(&self) -> &[String] {
+        &self.removed_attachments
+    }
+
+    fn files_mut(&mut self) -> Option<(&mut Vec<Attachment>, &mut Vec<String>)> {
+        Some((&mut self.attachments, &mut self.removed_attachments))
     }
 }

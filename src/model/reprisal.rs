@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::attachment::{check_attachments, Attachment};
+use super::attachment::Attachment;
 use super::vocab::{
     ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, Mechanism, PerpetratorType, SourceKind,
 };
@@ -220,9 +220,11 @@ pub struct ReprisalRecord {
     pub follow_up: FollowUp,
     /// Tags.
     pub tags: Vec<String>,
-    /// Evidence files (changed only by `Vault::attach` and `Vault::detach`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Evidence files (changed only by `Vault::attach` and `Vault::detach`; always written, see
+    /// `Note::attachments`).
     pub attachments: Vec<Attachment>,
+    /// Ids of files removed from the record (see `Note::removed_attachments`).
+    pub removed_attachments: Vec<String>,
 }
 
 impl Default for ReprisalRecord {
@@ -245,6 +247,7 @@ impl Default for ReprisalRecord {
             follow_up: FollowUp::Open,
             tags: Vec::new(),
             attachments: Vec::new(),
+            removed_attachments: Vec::new(),
         }
     }
 }
@@ -316,8 +319,7 @@ impl RecordType for ReprisalRecord {
         if self.consent.status != ConsentStatus::Given && !self.consent.share_with.is_empty() {
             return Err(Error::invalid("Sharing choices need consent to be marked as given first."));
         }
-        check_list("tags", &self.tags)?;
-        check_attachments(&self.attachments)
+        check_list("tags", &self.tags)
     }
 
     fn title(&self) -> &str {
@@ -328,8 +330,12 @@ impl RecordType for ReprisalRecord {
         &self.attachments
     }
 
-    fn attachments_mut(&mut self) -> Option<&mut Vec<Attachment>> {
-        Some(&mut self.attachments)
+    fn removed_attachments(&self) -> &[String] {
+        &self.removed_attachments
+    }
+
+    fn files_mut(&mut self) -> Option<(&mut Vec<Attachment>, &mut Vec<String>)> {
+        Some((&mut self.attachments, &mut self.removed_attachments))
     }
 
     fn tags(&self) -> &[String] {

@@ -7,15 +7,21 @@
 //! carried by couriers, moved with the record into a space and erased with it, by the machinery
 //! that does all that for the record's edits.
 //!
-//! Only `attach` and `detach` change a record's list of files: an editor's save keeps the list
-//! as stored (`Vault::update`, `save_edit` and drafts put it back).
+//! Only `attach` and `detach` change a record's files: an editor's save keeps them as stored
+//! (`Vault::update`, `save_edit` and drafts put them back). A removal is explicit: `detach` adds
+//! the file's id to the record's `removed_attachments`, a set that only grows, so it reaches every
+//! device in any order of arrival: `ingest` erases the parts a device holds of a file once the
+//! record it applies names the file as removed, and drops such parts when they arrive later.
+//! Nothing is inferred from a description missing from a list (a list two devices created at
+//! once shows both: see `document::hydrate`).
 //!
 //! Reading gathers the record's parts of that file one stored change at a time, checks each
 //! (signature, then decryption under the space's key, then the record id inside), and checks
 //! the whole against the SHA-256 and size of the description before handing back any byte.
 //!
 //! Must never: write a file's bytes anywhere but sealed parts, return bytes that do not match
-//! the SHA-256 the record holds, or leave the parts of a removed file on this device.
+//! the SHA-256 the record holds, take a part sealed by another device than the one that added the
+//! file, or keep parts of a file its record names as removed (once this device reads the record).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -25,7 +31,7 @@ use super::records::OpenDoc;
 use super::{now_ms, Vault};
 use crate::error::{Error, Result};
 use crate::model::attachment::sha256_hex;
-use crate::model::{Attachment, Record, RecordId};
+use crate::model::{Attachment, Record, RecordId, SpaceId};
 use crate::part::{is_part, Part};
 use crate::sealed::SealedChange;
 use crate::store::Erasure;
@@ -75,6 +81,11 @@ impl std::fmt::Debug for FileRead {
     }
 }
 
+/// The ids of the files a record says were removed.
+pub(super) fn removed_of(record: &Record) -> HashSet<String> {
+    record.with(|r| r.view_removed_attachments().iter().cloned().collect())
+}
+
 pub(super) fn attachments_of(record: &Record) -> &[Attachment] {
     match record {
         Record::Note(n) => &n.attachments,
@@ -96,6 +107,12 @@ impl Vault {
             Record::Reprisal(r) => &mut r.attachments,
             _ => return Err(Error::invalid("Files can be attached to notes and reprisal records only.")),
         };
+        if list.len() >= crate::model::attachment::MAX_ATTACHMENTS {
+            return Err(Error::invalid(format!(
+                "This record already has {} files, the most one record keeps: remove one first.",
+                crate::model::attachment::MAX_ATTACHMENTS
+            )));
+        }
         let now = now_ms();
         let attachment = Attachment::new_signed(
             &self.keys.device,
@@ -114,6 +131,7 @@ impl Vault {
             )));
         }
         list.push(attachment.clone());
+        crate::model::attachment::check_attachments(std::slice::from_ref(&attachment))?;
         value.with(|r| r.view_validate())?;
         let sealing = self.sealing(record)?;
         let id_bytes = attachment.id_bytes().ok_or_else(|| Error::invalid("bad attachment id"))?;
@@ -137,13 +155,19 @@ impl Vault {
         let cached = self.cached(record)?;
         let (kind, mut value) = (cached.kind, cached.record.clone());
         let found = self.find_attachment(record, attachment)?;
-        if let Record::Note(n) = &mut value {
-            n.attachments.retain(|a| a.id != found.id);
-        } else if let Record::Reprisal(r) = &mut value {
-            r.attachments.retain(|a| a.id != found.id);
+        let (files, removed) = match &mut value {
+            Record::Note(n) => (&mut n.attachments, &mut n.removed_attachments),
+            Record::Reprisal(r) => (&mut r.attachments, &mut r.removed_attachments),
+            _ => return Err(Error::AttachmentNotFound { record: *record, attachment: found.id }),
+        };
+        files.retain(|a| a.id != found.id);
+        // The removal itself is recorded, so that every device erases the file's parts whenever
+        // they reach it, and no concurrent write brings the description back.
+        if !removed.contains(&found.id) {
+            removed.push(found.id.clone());
         }
         let gone: HashSet<[u8; 16]> = found.id_bytes().into_iter().collect();
-        let erase = self.erasure_of_parts(record, &gone)?;
+        let erase = self.erasure_of_parts(record, &gone, self.space_of(record))?;
         let erased_ids = erase.changes.clone();
         self.write_files(*record, kind, value, Vec::new(), erase)?;
         if let Some(space) = self.space_of(record) {
@@ -157,10 +181,17 @@ impl Vault {
     pub fn read_attachment(&self, record: &RecordId, attachment: &str) -> Result<FileRead> {
         self.wait_for_journal();
         let found = self.find_attachment(record, attachment)?;
-        let want = found.id_bytes().ok_or(Error::AttachmentDamaged { record: *record })?;
+        // A description that came by sync is checked here (a member could write any values).
+        let damaged = || Error::AttachmentDamaged { record: *record };
+        found.check_fields().map_err(|_| damaged())?;
+        let want = found.id_bytes().ok_or_else(damaged)?;
+        let mut author = [0u8; 32];
+        hex::decode_to_slice(&found.device, &mut author).map_err(|_| damaged())?;
         let mut parts: BTreeMap<u32, Zeroizing<Vec<u8>>> = BTreeMap::new();
-        let unusable = self.for_each_part(record, |part| {
-            if part.attachment == want && part.count == found.parts {
+        let unusable = self.for_each_part(record, |sealer, part| {
+            // Only the device that added the file seals its parts (it also re-seals them when it
+            // shares the record): a part another member forged is not taken for one of them.
+            if sealer == &author && part.attachment == want && part.count == found.parts {
                 parts.entry(part.index).or_insert_with(|| Zeroizing::new(part.bytes.clone()));
             }
         })?;
@@ -173,7 +204,7 @@ impl Vault {
                 Error::AttachmentIncomplete { have: parts.len() as u32, need: found.parts }
             });
         }
-        let mut bytes = Zeroizing::new(Vec::with_capacity(found.size as usize));
+        let mut bytes = Zeroizing::new(Vec::with_capacity(parts.values().map(|p| p.len()).sum()));
         for p in parts.values() {
             bytes.extend_from_slice(p);
         }
@@ -210,19 +241,19 @@ impl Vault {
     /// Calls `f` with every readable part stored for `record`; returns how many stored changes
     /// of it were unusable (malformed, signature or decryption failing, another record's id
     /// inside). Those are skipped: the caller says what is missing.
-    pub(super) fn for_each_part(&self, record: &RecordId, mut f: impl FnMut(&Part)) -> Result<usize> {
+    pub(super) fn for_each_part(&self, record: &RecordId, mut f: impl FnMut(&[u8; 32], &Part)) -> Result<usize> {
         let mut unusable = 0;
         self.store.for_each_change_of_doc(record, |_, body| {
             let opened = SealedChange::decode(body).ok().and_then(|sc| {
                 let key = self.opening_key(sc.space, sc.epoch)?;
-                sc.open(key).ok()
+                sc.open(key).ok().map(|o| (sc.author, o))
             });
             match opened {
-                Some((doc, payload)) if doc == *record => {
+                Some((author, (doc, payload))) if doc == *record => {
                     let payload = Zeroizing::new(payload);
                     if is_part(&payload) {
                         match Part::decode(&payload) {
-                            Ok(part) => f(&part),
+                            Ok(part) => f(&author, &part),
                             Err(_) => unusable += 1,
                         }
                     }
@@ -236,7 +267,12 @@ impl Vault {
 
     /// What erases the stored parts of the files `gone` of `record`: their change ids, and in a
     /// shared space an `erased` row for each.
-    pub(super) fn erasure_of_parts(&self, record: &RecordId, gone: &HashSet<[u8; 16]>) -> Result<Erasure> {
+    pub(super) fn erasure_of_parts(
+        &self,
+        record: &RecordId,
+        gone: &HashSet<[u8; 16]>,
+        space: Option<SpaceId>,
+    ) -> Result<Erasure> {
         let mut erase = Erasure::default();
         if gone.is_empty() {
             return Ok(erase);
@@ -255,7 +291,7 @@ impl Vault {
             }
             Ok(())
         })?;
-        if let Some(space) = self.space_of(record) {
+        if let Some(space) = space {
             erase.rows = erase.changes.iter().map(|c| self.erased_change_row(space, c)).collect();
         }
         Ok(erase)
@@ -289,5 +325,78 @@ impl Vault {
         open.tail = None;
         self.persist_with(id, kind, open, &changes, parts, erase)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What a hostile member could send: a part forged for someone else's file, and a file
+    //! description with impossible values. Written here, inside the crate, as such a member's
+    //! build would write them.
+    use std::path::Path;
+
+    use super::*;
+    use crate::model::Note;
+    use crate::space::log::Role;
+    use crate::{SecretString, VaultOptions};
+
+    fn vault(dir: &Path) -> Vault {
+        let pass = SecretString::from("correct horse battery staple".to_owned());
+        Vault::create_with(dir, &pass, &VaultOptions { work_factor: 10 }).unwrap()
+    }
+
+    fn sync(from: &Vault, to: &mut Vault, space: SpaceId) {
+        let ids = from.item_ids(space).unwrap();
+        to.ingest(space, from.items(space, &ids).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_part_another_member_forged_is_not_taken_for_one_of_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut a, mut b, mut c) =
+            (vault(&tmp.path().join("a")), vault(&tmp.path().join("b")), vault(&tmp.path().join("c")));
+        let space = a.create_space("Office").unwrap();
+        for m in [&mut b, &mut c] {
+            let card = m.member_card("M").unwrap().0;
+            m.join(&a.invite(&space, &card, Role::Member).unwrap()).unwrap();
+        }
+        sync(&a, &mut b, space);
+        sync(&a, &mut c, space);
+        let id = a.add_to_space(&space, &Note { title: "Raid".into(), ..Default::default() }).unwrap();
+        let file = NewFile { name: "photo.jpg", media_type: "image/jpeg", bytes: b"the real photo", captured_ms: None };
+        let real = a.attach(&id, &file).unwrap();
+
+        // B, a member, seals its own bytes as part 0 of A's file; C receives B's part first.
+        let forged = {
+            let part =
+                Part { attachment: real.id_bytes().unwrap(), index: 0, count: 1, bytes: b"a forged photo".to_vec() };
+            let (epoch, key) = b.writable(&space).unwrap();
+            SealedChange::seal(&b.keys.device, space, epoch, key, id, &part.encode()).as_bytes().to_vec()
+        };
+        c.ingest(space, vec![forged]).unwrap();
+        sync(&a, &mut c, space);
+        let read = c.read_attachment(&id, &real.id).unwrap();
+        assert_eq!(read.bytes.as_slice(), b"the real photo");
+    }
+
+    #[test]
+    fn a_description_with_impossible_values_is_refused_when_read_and_does_not_block_edits() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut v = vault(&tmp.path().join("v"));
+        let id = v.add(&Note { title: "Raid".into(), ..Default::default() }).unwrap();
+        let file = NewFile { name: "a.jpg", media_type: "image/jpeg", bytes: b"jpeg", captured_ms: None };
+        let good = v.attach(&id, &file).unwrap();
+        // As a member's build could write it: a size of a terabyte, and a name with a line break.
+        let huge = Attachment { size: 1 << 40, name: "a\nb".into(), ..good.clone() };
+        let mut record = v.record(&id).unwrap().value;
+        if let Record::Note(n) = &mut record {
+            n.attachments = vec![huge];
+        }
+        v.write_files(id, crate::model::RecordKind::Note, record, Vec::new(), Erasure::default()).unwrap();
+        let e = v.read_attachment(&id, &good.id).unwrap_err();
+        assert_eq!(e.code(), "attachment_damaged", "{e}");
+        // The record can still be edited (its other fields), and the description stays as it is.
+        v.update::<Note>(&id, |n| n.body = "still editable".into()).unwrap();
+        assert_eq!(v.get::<Note>(&id).unwrap().value.attachments[0].size, 1 << 40);
     }
 }

@@ -193,6 +193,8 @@ pub struct Draft<T> {
     doc: RecordDoc,
     /// The record as the draft edits it.
     pub value: T,
+    /// The record as the draft opened it (its files are written back as they were).
+    opened: T,
 }
 
 /// What [`Vault::save_edit`] stored.
@@ -273,8 +275,10 @@ impl Vault {
             return Err(damaged());
         }
         let mut later = Vec::new();
-        for sealed in self.store.changes_of_doc_after(id, row.through)? {
-            let change = SealedChange::decode(&sealed)
+        let mut skipped_parts = false;
+        // One stored change at a time: the parts of a record's files may be large.
+        self.store.for_each_change_of_doc_after(id, row.through, |_, sealed| {
+            let change = SealedChange::decode(sealed)
                 .and_then(|s| {
                     s.open(self.opening_key(s.space, s.epoch).ok_or(crate::sealed::SealedError::Undecryptable)?)
                 })
@@ -285,13 +289,17 @@ impl Vault {
             // A file's part is not a change of the document (see `attachments.rs`).
             if crate::part::is_part(&change.1) {
                 zeroize::Zeroize::zeroize(&mut { change.1 });
-                continue;
+                skipped_parts = true;
+            } else {
+                later.push(change.1);
             }
-            later.push(change.1);
-        }
+            Ok(())
+        })?;
         let doc = RecordDoc::load(row.doc, &later, &heads, actor_for(&self.keys.device_public()))
             .map_err(|e| Error::DocumentDamaged { id: *id, detail: e.to_string() })?;
-        Ok(OpenDoc { doc, tail: Some(later.len()) })
+        // Parts after the document row (received after it was written) make the next write save a
+        // new one, so that loading does not decrypt them again.
+        Ok(OpenDoc { doc, tail: (!skipped_parts).then_some(later.len()) })
     }
 
     pub(super) fn keep_doc(&mut self, id: RecordId, open: OpenDoc) {
@@ -420,11 +428,12 @@ impl Vault {
 
     /// `add` under a given new id (whose space the caller may have chosen).
     pub(super) fn add_with_id<T: RecordType>(&mut self, id: RecordId, value: &T) -> Result<RecordId> {
-        if !value.attachments().is_empty() {
+        if !value.attachments().is_empty() || !value.removed_attachments().is_empty() {
             // A file's bytes come only through `attach`, once the record exists.
             let mut bare = value.clone();
-            if let Some(list) = bare.attachments_mut() {
-                list.clear();
+            if let Some((files, removed)) = bare.files_mut() {
+                files.clear();
+                removed.clear();
             }
             return self.add_with_id(id, &bare);
         }
@@ -496,9 +505,7 @@ impl Vault {
         let mut value = before.value.clone();
         edit(&mut value);
         // Files change only through `attach` and `detach`, which write and erase their parts.
-        if let Some(list) = value.attachments_mut() {
-            *list = before.value.attachments().to_vec();
-        }
+        crate::model::keep_files(&mut value, &before.value);
         value.validate()?;
         let json = Self::to_json(&value)?;
         if crate::document::normalized(&json) == crate::document::normalized(&Self::to_json(&before.value)?) {
@@ -520,11 +527,8 @@ impl Vault {
         // An editor does not change files (see `update`): both sides take the stored list, so that
         // a form that does not hold them neither removes them nor reads as merged.
         let (mut base, mut edited) = (base.clone(), edited);
-        for v in [&mut base, &mut edited] {
-            if let Some(list) = v.attachments_mut() {
-                *list = current.attachments().to_vec();
-            }
-        }
+        crate::model::keep_files(&mut base, &current);
+        crate::model::keep_files(&mut edited, &current);
         let base = &base;
         let (tries, overwrote) = Self::merge_edit(base, &edited, &current)?;
         let (stored, fallback) = self.first_valid(tries, |v, value| v.update::<T>(id, |old| *old = value))?;
@@ -596,17 +600,15 @@ impl Vault {
         let mut doc = self.take_doc(id)?;
         let fork = doc.doc.fork(actor_for(&self.keys.device_public()));
         self.keep_doc(*id, doc);
-        Ok(Draft { id: *id, doc: fork, value })
+        Ok(Draft { id: *id, doc: fork, opened: value.clone(), value })
     }
 
     /// Saves a draft: validates it, records what changed, merges it with the stored record.
     pub fn save_draft<T: RecordType>(&mut self, draft: Draft<T>) -> Result<Stored<T>> {
-        let Draft { id, mut doc, mut value } = draft;
-        // Files change only through `attach` and `detach` (see `update`).
-        let stored = self.get::<T>(&id)?.value;
-        if let Some(list) = value.attachments_mut() {
-            *list = stored.attachments().to_vec();
-        }
+        let Draft { id, mut doc, mut value, opened } = draft;
+        // Files change only through `attach` and `detach` (see `update`): the draft writes its
+        // lists as its document held them, so merging keeps any file attached meanwhile.
+        crate::model::keep_files(&mut value, &opened);
         value.validate()?;
         let fields = match doc.reconcile_keeping(&Self::to_json(&value)?, |j| Record::shown_json(T::KIND, j)) {
             Ok(f) => f,

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::attachments::attachments_of;
+use super::attachments::removed_of;
 use super::records::{row_aad, OpenDoc};
 use super::snapshot::{DocRow, ViewRow};
 use super::spaces::may_write;
@@ -26,6 +26,7 @@ use super::{now_ms, Cached, Vault};
 use crate::document::{actor_for, RecordDoc};
 use crate::error::{Error, Result};
 use crate::model::{Record, RecordId, RecordKind, SpaceId};
+use crate::part::Part;
 use crate::sealed::SealedChange;
 use crate::space::log::{evaluate, my_keys, OpBody, Role, SpaceOp};
 use crate::space::{self, MemberCard};
@@ -52,7 +53,8 @@ pub struct IngestReport {
     pub carried: usize,
     /// Records created or changed, sorted.
     pub changed_records: Vec<RecordId>,
-    /// Changes dropped because a tombstone deleted their record (not stored; ids kept).
+    /// Changes dropped because a tombstone deleted their record, or parts of a file removed from
+    /// its record (not stored; ids kept as erased).
     pub dropped: usize,
     /// Records deleted here by a tombstone in this batch, sorted.
     pub deleted_records: Vec<RecordId>,
@@ -237,6 +239,7 @@ impl Vault {
         let mut prepared: Vec<Prepared> = Vec::new();
         let mut deletions = DeletionPlan::default();
         let mut held = 0;
+        let mut parts_erased = Vec::new();
         for (doc_id, list) in by_doc {
             if self.plan_deletion(space, doc_id, &list, &new_changes, &mut deletions)? {
                 continue;
@@ -246,34 +249,55 @@ impl Vault {
             if (exists && self.space_of(&doc_id) != Some(space)) || self.damaged.iter().any(|(d, _)| *d == doc_id) {
                 continue;
             }
-            // A file's parts are stored with their record and not applied to its document.
-            let indices: Vec<usize> = list.iter().map(|(i, _)| *i).collect();
-            let bytes: Vec<Vec<u8>> =
-                list.into_iter().filter(|(_, b)| !crate::part::is_part(b)).map(|(_, b)| b).collect();
-            if bytes.is_empty() {
-                change_doc.extend(indices.into_iter().map(|i| (i, doc_id)));
-                continue;
+            // A file's parts are stored with their record, not applied to its document; parts of
+            // a file the record says was removed are dropped, their ids kept as erased.
+            let mut parts: Vec<(usize, [u8; 16])> = Vec::new();
+            let (mut bytes, mut others) = (Vec::new(), Vec::new());
+            for (i, b) in list {
+                if crate::part::is_part(&b) {
+                    let part = Part::decode(&b).map_err(|_| refuse(Refusal::Unapplicable))?;
+                    parts.push((i, part.attachment));
+                } else {
+                    bytes.push(b);
+                    others.push(i);
+                }
             }
-            let indices = indices.into_iter();
-            match self.prepare_record(doc_id, exists, &bytes)? {
-                Some(p) => prepared.push(p),
-                None if exists => return Err(refuse(Refusal::Unapplicable)),
-                // Stored under its record id, so that it can be shown when it can be.
-                None => held += bytes.len(),
+            let before: HashSet<String> = self.records.get(&doc_id).map(|c| removed_of(&c.record)).unwrap_or_default();
+            let mut removed = before.clone();
+            let mut shown = exists;
+            if !bytes.is_empty() {
+                match self.prepare_record(doc_id, exists, &bytes)? {
+                    Some(p) => {
+                        removed.extend(removed_of(&p.record));
+                        shown = true;
+                        prepared.push(p);
+                    }
+                    None if exists => return Err(refuse(Refusal::Unapplicable)),
+                    // Stored under its record id, so that it can be shown when it can be.
+                    None => held += bytes.len(),
+                }
+                change_doc.extend(others.into_iter().map(|i| (i, doc_id)));
             }
-            change_doc.extend(indices.map(|i| (i, doc_id)));
-        }
-        // Files removed from a record by this batch: their parts are erased here too.
-        let mut parts_erased = Vec::new();
-        for p in &prepared {
-            let Some(old) = self.records.get(&p.id) else { continue };
-            let kept: HashSet<&str> = attachments_of(&p.record).iter().map(|a| a.id.as_str()).collect();
-            let gone: HashSet<[u8; 16]> = attachments_of(&old.record)
-                .iter()
-                .filter(|a| !kept.contains(a.id.as_str()))
-                .filter_map(|a| a.id_bytes())
+            for (i, attachment) in parts {
+                if removed.contains(&hex::encode(attachment)) {
+                    let id = new_changes[i].id();
+                    deletions.dropped.insert(i);
+                    deletions.erase.rows.push(self.erased_change_row(space, &id));
+                    parts_erased.push(id);
+                } else {
+                    held += usize::from(!shown);
+                    change_doc.insert(i, doc_id);
+                }
+            }
+            // Files this batch removed from the record: their parts held here are erased too.
+            let newly: HashSet<[u8; 16]> = removed
+                .difference(&before)
+                .filter_map(|id| {
+                    let mut b = [0u8; 16];
+                    hex::decode_to_slice(id, &mut b).ok().map(|()| b)
+                })
                 .collect();
-            let erase = self.erasure_of_parts(&p.id, &gone)?;
+            let erase = self.erasure_of_parts(&doc_id, &newly, Some(space))?;
             parts_erased.extend(erase.changes.iter().copied());
             deletions.erase.changes.extend(erase.changes);
             deletions.erase.rows.extend(erase.rows);
@@ -409,8 +433,9 @@ impl Vault {
         } else {
             let mut doc = RecordDoc::empty(actor_for(&me));
             let mut prior = Vec::new();
-            for body in self.store.changes_of_doc_after(&id, 0)? {
-                let sc = SealedChange::decode(&body)
+            // One stored change at a time, the parts of its files skipped.
+            self.store.for_each_change_of_doc(&id, |_, body| {
+                let sc = SealedChange::decode(body)
                     .map_err(|_| Error::DocumentDamaged { id, detail: "a stored change is unusable".into() })?;
                 if let Some(k) = self.opening_key(sc.space, sc.epoch) {
                     if let Ok((doc_id, change)) = sc.open(k) {
@@ -419,7 +444,8 @@ impl Vault {
                         }
                     }
                 }
-            }
+                Ok(())
+            })?;
             doc.apply_received(&prior).map_err(|_| refuse(Refusal::Unapplicable))?;
             OpenDoc { doc, tail: None }
         };

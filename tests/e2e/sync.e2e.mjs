@@ -12,7 +12,8 @@
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session, sleep } from "./webdriver.mjs";
 import { reporter, scanForCanaries } from "./report.mjs";
@@ -37,6 +38,7 @@ const CANARY = {
   nearbyA: "CanaryNearbyNoteA Jc30",
   nearbyB: "CanaryNearbyNoteB Vu81",
   editA: "CanaryEditA Kb27",
+  fileB: "CanaryFileB Gm62",
 };
 
 const { results, step, shot } = reporter(artifacts);
@@ -183,8 +185,17 @@ async function run(a, b) {
   await addNote(a, CANARY.noteA);
   await shareIntoSpace(a, CANARY.noteA);
   await addNote(b, CANARY.noteB);
+  // B attaches a file to its note before sharing it: the file's parts move into the space with it.
+  const pickDir = mkdtempSync(join(tmpdir(), "carenet-e2e-pick-"));
+  const picked = join(pickDir, "evidence.txt");
+  writeFileSync(picked, `${CANARY.fileB}\nseen at the gate\n`);
+  const input = await b.waitFor("#note-file-input");
+  await b.cmd("POST", `/element/${input}/value`, { text: picked });
+  await b.click("#note-file-attach");
+  await b.waitForText("#note-files [role=status]", "attached");
+  rmSync(pickDir, { recursive: true, force: true });
   await shareIntoSpace(b, CANARY.noteB);
-  step("each adds a note into the space", true);
+  step("each adds a note into the space (B's with a file)", true);
 
   await a.click("#nav-sync");
   await a.click("#sync-listen");
@@ -218,6 +229,12 @@ async function run(a, b) {
     await s.waitForText(".list-pane .rows", other);
     step(`${who}'s window shows the other's note`, true);
   }
+  await openNote(a, CANARY.noteB);
+  await a.waitForText("#note-files .file-list", `Signed by ${CANARY.nameB}`);
+  await a.click("#note-files .file-list .actions button:not(.danger)");
+  const shown = await a.text(await a.waitFor("#note-files .file-view pre", "B's file shown on A"));
+  await shot(a, "sync-06b-A-file-from-B");
+  step("A shows the file B attached, signed by B's name, read from the synced parts", shown.includes(CANARY.fileB), shown);
   await editedOnBoth(a, b, ticket);
   await a.click("#nav-sync");
   await a.click("#sync-stop");

@@ -165,7 +165,11 @@ tags: Array<string>,
 /**
  * Files (changed only by `attach_file` and `remove_file`; a save keeps them as stored).
  */
-attachments: Array<Attachment>, };
+attachments: Array<Attachment>, 
+/**
+ * Ids of files removed from the record (kept as stored by a save, like `attachments`).
+ */
+removed_attachments: Array<string>, };
 
 export type RiskLevel = "unknown" | "low" | "medium" | "high";
 
@@ -461,7 +465,11 @@ tags: Array<string>,
 /**
  * Evidence files (changed only by `attach_file` and `remove_file`).
  */
-attachments: Array<Attachment>, };
+attachments: Array<Attachment>, 
+/**
+ * Ids of files removed from the record (kept as stored by a save).
+ */
+removed_attachments: Array<string>, };
 
 export type Record = { "type": "note" } & Note | { "type": "contact" } & Contact | { "type": "reprisal" } & Reprisal | { "type": "checkin" } & CheckIn;
 

@@ -86,7 +86,7 @@ describe("Notes", () => {
     await fireEvent.input(screen.getByLabelText("Tags"), { target: { value: "security, roads," } });
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await screen.findByText("Saved.");
-    expect(saved).toEqual([{ type: "note", title: "Checkpoint", body: "Use the river road", tags: ["security", "roads"], attachments: [] }]);
+    expect(saved).toEqual([{ type: "note", title: "Checkpoint", body: "Use the river road", tags: ["security", "roads"], attachments: [], removed_attachments: [] }]);
     const save = calls.find((c) => c.cmd === "save_record");
     expect(save?.args).toEqual({ id: null, record: saved[0], base: null });
     expect(await screen.findByText("1 shown")).toBeTruthy();
@@ -110,7 +110,7 @@ describe("Notes saved over changes made elsewhere", () => {
   const MERGED = "Saved. Changes made elsewhere while you were editing were kept, and the form now shows them.";
   const opened: StoredRecord = {
     id: NOTE, created_ms: 1_000, updated_ms: 2_000,
-    record: { type: "note", title: "Checkpoint", body: "Use the river road", tags: ["roads"], attachments: [] },
+    record: { type: "note", title: "Checkpoint", body: "Use the river road", tags: ["roads"], attachments: [], removed_attachments: [] },
   };
   /** What the shell holds once a sync brought in a new title and a tag while the note was open. */
   const elsewhere = (sent: Note): StoredRecord => ({
@@ -148,7 +148,7 @@ describe("Notes saved over changes made elsewhere", () => {
     await screen.findByText("Saved.");
     expect(saves()).toEqual([{
       id: NOTE,
-      record: { type: "note", title: "Checkpoint", body: "Use the north road", tags: ["roads"], attachments: [] },
+      record: { type: "note", title: "Checkpoint", body: "Use the north road", tags: ["roads"], attachments: [], removed_attachments: [] },
       base: opened.record,
     }]);
 
@@ -158,7 +158,7 @@ describe("Notes saved over changes made elsewhere", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(saves().length).toBe(2));
     await screen.findByText("Saved.");
-    expect(saves()[1]).toEqual({ id: null, record: { type: "note", title: "Safe house", body: "", tags: [], attachments: [] }, base: null });
+    expect(saves()[1]).toEqual({ id: null, record: { type: "note", title: "Safe house", body: "", tags: [], attachments: [], removed_attachments: [] }, base: null });
 
     // Saved, the new note is the one open: saved again, it goes under its id, over what was stored.
     await screen.findByRole("heading", { name: "Edit note" });
@@ -167,8 +167,8 @@ describe("Notes saved over changes made elsewhere", () => {
     await waitFor(() => expect(saves().length).toBe(3));
     expect(saves()[2]).toEqual({
       id: "cd".repeat(16),
-      record: { type: "note", title: "Safe house", body: "Back door", tags: [], attachments: [] },
-      base: { type: "note", title: "Safe house", body: "", tags: [], attachments: [] },
+      record: { type: "note", title: "Safe house", body: "Back door", tags: [], attachments: [], removed_attachments: [] },
+      base: { type: "note", title: "Safe house", body: "", tags: [], attachments: [], removed_attachments: [] },
     });
   });
 
@@ -195,7 +195,7 @@ describe("Notes saved over changes made elsewhere", () => {
     await fireEvent.input(input("Tags"), { target: { value: "roads ,night," } });
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     expect((await screen.findByText("Saved.")).getAttribute("role")).toBe("status");
-    expect(saves()[0].record).toEqual({ type: "note", title: "Checkpoint moved", body: "Use the river road", tags: ["roads", "night"], attachments: [] });
+    expect(saves()[0].record).toEqual({ type: "note", title: "Checkpoint moved", body: "Use the river road", tags: ["roads", "night"], attachments: [], removed_attachments: [] });
     // Filled again from the stored record, the tags would read "roads, night".
     expect(input("Tags").value).toBe("roads ,night,");
     expect(input("Title").value).toBe("Checkpoint moved");
@@ -233,10 +233,10 @@ describe("Notes saved over changes made elsewhere", () => {
     expect(saves()[0].base).toEqual(opened.record);
     expect(saves()[1]).toEqual({
       id: NOTE,
-      record: { type: "note", title: "Checkpoint at the bridge", body: "Use the north road after dark", tags: ["roads", "bridge"], attachments: [] },
+      record: { type: "note", title: "Checkpoint at the bridge", body: "Use the north road after dark", tags: ["roads", "bridge"], attachments: [], removed_attachments: [] },
       base: first!.record,
     });
-    expect(saves()[1].base).toEqual({ type: "note", title: "Checkpoint at the bridge", body: "Use the north road", tags: ["roads", "bridge"], attachments: [] });
+    expect(saves()[1].base).toEqual({ type: "note", title: "Checkpoint at the bridge", body: "Use the north road", tags: ["roads", "bridge"], attachments: [], removed_attachments: [] });
   });
 });
 

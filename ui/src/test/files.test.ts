@@ -435,7 +435,7 @@ describe("Files in the screens", () => {
   const FRESH = "12".repeat(16);
   const opened: StoredRecord = {
     id: NOTE, created_ms: 1_000, updated_ms: 2_000,
-    record: { type: "note", title: "Checkpoint", body: "Use the river road", tags: ["roads"], attachments: [] },
+    record: { type: "note", title: "Checkpoint", body: "Use the river road", tags: ["roads"], attachments: [], removed_attachments: [] },
   };
   const row: Summary = { id: NOTE, type: "note", title: "Checkpoint", date: null, tags: ["roads"], created_ms: 1_000, updated_ms: 2_000, score: null };
 
