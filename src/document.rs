@@ -266,23 +266,13 @@ fn hydrate(doc: &AutoCommit, obj: &ObjId, typ: ObjType, depth: usize) -> Json {
         ObjType::Map | ObjType::Table => {
             let mut m = Map::new();
             for key in doc.keys(obj) {
-                let all = doc.get_all(obj, key.as_str()).unwrap_or_default();
-                if all.len() > 1 && all.iter().all(|(v, _)| matches!(v, Value::Object(ObjType::List))) {
-                    // Two devices created the same list at once (each adding the first item): the
-                    // document keeps both lists; show their union, so that no item is lost. The next
-                    // write puts the missing items into the list that won.
-                    let mut items: Vec<Json> = Vec::new();
-                    for (v, id) in all {
-                        if let Json::Array(list) = value_to_json(doc, v, &id, depth) {
-                            for item in list {
-                                if !items.iter().any(|i| same_item(i, &item)) {
-                                    items.push(item);
-                                }
-                            }
-                        }
+                if depth == 0 && UNION_LISTS.contains(&key.as_str()) {
+                    if let Some(list) = union_of_lists(doc, obj, &key, depth) {
+                        m.insert(key, list);
+                        continue;
                     }
-                    m.insert(key, Json::Array(items));
-                } else if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
+                }
+                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
                     m.insert(key, value_to_json(doc, v, &id, depth));
                 }
             }
@@ -304,12 +294,33 @@ fn hydrate(doc: &AutoCommit, obj: &ObjId, typ: ObjType, depth: usize) -> Json {
     }
 }
 
-/// Items of a list that are the same one: objects with the same `id`, or equal values.
-fn same_item(a: &Json, b: &Json) -> bool {
-    match (a.get("id"), b.get("id")) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
+/// The record's lists that only `Vault::attach` and `detach` write, and only by adding items
+/// (a removal is an id added to `removed_attachments`): for these, two lists two devices created
+/// at once (a record older than files) are shown as their union, so that no file is lost; the next
+/// write puts the missing items into the list that won. Other lists keep automerge's winner:
+/// a union there would bring back an item a user removed from the winning list.
+const UNION_LISTS: [&str; 2] = ["attachments", "removed_attachments"];
+
+/// The union of a key's conflicting lists, or `None` when it holds one value (or not lists).
+fn union_of_lists(doc: &AutoCommit, obj: &ObjId, key: &str, depth: usize) -> Option<Json> {
+    let all = doc.get_all(obj, key).unwrap_or_default();
+    if all.len() < 2 || !all.iter().all(|(v, _)| matches!(v, Value::Object(ObjType::List))) {
+        return None;
     }
+    let mut seen = std::collections::HashSet::new();
+    let mut items: Vec<Json> = Vec::new();
+    for (v, id) in all {
+        if let Json::Array(list) = value_to_json(doc, v, &id, depth) {
+            for item in list {
+                // Objects are the same item when their ids are; plain values when equal.
+                let key = item.get("id").cloned().unwrap_or_else(|| item.clone()).to_string();
+                if seen.insert(key) {
+                    items.push(item);
+                }
+            }
+        }
+    }
+    Some(Json::Array(items))
 }
 
 /// Leaves out of a record's `attachments` the files its `removed_attachments` names: a removal
@@ -914,6 +925,22 @@ mod tests {
         assert_eq!(ids(&a), ["bb"]);
         b.merge(&mut a).unwrap();
         assert_eq!(ids(&b), ["bb"]);
+
+        // Other lists keep automerge's winner: a tag removed from the winning list stays removed.
+        let mut c = RecordDoc::new("note", actor()).unwrap();
+        let ch = c.reconcile(&json!({"title": "t"})).unwrap();
+        c.commit(&ch, 1);
+        let mut d = c.fork(actor_for(&[8u8; 32]));
+        let ch = c.reconcile(&json!({"title": "t", "tags": ["x"]})).unwrap();
+        c.commit(&ch, 2);
+        let ch = d.reconcile(&json!({"title": "t", "tags": ["y"]})).unwrap();
+        d.commit(&ch, 3);
+        c.merge(&mut d).unwrap();
+        let tags = c.to_json()["tags"].clone();
+        assert_eq!(tags.as_array().map(Vec::len), Some(1), "one list shown: {tags}");
+        let ch = c.reconcile(&json!({"title": "t", "tags": []})).unwrap();
+        c.commit(&ch, 4);
+        assert_eq!(c.to_json()["tags"], json!([]));
     }
 
     #[test]

@@ -57,6 +57,16 @@ pub fn is_part(payload: &[u8]) -> bool {
     payload.starts_with(MAGIC)
 }
 
+/// The attachment id of a part payload of this format, read from its header without copying its
+/// bytes; `None` for a payload too short or of another version (kept as it is: a newer build may
+/// read it).
+pub fn attachment_of(payload: &[u8]) -> Option<[u8; 16]> {
+    if payload.len() < HEAD_LEN || !is_part(payload) || payload[4] != VERSION {
+        return None;
+    }
+    payload[5..21].try_into().ok()
+}
+
 impl Part {
     /// The payload bytes (to be sealed as a change of the record).
     pub fn encode(&self) -> zeroize::Zeroizing<Vec<u8>> {
@@ -141,6 +151,9 @@ mod tests {
         long.extend(vec![0u8; PART_LEN + 1]);
         assert!(Part::decode(&long).is_err());
         assert_eq!(Part::split([0; 16], b"").len(), 1);
+        assert_eq!(attachment_of(&enc), Some([1; 16]));
+        assert_eq!(attachment_of(&bad), None, "another version");
+        assert_eq!(attachment_of(&enc[..HEAD_LEN - 1]), None);
         assert!(!format!("{small:?}").contains("abc"));
     }
 }

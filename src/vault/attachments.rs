@@ -107,7 +107,7 @@ impl Vault {
             Record::Reprisal(r) => &mut r.attachments,
             _ => return Err(Error::invalid("Files can be attached to notes and reprisal records only.")),
         };
-        if list.len() >= crate::model::attachment::MAX_ATTACHMENTS {
+        if list.iter().filter(|a| a.check_fields().is_ok()).count() >= crate::model::attachment::MAX_ATTACHMENTS {
             return Err(Error::invalid(format!(
                 "This record already has {} files, the most one record keeps: remove one first.",
                 crate::model::attachment::MAX_ATTACHMENTS
@@ -123,7 +123,9 @@ impl Vault {
             file.captured_ms,
             now,
         )?;
-        let total: u64 = list.iter().map(|a| a.size).sum::<u64>() + attachment.size;
+        // Descriptions that came by sync may hold any values: only well-formed ones count.
+        let total: u64 =
+            list.iter().filter(|a| a.check_fields().is_ok()).fold(attachment.size, |sum, a| sum.saturating_add(a.size));
         if total > MAX_RECORD_FILES {
             return Err(Error::invalid(format!(
                 "The files of one record may add up to {} MB at most: remove one first, or attach this file to another record.",
@@ -231,11 +233,17 @@ impl Vault {
         let cached = self.cached(record)?;
         let wanted = attachment.trim().to_ascii_lowercase();
         let list = attachments_of(&cached.record);
-        let mut hits = list.iter().filter(|a| a.id == wanted || (wanted.len() >= 4 && a.id.starts_with(&wanted)));
-        match (hits.next(), hits.next()) {
-            (Some(a), None) => Ok(a.clone()),
-            _ => Err(Error::AttachmentNotFound { record: *record, attachment: attachment.chars().take(40).collect() }),
+        let hits: Vec<&Attachment> =
+            list.iter().filter(|a| a.id == wanted || (wanted.len() >= 4 && a.id.starts_with(&wanted))).collect();
+        let not_found =
+            || Error::AttachmentNotFound { record: *record, attachment: attachment.chars().take(40).collect() };
+        // One file, possibly described twice (a member's build could write a second description
+        // under the same id): the one whose signature holds, else the first.
+        let first = hits.first().ok_or_else(not_found)?;
+        if hits.iter().any(|a| a.id != first.id) {
+            return Err(not_found());
         }
+        Ok((*hits.iter().find(|a| a.signature_holds(record)).unwrap_or(first)).clone())
     }
 
     /// Calls `f` with every readable part stored for `record`; returns how many stored changes
@@ -377,6 +385,31 @@ mod tests {
         sync(&a, &mut c, space);
         let read = c.read_attachment(&id, &real.id).unwrap();
         assert_eq!(read.bytes.as_slice(), b"the real photo");
+    }
+
+    #[test]
+    fn a_part_of_a_format_this_build_does_not_know_is_kept_and_passed_on_not_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut a, mut b) = (vault(&tmp.path().join("a")), vault(&tmp.path().join("b")));
+        let space = a.create_space("Office").unwrap();
+        let card = b.member_card("B").unwrap().0;
+        b.join(&a.invite(&space, &card, Role::Member).unwrap()).unwrap();
+        sync(&a, &mut b, space);
+        let id = a.add_to_space(&space, &Note { title: "Raid".into(), ..Default::default() }).unwrap();
+        // A newer build's part: version 2 of the payload.
+        let mut payload = Part { attachment: [5; 16], index: 0, count: 1, bytes: b"new".to_vec() }.encode().to_vec();
+        payload[4] = 2;
+        let newer = {
+            let (epoch, key) = a.writable(&space).unwrap();
+            SealedChange::seal(&a.keys.device, space, epoch, key, id, &payload).as_bytes().to_vec()
+        };
+        let newer_id = *blake3::hash(&newer).as_bytes();
+        let mut batch = a.items(space, &a.item_ids(space).unwrap()).unwrap();
+        batch.push(newer);
+        let report = b.ingest(space, batch).unwrap();
+        assert_eq!(report.dropped, 0, "{report:?}");
+        assert!(b.item_ids(space).unwrap().contains(&newer_id), "kept, to be passed on");
+        assert_eq!(b.get::<Note>(&id).unwrap().value.title, "Raid");
     }
 
     #[test]

@@ -26,7 +26,6 @@ use super::{now_ms, Cached, Vault};
 use crate::document::{actor_for, RecordDoc};
 use crate::error::{Error, Result};
 use crate::model::{Record, RecordId, RecordKind, SpaceId};
-use crate::part::Part;
 use crate::sealed::SealedChange;
 use crate::space::log::{evaluate, my_keys, OpBody, Role, SpaceOp};
 use crate::space::{self, MemberCard};
@@ -251,12 +250,13 @@ impl Vault {
             }
             // A file's parts are stored with their record, not applied to its document; parts of
             // a file the record says was removed are dropped, their ids kept as erased.
-            let mut parts: Vec<(usize, [u8; 16])> = Vec::new();
+            let mut parts: Vec<(usize, Option<[u8; 16]>)> = Vec::new();
             let (mut bytes, mut others) = (Vec::new(), Vec::new());
-            for (i, b) in list {
+            for (i, mut b) in list {
                 if crate::part::is_part(&b) {
-                    let part = Part::decode(&b).map_err(|_| refuse(Refusal::Unapplicable))?;
-                    parts.push((i, part.attachment));
+                    // A part this build cannot read is kept as it is (a newer build may), not refused.
+                    parts.push((i, crate::part::attachment_of(&b)));
+                    zeroize::Zeroize::zeroize(&mut b);
                 } else {
                     bytes.push(b);
                     others.push(i);
@@ -279,7 +279,7 @@ impl Vault {
                 change_doc.extend(others.into_iter().map(|i| (i, doc_id)));
             }
             for (i, attachment) in parts {
-                if removed.contains(&hex::encode(attachment)) {
+                if attachment.is_some_and(|a| removed.contains(&hex::encode(a))) {
                     let id = new_changes[i].id();
                     deletions.dropped.insert(i);
                     deletions.erase.rows.push(self.erased_change_row(space, &id));
@@ -414,7 +414,26 @@ impl Vault {
         if prepared.is_empty() {
             return Ok(0);
         }
-        self.save_prepared(&[], &[], prepared.iter().map(|(p, _)| p), &Erasure::default())?;
+        // Files these records name as removed: their parts held here go (see `ingest`).
+        let mut erase = Erasure::default();
+        let mut erased: Vec<(SpaceId, Vec<[u8; 32]>)> = Vec::new();
+        for (p, space) in &prepared {
+            let gone: HashSet<[u8; 16]> = removed_of(&p.record)
+                .iter()
+                .filter_map(|id| {
+                    let mut b = [0u8; 16];
+                    hex::decode_to_slice(id, &mut b).ok().map(|()| b)
+                })
+                .collect();
+            let e = self.erasure_of_parts(&p.id, &gone, Some(*space))?;
+            erased.push((*space, e.changes.clone()));
+            erase.changes.extend(e.changes);
+            erase.rows.extend(e.rows);
+        }
+        self.save_prepared(&[], &[], prepared.iter().map(|(p, _)| p), &erase)?;
+        for (space, ids) in erased {
+            self.remember_erased(space, ids);
+        }
         let shown = prepared.len();
         for (p, space) in prepared {
             self.show_prepared(p, space);
