@@ -283,14 +283,6 @@ impl Store {
         Ok(())
     }
 
-    /// The sealed changes of one record stored after local sequence number `after`, in order.
-    pub fn changes_of_doc_after(&self, id: &RecordId, after: i64) -> Result<Vec<Vec<u8>>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT body FROM changes WHERE doc = ?1 AND rowid > ?2 ORDER BY rowid")?;
-        let rows = stmt.query_map(params![&id.0[..], after], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(Error::from)
-    }
-
     /// Deletes a record and every sealed change of it, then truncates the WAL so that no copy of
     /// the ciphertext stays in it.
     pub fn delete_record(&mut self, id: &RecordId) -> Result<bool> {

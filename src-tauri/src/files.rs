@@ -86,7 +86,7 @@ pub async fn list_files(state: State<'_>, id: String) -> IpcResult<Vec<ipc::File
 
 pub(crate) fn entries(v: &Vault, id: &carenet::model::RecordId) -> IpcResult<Vec<ipc::FileEntry>> {
     let record = v.record(id)?.value;
-    let list: Vec<CoreAttachment> = record.with(|r| r.view_attachments().to_vec());
+    let list: Vec<CoreAttachment> = record.attachments().to_vec();
     list.iter()
         .map(|a| {
             let s = v.signer_of(id, a);

@@ -116,7 +116,7 @@ pub fn file(cli: &Cli, vault: &mut Vault, cmd: &FileCmd) -> Result<()> {
         FileCmd::List { record } => {
             let id = vault.resolve(record)?;
             let stored = vault.record(&id)?;
-            let list: Vec<_> = stored.value.with(|r| r.view_attachments().to_vec());
+            let list = stored.value.attachments().to_vec();
             if cli.json {
                 let out: Vec<_> = list
                     .iter()

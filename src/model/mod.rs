@@ -277,6 +277,24 @@ impl Record {
         }
     }
 
+    /// The files kept with the record (none for kinds without files).
+    pub fn attachments(&self) -> &[Attachment] {
+        match self {
+            Record::Note(n) => &n.attachments,
+            Record::Reprisal(r) => &r.attachments,
+            Record::Contact(_) | Record::CheckIn(_) => &[],
+        }
+    }
+
+    /// The ids of the files removed from the record.
+    pub fn removed_attachments(&self) -> &[String] {
+        match self {
+            Record::Note(n) => &n.removed_attachments,
+            Record::Reprisal(r) => &r.removed_attachments,
+            Record::Contact(_) | Record::CheckIn(_) => &[],
+        }
+    }
+
     /// Applies `f` to the typed record inside, whatever its kind.
     pub fn with<R>(&self, f: impl FnOnce(&dyn RecordView) -> R) -> R {
         match self {
@@ -304,10 +322,6 @@ pub trait RecordView {
     fn view_contact(&self) -> Option<&Contact>;
     /// See `RecordType::as_check_in`.
     fn view_check_in(&self) -> Option<&CheckIn>;
-    /// See `RecordType::attachments`.
-    fn view_attachments(&self) -> &[Attachment];
-    /// See `RecordType::removed_attachments`.
-    fn view_removed_attachments(&self) -> &[String];
 }
 
 impl<T: RecordType> RecordView for T {
@@ -331,12 +345,6 @@ impl<T: RecordType> RecordView for T {
     }
     fn view_check_in(&self) -> Option<&CheckIn> {
         self.as_check_in()
-    }
-    fn view_attachments(&self) -> &[Attachment] {
-        self.attachments()
-    }
-    fn view_removed_attachments(&self) -> &[String] {
-        self.removed_attachments()
     }
 }
 

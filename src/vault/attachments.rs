@@ -83,15 +83,17 @@ impl std::fmt::Debug for FileRead {
 
 /// The ids of the files a record says were removed.
 pub(super) fn removed_of(record: &Record) -> HashSet<String> {
-    record.with(|r| r.view_removed_attachments().iter().cloned().collect())
+    record.removed_attachments().iter().cloned().collect()
 }
 
-pub(super) fn attachments_of(record: &Record) -> &[Attachment] {
-    match record {
-        Record::Note(n) => &n.attachments,
-        Record::Reprisal(r) => &r.attachments,
-        Record::Contact(_) | Record::CheckIn(_) => &[],
-    }
+/// File ids (32 hex digits) as bytes; malformed ones are left out.
+pub(super) fn id_bytes<'a>(ids: impl IntoIterator<Item = &'a String>) -> HashSet<[u8; 16]> {
+    ids.into_iter()
+        .filter_map(|id| {
+            let mut b = [0u8; 16];
+            hex::decode_to_slice(id, &mut b).ok().map(|()| b)
+        })
+        .collect()
 }
 
 impl Vault {
@@ -190,7 +192,7 @@ impl Vault {
         let mut author = [0u8; 32];
         hex::decode_to_slice(&found.device, &mut author).map_err(|_| damaged())?;
         let mut parts: BTreeMap<u32, Zeroizing<Vec<u8>>> = BTreeMap::new();
-        let unusable = self.for_each_part(record, |sealer, part| {
+        let unusable = self.for_each_part(record, |_, sealer, part| {
             // Only the device that added the file seals its parts (it also re-seals them when it
             // shares the record): a part another member forged is not taken for one of them.
             if sealer == &author && part.attachment == want && part.count == found.parts {
@@ -232,7 +234,7 @@ impl Vault {
     fn find_attachment(&self, record: &RecordId, attachment: &str) -> Result<Attachment> {
         let cached = self.cached(record)?;
         let wanted = attachment.trim().to_ascii_lowercase();
-        let list = attachments_of(&cached.record);
+        let list = cached.record.attachments();
         let hits: Vec<&Attachment> =
             list.iter().filter(|a| a.id == wanted || (wanted.len() >= 4 && a.id.starts_with(&wanted))).collect();
         let not_found =
@@ -249,9 +251,14 @@ impl Vault {
     /// Calls `f` with every readable part stored for `record`; returns how many stored changes
     /// of it were unusable (malformed, signature or decryption failing, another record's id
     /// inside). Those are skipped: the caller says what is missing.
-    pub(super) fn for_each_part(&self, record: &RecordId, mut f: impl FnMut(&[u8; 32], &Part)) -> Result<usize> {
+    /// `f` gets the change's id, its sealer and the part.
+    pub(super) fn for_each_part(
+        &self,
+        record: &RecordId,
+        mut f: impl FnMut([u8; 32], &[u8; 32], &Part),
+    ) -> Result<usize> {
         let mut unusable = 0;
-        self.store.for_each_change_of_doc(record, |_, body| {
+        self.store.for_each_change_of_doc(record, |change, body| {
             let opened = SealedChange::decode(body).ok().and_then(|sc| {
                 let key = self.opening_key(sc.space, sc.epoch)?;
                 sc.open(key).ok().map(|o| (sc.author, o))
@@ -261,7 +268,7 @@ impl Vault {
                     let payload = Zeroizing::new(payload);
                     if is_part(&payload) {
                         match Part::decode(&payload) {
-                            Ok(part) => f(&author, &part),
+                            Ok(part) => f(change, &author, &part),
                             Err(_) => unusable += 1,
                         }
                     }
@@ -285,19 +292,10 @@ impl Vault {
         if gone.is_empty() {
             return Ok(erase);
         }
-        self.store.for_each_change_of_doc(record, |change, body| {
-            let Ok(sc) = SealedChange::decode(body) else { return Ok(()) };
-            let Some(key) = self.opening_key(sc.space, sc.epoch) else { return Ok(()) };
-            if let Ok((doc, payload)) = sc.open(key) {
-                let payload = Zeroizing::new(payload);
-                if doc == *record
-                    && is_part(&payload)
-                    && Part::decode(&payload).is_ok_and(|p| gone.contains(&p.attachment))
-                {
-                    erase.changes.push(change);
-                }
+        self.for_each_part(record, |change, _, part| {
+            if gone.contains(&part.attachment) {
+                erase.changes.push(change);
             }
-            Ok(())
         })?;
         if let Some(space) = space {
             erase.rows = erase.changes.iter().map(|c| self.erased_change_row(space, c)).collect();

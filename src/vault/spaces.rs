@@ -484,7 +484,7 @@ impl Vault {
             let mut open = self.take_doc(id)?;
             // The parts of the record's files move with it, before its document's changes.
             let mut payloads: Vec<zeroize::Zeroizing<Vec<u8>>> = Vec::new();
-            self.for_each_part(id, |_, p| payloads.push(p.encode()))?;
+            self.for_each_part(id, |_, _, p| payloads.push(p.encode()))?;
             payloads.extend(open.doc.all_change_bytes().into_iter().map(zeroize::Zeroizing::new));
             let (epoch, key) = self.writable(space)?;
             let sealed =

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::attachments::removed_of;
+use super::attachments::{id_bytes, removed_of};
 use super::records::{row_aad, OpenDoc};
 use super::snapshot::{DocRow, ViewRow};
 use super::spaces::may_write;
@@ -290,13 +290,7 @@ impl Vault {
                 }
             }
             // Files this batch removed from the record: their parts held here are erased too.
-            let newly: HashSet<[u8; 16]> = removed
-                .difference(&before)
-                .filter_map(|id| {
-                    let mut b = [0u8; 16];
-                    hex::decode_to_slice(id, &mut b).ok().map(|()| b)
-                })
-                .collect();
+            let newly = id_bytes(removed.difference(&before));
             let erase = self.erasure_of_parts(&doc_id, &newly, Some(space))?;
             parts_erased.extend(erase.changes.iter().copied());
             deletions.erase.changes.extend(erase.changes);
@@ -418,13 +412,7 @@ impl Vault {
         let mut erase = Erasure::default();
         let mut erased: Vec<(SpaceId, Vec<[u8; 32]>)> = Vec::new();
         for (p, space) in &prepared {
-            let gone: HashSet<[u8; 16]> = removed_of(&p.record)
-                .iter()
-                .filter_map(|id| {
-                    let mut b = [0u8; 16];
-                    hex::decode_to_slice(id, &mut b).ok().map(|()| b)
-                })
-                .collect();
+            let gone = id_bytes(p.record.removed_attachments());
             let e = self.erasure_of_parts(&p.id, &gone, Some(*space))?;
             erased.push((*space, e.changes.clone()));
             erase.changes.extend(e.changes);
