@@ -13,9 +13,9 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 
 # The desktop app (Tauri 2 on WebKitGTK 4.1) and its end-to-end test (real window under Xvfb,
 # driven through WebKitWebDriver; Noto fonts so Arabic and Latin render the same everywhere; xclip
-# reads the clipboard the copy buttons fill and lock clears).
+# reads the clipboard the copy buttons fill and lock clears; xdotool answers GTK's file dialogs).
 desktop_apt=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
-  libxdo-dev libssl-dev webkit2gtk-driver xvfb xauth dbus-x11 fonts-noto-core xclip)
+  libxdo-dev libssl-dev webkit2gtk-driver xvfb xauth dbus-x11 fonts-noto-core xclip xdotool)
 for p in "${desktop_apt[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
 done

@@ -49,6 +49,10 @@ const COMMANDS: &[&str] = &[
     "list_files",
     "read_file",
     "remove_file",
+    "export_records",
+    "save_file_copy",
+    "export_bundle",
+    "import_bundle",
 ];
 
 fn main() {

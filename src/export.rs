@@ -236,6 +236,17 @@ fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// age recipients as people give them (`age1...`), each checked.
+pub fn parse_recipients(list: &[String]) -> Result<Vec<age::x25519::Recipient>> {
+    list.iter()
+        .map(|r| {
+            r.trim()
+                .parse::<age::x25519::Recipient>()
+                .map_err(|_| Error::invalid(format!("'{}' is not an age recipient (age1...).", r.trim())))
+        })
+        .collect()
+}
+
 /// Encrypts (unless `Plaintext`) and writes an export crash-safely; the file appears whole or not
 /// at all.
 pub fn write(path: &Path, bytes: &[u8], protection: &Protection) -> Result<()> {

@@ -124,7 +124,7 @@ pub async fn remove_file(state: State<'_>, id: String, file: String) -> IpcResul
     .await
 }
 
-fn check_file_id(file: &str) -> IpcResult<()> {
+pub(crate) fn check_file_id(file: &str) -> IpcResult<()> {
     if file.len() == 32 && file.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
     } else {

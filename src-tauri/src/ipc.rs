@@ -377,7 +377,8 @@ pub fn typescript() -> String {
     ]
     .into_iter()
     .chain(crate::ipc_checkins::declarations())
-    .chain(crate::ipc_spaces::declarations());
+    .chain(crate::ipc_spaces::declarations())
+    .chain(crate::carry::declarations());
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc.rs by `cargo test -p carenet-desktop bindings`.\n// Do not edit: run `UPDATE_BINDINGS=1 cargo test --release -p carenet-desktop bindings` instead.\n\n",
     );

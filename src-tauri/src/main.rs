@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod carry;
 mod clipboard;
 mod commands;
 mod files;
@@ -19,6 +20,8 @@ mod startup;
 mod sync;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_carry;
 #[cfg(test)]
 mod tests_pages;
 #[cfg(test)]
@@ -121,6 +124,10 @@ fn main() {
             files::list_files,
             files::read_file,
             files::remove_file,
+            carry::export_records,
+            carry::save_file_copy,
+            carry::export_bundle,
+            carry::import_bundle,
         ])
         .build(tauri::generate_context!());
     let app = match result {

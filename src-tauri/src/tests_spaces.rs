@@ -9,16 +9,18 @@ use crate::ipc::QueryInput;
 use crate::ipc_spaces::{Role, SyncMode};
 use crate::{qr, spaces, sync};
 
-type Slot = Arc<Mutex<Option<Vault>>>;
+pub(crate) type Slot = Arc<Mutex<Option<Vault>>>;
 
-fn vault() -> (tempfile::TempDir, Slot) {
+/// A fresh vault (a cheap work factor) in a temp folder, unlocked.
+pub(crate) fn vault() -> (tempfile::TempDir, Slot) {
     let dir = tempfile::tempdir().unwrap();
     let pass = SecretString::from("correct horse battery staple".to_owned());
     let v = Vault::create_with(&dir.path().join("vault"), &pass, &VaultOptions { work_factor: 10 }).unwrap();
     (dir, Arc::new(Mutex::new(Some(v))))
 }
 
-fn on<T>(slot: &Slot, f: impl FnOnce(&mut Vault) -> T) -> T {
+/// Runs `f` on the unlocked vault of `slot`.
+pub(crate) fn on<T>(slot: &Slot, f: impl FnOnce(&mut Vault) -> T) -> T {
     f(slot.lock().unwrap().as_mut().unwrap())
 }
 

@@ -243,15 +243,7 @@ impl ProtectArgs {
     }
 }
 
-/// age recipients given on the command line (`age1...`).
-pub fn parse_recipients(list: &[String]) -> Result<Vec<age::x25519::Recipient>> {
-    list.iter()
-        .map(|r| {
-            r.parse::<age::x25519::Recipient>()
-                .map_err(|_| Error::invalid(format!("'{r}' is not an age recipient (age1...).")))
-        })
-        .collect()
-}
+pub use carenet::export::parse_recipients;
 
 /// The vault folder: `--vault`, else the platform data folder.
 fn vault_dir(cli: &Cli) -> Result<PathBuf> {

@@ -6,10 +6,10 @@
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session and the environment.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CTRL, Session, sleep } from "./webdriver.mjs";
+import { CTRL, Session, answerFileDialog, sleep } from "./webdriver.mjs";
 import { reporter, scanForCanaries, vaultFiles } from "./report.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
@@ -20,6 +20,7 @@ const nativePort = Number(process.env.TAURI_NATIVE_PORT || 4445);
 mkdirSync(artifacts, { recursive: true });
 
 const PASS = "canary passphrase Q7 lantern orchard";
+const FILE_PASS = "canary file passphrase Hb62 copper";
 const CANARY = {
   noteTitle: "CanaryNoteTitle Zq81",
   noteBody: "CanaryNoteBody river road Kx42",
@@ -40,6 +41,15 @@ const CANARY = {
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
 const { results, step, shot } = reporter(artifacts);
+
+/** The file the app wrote into HOME whose name matches `pattern` (the dialog's suggestion), and
+ *  whether it is an age file to a passphrase. */
+function writtenInHome(pattern) {
+  const name = readdirSync(home).find((n) => pattern.test(n));
+  if (!name) return { name: null, age: false };
+  const head = readFileSync(join(home, name)).subarray(0, 40).toString("latin1");
+  return { name, age: head.startsWith("age-encryption.org/v1\n-> scrypt ") };
+}
 
 // The contact pickers draw their options once focused, as when a user tabs or clicks to them.
 async function optionValue(s, select, label) {
@@ -112,6 +122,19 @@ async function run(s) {
   await shot(s, "02b-note-file");
   step("a file attached to a note is listed as signed here and shown from memory",
     src.startsWith("data:image/png;base64,") && listed.includes(CANARY.fileName) && listed.includes("image/png"), listed.slice(0, 200));
+
+  // 2c. An encrypted copy of the file, saved where GTK's own dialog (opened by the shell, answered
+  // with the keyboard through xdotool) suggests: the throw-away HOME, under a name that says
+  // nothing of the file. The scan at the end checks that neither its name nor its content is there.
+  await s.click("#note-files .file-list .actions button.copy");
+  await s.type("#note-copy-pass", FILE_PASS);
+  await s.type("#note-copy-pass-confirm", FILE_PASS);
+  await s.click("#note-files .copy-go");
+  await answerFileDialog("Save a copy of");
+  await s.waitForText("#note-files [role=status]", "encrypted");
+  const copy = writtenInHome(/^carenet-file-\d{4}-\d{2}-\d{2}\.age$/);
+  await shot(s, "02c-file-copy");
+  step("a copy of the file is saved through the system's dialog, encrypted to a passphrase", copy.age, JSON.stringify(copy));
 
   // 3. Three contacts, then the tree: Dana alerts Lev and Mira.
   await s.click("#nav-contacts");
@@ -226,6 +249,17 @@ async function run(s) {
   await s.waitForText("#search-results", CANARY.noteTitle);
   await shot(s, "07-search");
   step("search finds the note (case ignored)", true);
+  // 6b. Export what the search found, encrypted, through the system's save dialog.
+  await s.type("#export-pass", FILE_PASS);
+  await s.type("#export-pass-confirm", FILE_PASS);
+  await s.click("#export-go");
+  await answerFileDialog("Save the export");
+  await s.waitForText("#export-status", "encrypted");
+  const exportStatus = await s.text(await s.find("#export-status"));
+  const exported = writtenInHome(/^carenet-export-\d{4}-\d{2}-\d{2}\.json\.age$/);
+  await shot(s, "07b-export");
+  step("the search's records are exported through the system's dialog, encrypted to a passphrase",
+    exported.age && exportStatus.startsWith("1 "), `${exportStatus} ${JSON.stringify(exported)}`);
   await s.click("#nav-sync");
   await s.waitForText("#sync-mode", "Offline");
   await shot(s, "08-sync-offline");
@@ -294,7 +328,7 @@ try {
   }
   await launch(run);
   await sleep(1000);
-  const { count, found } = scanForCanaries(home, [PASS, ...Object.values(CANARY)]);
+  const { count, found } = scanForCanaries(home, [PASS, FILE_PASS, ...Object.values(CANARY)]);
   clean = found.length === 0 && count > 0;
   results.push({ name: "no canary at rest", ok: clean });
   console.log(`${clean ? "ok  " : "FAIL"} no canary in any of the ${count} files under the throw-away HOME`);

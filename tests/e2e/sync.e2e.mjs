@@ -7,15 +7,17 @@
 // other by mDNS (no namespaces needed: multicast works between two processes here) and each
 // shows the other's new note. Then A stows the space for travel (its notes leave the window) and
 // brings it back with one more sync by ticket; the ticket A copies then leaves the clipboard when
-// A locks. Screenshots of the spaces and sync screens go to the artifacts
+// A locks. Last, a USB bundle: A adds a note to the space and writes a bundle through GTK's save
+// dialog; B imports it through the open dialog (both answered with the keyboard by xdotool) and
+// shows the note. Screenshots of the spaces and sync screens go to the artifacts
 // folder. With both apps closed, no canary typed into either appears under either HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Session, sleep } from "./webdriver.mjs";
+import { Session, answerFileDialog, sleep } from "./webdriver.mjs";
 import { reporter, scanForCanaries } from "./report.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
@@ -39,6 +41,8 @@ const CANARY = {
   nearbyB: "CanaryNearbyNoteB Vu81",
   editA: "CanaryEditA Kb27",
   fileB: "CanaryFileB Gm62",
+  usbA: "CanaryUsbNoteA Pf39",
+  usbPass: "canary bundle passphrase Td84 willow",
 };
 
 const { results, step, shot } = reporter(artifacts);
@@ -347,6 +351,43 @@ async function travel(a, b) {
     copied !== ticket ? "the copy did not reach the clipboard" : left === "" ? "" : "still on the clipboard");
 }
 
+// A USB bundle between the two windows: no network at all. A writes it into its HOME through the
+// save dialog; B types that path into the open dialog.
+async function usb(a, b) {
+  for (const [s, pass] of [[a, CANARY.passA], [b, CANARY.passB]]) {
+    await s.type("#passphrase", pass);
+    await s.click("#welcome-submit");
+    await s.waitFor("#nav-notes", "the main screen after unlocking");
+  }
+  await addNote(a, CANARY.usbA);
+  await shareIntoSpace(a, CANARY.usbA);
+  await a.click("#nav-sync");
+  await a.waitFor("#bundle-space", "the space to bundle");
+  await a.type("#bundle-pass", CANARY.usbPass);
+  await a.type("#bundle-pass-confirm", CANARY.usbPass);
+  await a.click("#bundle-export");
+  await answerFileDialog("Save the bundle");
+  await a.waitForText("#usb-status", "encrypted");
+  const name = readdirSync(devices[0].home).find((n) => /^carenet-bundle-\d{4}-\d{2}-\d{2}\.age$/.test(n));
+  await shot(a, "sync-11-A-bundle");
+  step("A writes a bundle of the space through the system's save dialog", !!name, String(name));
+  await b.click("#nav-sync");
+  await b.type("#bundle-import-pass", CANARY.usbPass);
+  await b.click("#bundle-import");
+  await answerFileDialog("Choose a bundle to import", join(devices[0].home, name));
+  await b.waitForText("#usb-status", "Imported");
+  const said = await b.text(await b.find("#usb-status"));
+  await shot(b, "sync-11-B-imported");
+  step("B imports it through the system's open dialog", /^Imported [1-9]/.test(said), said);
+  await b.click("#nav-notes");
+  await b.waitForText(".list-pane .rows", CANARY.usbA);
+  step("B's window shows the note that came on the stick", true);
+  for (const s of [a, b]) {
+    await s.click("#lock");
+    await s.waitFor("#passphrase", "the unlock screen");
+  }
+}
+
 async function driverFor(d) {
   const env = {
     ...process.env, HOME: d.home, XDG_CONFIG_HOME: `${d.home}/.config`, XDG_DATA_HOME: `${d.home}/.local/share`,
@@ -378,6 +419,7 @@ try {
   await run(sessions[0], sessions[1]);
   await nearby(sessions[0], sessions[1]);
   await travel(sessions[0], sessions[1]);
+  await usb(sessions[0], sessions[1]);
 } catch (e) {
   failed = true;
   console.error(`FAIL ${e.message}`);

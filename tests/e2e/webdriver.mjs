@@ -115,3 +115,35 @@ async function send(base, method, path, body) {
   }
   return json.value;
 }
+
+/** Answers the GTK file dialog the app opened (the shell's, not the page's: WebDriver cannot reach
+ *  it), as a person does with the keyboard: waits for the window titled `title` (a regular
+ *  expression), focuses it, types `path` into its location field when given (an open dialog), and
+ *  presses Enter (a save dialog keeps the name and folder it suggests). Needs xdotool and the
+ *  display the app runs on. */
+export async function answerFileDialog(title, path = null, ms = 20_000) {
+  const { execFileSync } = await import("node:child_process");
+  const x = (...args) => execFileSync("xdotool", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const end = Date.now() + ms;
+  let id = "";
+  while (!id) {
+    try {
+      id = x("search", "--onlyvisible", "--name", title).trim().split("\n")[0];
+    } catch {
+      id = "";
+    }
+    if (!id) {
+      if (Date.now() > end) throw new Error(`no file dialog titled ${title} appeared`);
+      await sleep(150);
+    }
+  }
+  await sleep(500); // the dialog draws its folder before it takes keys
+  x("windowfocus", "--sync", id);
+  if (path) {
+    x("key", "--clearmodifiers", "ctrl+l");
+    await sleep(200);
+    x("type", "--delay", "15", path);
+    await sleep(300);
+  }
+  x("key", "--clearmodifiers", "Return");
+}

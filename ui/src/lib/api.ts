@@ -1,6 +1,7 @@
 // Typed calls to the shell's commands. The types come from bindings.ts, generated from Rust.
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  DialogText, Format, Imported, Protect, Written,
   FileEntry, IpcError, Page, QueryInput, Record as VaultRecord, SavedRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
   Vocabularies, CheckInList, CheckInStatus, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
 } from "./bindings";
@@ -131,4 +132,20 @@ export const net = {
   nearby: (minutes: number) => call<SyncStatus>("sync_nearby", { minutes }),
   stop: () => call<null>("sync_stop"),
   status: () => call<SyncStatus>("sync_status"),
+};
+
+/** Carrying data out and in (src-tauri/src/carry.rs). The shell asks where with the system's file
+ *  dialog, whose words (`dialog`) come from here; null: the person cancelled it. */
+export const carry = {
+  /** The records `query` selects (the search as shown), as JSON or CSV. */
+  exportRecords: (query: QueryInput, format: Format, includeRealNames: boolean, protect: Protect, dialog: DialogText) =>
+    call<Written | null>("export_records", { query, format, includeRealNames, protect, dialog }),
+  /** A copy of a file kept with a record, checked against its SHA-256 first. */
+  saveFileCopy: (id: string, file: string, protect: Protect, dialog: DialogText) =>
+    call<Written | null>("save_file_copy", { id, file, protect, dialog }),
+  /** A USB bundle of a space (always encrypted). */
+  exportBundle: (space: string, protect: Protect, dialog: DialogText) =>
+    call<Written | null>("export_bundle", { space, protect, dialog }),
+  /** Imports a bundle the person picks; `passphrase` for one made with a passphrase, else "". */
+  importBundle: (passphrase: string, dialog: DialogText) => call<Imported | null>("import_bundle", { passphrase, dialog }),
 };

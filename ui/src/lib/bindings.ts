@@ -893,3 +893,57 @@ received_items: number,
  */
 sent_items: number, };
 
+export type Protect = { "kind": "passphrase", passphrase: string, } | { "kind": "recipients", recipients: Array<string>, } | { "kind": "readable" };
+
+export type Format = "json" | "csv";
+
+export type DialogText = { 
+/**
+ * The dialog's title.
+ */
+title: string, 
+/**
+ * The button that saves or opens.
+ */
+accept: string, 
+/**
+ * The button that cancels.
+ */
+cancel: string, };
+
+export type Written = { 
+/**
+ * The file's name.
+ */
+name: string, 
+/**
+ * The folder it is in.
+ */
+folder: string, 
+/**
+ * How many records (export) or items (bundle) it holds; 1 for a file's copy.
+ */
+count: number, 
+/**
+ * Whether it is encrypted.
+ */
+encrypted: boolean, };
+
+export type Imported = { 
+/**
+ * Items this vault did not have.
+ */
+new_items: number, 
+/**
+ * Items it already had.
+ */
+already_here: number, 
+/**
+ * Records that changed.
+ */
+changed_records: number, 
+/**
+ * Records a member deleted for the space.
+ */
+deleted_records: number, };
+

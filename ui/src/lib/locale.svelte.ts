@@ -117,6 +117,14 @@ const errorKeys: Record<string, Key> = {
   attachment_not_found: "err.attachment_not_found",
   attachment_incomplete: "err.attachment_incomplete",
   attachment_damaged: "err.attachment_damaged",
+  dialog_unavailable: "err.dialog_unavailable",
+  bundle_cut_short: "err.bundle_cut_short",
+  bundle_damaged: "err.bundle_damaged",
+  bundle_not_for_this_device: "err.bundle_not_for_this_device",
+  bundle_wrong_passphrase: "err.bundle_wrong_passphrase",
+  bundle_needs_passphrase: "err.bundle_needs_passphrase",
+  bundle_newer_version: "err.bundle_newer_version",
+  bundle_too_large: "err.bundle_too_large",
 };
 
 /** What a save answered, as a sentence: saved; changes made elsewhere kept (the form shows them

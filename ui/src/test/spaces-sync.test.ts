@@ -15,7 +15,7 @@ let calls: Call[] = [];
 /** Every test answers `card_name` (no name kept yet) and `space_travel` (no sync confirmed yet)
  *  unless it says otherwise. */
 function shell(answers: Record<string, (args: Record<string, unknown>) => unknown>) {
-  answers = { card_name: () => null, space_travel: () => notYet, ...answers };
+  answers = { card_name: () => null, space_travel: () => notYet, list_spaces: () => [], ...answers };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
     const answer = answers[cmd];
@@ -231,7 +231,8 @@ describe("Sync", () => {
     for (const t of ["Ticket", "Nearby", "Relay", "USB bundle"]) expect(screen.getByText(t, { selector: "dt" })).toBeTruthy();
     expect(screen.getByText(/does not hide that a connection took place/)).toBeTruthy();
     expect(screen.getByText(/This app never uses a relay/)).toBeTruthy();
-    expect(calls.every((c) => c.cmd === "sync_status")).toBe(true);
+    // Nothing but the status and the spaces a USB bundle could carry: no network command.
+    expect(calls.every((c) => c.cmd === "sync_status" || c.cmd === "list_spaces")).toBe(true);
   });
 
   it("shows my ticket as QR and text while listening, and stops", async () => {
