@@ -53,6 +53,7 @@ const COMMANDS: &[&str] = &[
     "save_file_copy",
     "export_bundle",
     "import_bundle",
+    "device_age_key",
 ];
 
 fn main() {

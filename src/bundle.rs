@@ -92,7 +92,7 @@ pub struct Bundle {
 /// Serialises and encrypts a bundle.
 pub fn write(space: SpaceId, items: &[Vec<u8>], lock: &BundleLock) -> Result<Vec<u8>> {
     let total: u64 = 64 + items.iter().map(|i| i.len() as u64 + 4).sum::<u64>();
-    if total > MAX_BUNDLE_LEN {
+    if total > MAX_BUNDLE_LEN || items.len() > crate::vault::MAX_BATCH_ITEMS {
         // An import refuses bundles over this size: say so now rather than at the other end.
         return Err(Error::invalid(format!(
             "This space holds more than a bundle carries ({} MB at most; its files make it larger). Make the bundle with --have (from `carenet bundle have` on the receiving laptop) so it holds only what is missing there, or sync over the network.",

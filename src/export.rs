@@ -75,15 +75,21 @@ fn iso(ms: i64) -> String {
 
 /// Renders the chosen records in the chosen format (in memory; wiped when dropped).
 pub fn render(vault: &Vault, opts: &ExportOptions) -> Result<Zeroizing<Vec<u8>>> {
+    render_counted(vault, opts).map(|(bytes, _)| bytes)
+}
+
+/// [`render`], with how many records the file holds (a record that cannot be read is left out).
+pub fn render_counted(vault: &Vault, opts: &ExportOptions) -> Result<(Zeroizing<Vec<u8>>, usize)> {
     let ids: Vec<_> = vault.list(&opts.query).into_iter().map(|s| s.id).collect();
     let records: Vec<Stored<Record>> = ids.iter().filter_map(|id| vault.record(id).ok()).collect();
-    match opts.format {
+    let bytes = match opts.format {
         ExportFormat::Json => {
             let all: Vec<Value> = records.iter().map(|r| record_json(r, opts.include_sensitive)).collect();
-            serde_json::to_vec_pretty(&all).map(Zeroizing::new).map_err(|e| Error::invalid(e.to_string()))
+            serde_json::to_vec_pretty(&all).map(Zeroizing::new).map_err(|e| Error::invalid(e.to_string()))?
         }
-        ExportFormat::Csv => render_csv(&records, opts.include_sensitive),
-    }
+        ExportFormat::Csv => render_csv(&records, opts.include_sensitive)?,
+    };
+    Ok((bytes, records.len()))
 }
 
 const CSV_COLUMNS: &[&str] = &[
@@ -251,7 +257,8 @@ pub fn parse_recipients(list: &[String]) -> Result<Vec<age::x25519::Recipient>> 
 /// at all.
 pub fn write(path: &Path, bytes: &[u8], protection: &Protection) -> Result<()> {
     let out = match protection {
-        Protection::Plaintext => bytes.to_vec(),
+        // Written as it is: no second readable copy in memory.
+        Protection::Plaintext => return crate::atomic_file::write_atomic(path, bytes),
         Protection::Passphrase(p) => {
             crate::keyring::check_passphrase_strength(p)?;
             let mut r = age::scrypt::Recipient::new(p.clone());

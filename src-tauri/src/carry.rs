@@ -13,7 +13,8 @@
 //! Must never: write a readable file the person did not ask for, log a path or a file's name,
 //! leave a partial file (writes are atomic), or import part of a bundle that fails a check.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
@@ -29,7 +30,7 @@ use crate::ipc::{IpcError, IpcResult, QueryInput};
 /// Most recipients one file may be encrypted to.
 pub const MAX_RECIPIENTS: usize = 20;
 /// Longest text of a dialog (title, button), in characters.
-pub const MAX_DIALOG_TEXT: usize = 200;
+pub const MAX_DIALOG_TEXT: usize = 400;
 /// Largest bundle file read for an import (the bundle's own limit and age's overhead).
 const MAX_BUNDLE_FILE: u64 = carenet::bundle::MAX_BUNDLE_LEN + (1 << 20);
 
@@ -37,7 +38,8 @@ const MAX_BUNDLE_FILE: u64 = carenet::bundle::MAX_BUNDLE_LEN + (1 << 20);
 #[derive(Clone, Debug, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Protect {
-    /// age, to a passphrase (scrypt): open with Carenet or `age -d`.
+    /// age, to a passphrase (scrypt): a bundle is imported with Carenet, an export or a copy is
+    /// opened with `age -d`.
     Passphrase { passphrase: String },
     /// age, to these recipients (`age1...`): only their holders can open it.
     Recipients { recipients: Vec<String> },
@@ -148,22 +150,40 @@ fn today() -> String {
     chrono::Local::now().format("%Y-%m-%d").to_string()
 }
 
-/// A file's own name as a suggestion: no folders, no control characters, not empty.
-fn plain_name(name: &str) -> String {
+/// A file's own name as a suggestion for a readable copy: no folders, no control or invisible
+/// format characters (a name synced from someone else could hide its real extension behind a
+/// right-to-left override), at most 150 bytes (room for the extension within a file system's 255),
+/// not empty.
+pub(crate) fn plain_name(name: &str) -> String {
     let clean: String = name
         .chars()
+        .filter(|c| !is_format_char(*c))
         .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
         .collect::<String>()
         .trim()
         .trim_start_matches('.')
-        .chars()
-        .take(120)
-        .collect();
+        .to_owned();
+    let clean = if clean.len() > 150 {
+        // Keep the extension (up to 10 bytes) and cut the stem at a character boundary.
+        let ext = clean.rfind('.').map(|i| &clean[i..]).filter(|e| e.len() <= 10).unwrap_or("");
+        let mut stem_end = 150 - ext.len();
+        while !clean.is_char_boundary(stem_end) {
+            stem_end -= 1;
+        }
+        format!("{}{ext}", &clean[..stem_end])
+    } else {
+        clean
+    };
     if clean.is_empty() {
         format!("carenet-file-{}", today())
     } else {
         clean
     }
+}
+
+/// Unicode's invisible format characters that reorder or hide text (bidi controls, zero-width).
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn written(path: &std::path::Path, count: usize, encrypted: bool) -> Written {
@@ -184,21 +204,56 @@ fn check_text(t: &DialogText) -> IpcResult<()> {
     Ok(())
 }
 
+/// Refuses a place inside the vault's own folder: overwriting the keyring or the database there
+/// (GTK asks before replacing a file, but a person may say yes) would lose the vault.
+pub(crate) fn outside_vault(vault_dir: &Path, chosen: &Path) -> IpcResult<()> {
+    let folder = chosen.parent().unwrap_or(chosen);
+    let (Ok(folder), Ok(vault)) = (folder.canonicalize(), vault_dir.canonicalize()) else { return Ok(()) };
+    if folder.starts_with(&vault) {
+        return Err(IpcError::new(
+            "inside_vault_folder",
+            "Choose a folder outside Carenet's own vault folder: a file written there could replace the vault.",
+        ));
+    }
+    Ok(())
+}
+
+/// One file dialog at a time: a second command asking while one is open is refused.
+static DIALOG_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Clears `DIALOG_OPEN` when the command that set it ends, however it ends.
+struct DialogTurn;
+
+impl Drop for DialogTurn {
+    fn drop(&mut self) {
+        DIALOG_OPEN.store(false, Ordering::SeqCst);
+    }
+}
+
+/// What the dialog answered: a place, a cancel (None), or that it could not work.
+type Answer = Result<Option<PathBuf>, ()>;
+
 /// Asks where to save (`suggested`: the name offered) or which file to open (None), with GTK's
-/// dialog on the main thread, modal to the window. None: cancelled.
+/// dialog on the main thread, modal to the window. The dialog is shown, not run: the main loop
+/// (and other work queued on it, such as clearing the clipboard at lock) goes on meanwhile, and
+/// its answer comes back on a channel. None: cancelled.
 async fn ask<R: Runtime>(
     app: &AppHandle<R>,
     text: DialogText,
     suggested: Option<String>,
 ) -> IpcResult<Option<PathBuf>> {
     check_text(&text)?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    if DIALOG_OPEN.swap(true, Ordering::SeqCst) {
+        return Err(IpcError::new("dialog_busy", "A file dialog is already open: finish with it first."));
+    }
+    let _turn = DialogTurn;
+    let (tx, rx) = tokio::sync::oneshot::channel::<Answer>();
     let handle = app.clone();
-    app.run_on_main_thread(move || {
-        let _ = tx.send(dialog(&handle, &text, suggested));
-    })
-    .map_err(|_| unavailable())?;
-    rx.await.map_err(|_| unavailable())
+    app.run_on_main_thread(move || show_dialog(&handle, &text, suggested, tx)).map_err(|_| unavailable())?;
+    match rx.await {
+        Ok(Ok(path)) => Ok(path),
+        _ => Err(unavailable()),
+    }
 }
 
 fn unavailable() -> IpcError {
@@ -206,8 +261,15 @@ fn unavailable() -> IpcError {
 }
 
 #[cfg(target_os = "linux")]
-fn dialog<R: Runtime>(app: &AppHandle<R>, text: &DialogText, suggested: Option<String>) -> Option<PathBuf> {
+fn show_dialog<R: Runtime>(
+    app: &AppHandle<R>,
+    text: &DialogText,
+    suggested: Option<String>,
+    tx: tokio::sync::oneshot::Sender<Answer>,
+) {
     use gtk::prelude::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
     use tauri::Manager;
     let parent = app.get_webview_window("main").and_then(|w| w.gtk_window().ok());
     let action = if suggested.is_some() { gtk::FileChooserAction::Save } else { gtk::FileChooserAction::Open };
@@ -220,24 +282,73 @@ fn dialog<R: Runtime>(app: &AppHandle<R>, text: &DialogText, suggested: Option<S
         chooser.set_current_folder(gtk::glib::home_dir());
         chooser.set_current_name(&name);
     }
-    // GTK would otherwise note the chosen file in ~/.local/share/recently-used.xbel, in clear.
-    if let Some(settings) = gtk::Settings::default() {
-        settings.set_gtk_recent_files_enabled(false);
-        settings.set_gtk_recent_files_max_age(0);
-    }
-    let answer = chooser.run();
-    let path = if answer == gtk::ResponseType::Accept { chooser.filename() } else { None };
-    chooser.destroy();
-    path
+    // The chooser and the sender live in the handler until the answer; taking them out then
+    // breaks the cycle (chooser -> handler -> chooser), so the chooser is freed.
+    let pending = Rc::new(RefCell::new(Some((chooser.clone(), tx))));
+    chooser.connect_response(move |_, response| {
+        let Some((chooser, tx)) = pending.borrow_mut().take() else { return };
+        let answer = if response == gtk::ResponseType::Accept {
+            // Accepted without a local path (set_local_only forbids it; say so rather than
+            // report a cancel).
+            chooser.filename().map(Some).ok_or(())
+        } else {
+            Ok(None)
+        };
+        chooser.destroy();
+        let _ = tx.send(answer);
+    });
+    chooser.show();
 }
 
 #[cfg(not(target_os = "linux"))]
-fn dialog<R: Runtime>(_app: &AppHandle<R>, _text: &DialogText, _suggested: Option<String>) -> Option<PathBuf> {
-    None
+fn show_dialog<R: Runtime>(
+    _app: &AppHandle<R>,
+    _text: &DialogText,
+    _suggested: Option<String>,
+    tx: tokio::sync::oneshot::Sender<Answer>,
+) {
+    // No dialog is built for this platform yet: an error, not a cancel.
+    let _ = tx.send(Err(()));
 }
 
-/// Writes the records a query selects (the list's current filter) as JSON or CSV, where the
-/// person chooses. Contacts' real names only with `include_real_names`.
+/// Turns GTK's record of recently used files off for the whole process, before any file dialog
+/// exists (this one's, and WebKit's own for `<input type=file>`): GTK would otherwise note the
+/// full path of a chosen file, an attached piece of evidence included, in
+/// ~/.local/share/recently-used.xbel, in clear. Called once on the main thread at start. A dialog
+/// run by a desktop portal (Flatpak, `GTK_USE_PORTAL=1`) lives in another process that this does
+/// not reach.
+#[cfg(target_os = "linux")]
+pub fn forget_recent_files() {
+    use gtk::prelude::*;
+    if let Some(settings) = gtk::Settings::default() {
+        settings.set_gtk_recent_files_enabled(false);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn forget_recent_files() {}
+
+/// Runs `f` on a blocking thread, without the vault (encrypting and writing happen there, so a
+/// lock or a panic wipe never waits for them).
+async fn off_vault<T: Send + 'static>(f: impl FnOnce() -> IpcResult<T> + Send + 'static) -> IpcResult<T> {
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|_| IpcError::internal())?
+}
+
+/// Fails with `vault_locked` when the vault is locked (checked before a dialog opens).
+async fn unlocked(state: &State<'_>) -> IpcResult<()> {
+    with_vault(state.clone(), |_| Ok(())).await
+}
+
+/// This device's age recipient (`age1...`): what a member encrypts a bundle to so that only this
+/// device opens it. Public.
+#[tauri::command]
+pub async fn device_age_key(state: State<'_>) -> IpcResult<String> {
+    with_vault(state, |v| Ok(v.age_recipient())).await
+}
+
+/// Writes the records a query selects (the search as shown) as JSON or CSV, where the person
+/// chooses. Contacts' real names only with `include_real_names`. The records are rendered with
+/// the vault held; encrypting and writing happen after it is released.
 #[tauri::command]
 pub async fn export_records<R: Runtime>(
     app: AppHandle<R>,
@@ -252,41 +363,31 @@ pub async fn export_records<R: Runtime>(
     query.limit = 0;
     let protection = protection(protect)?;
     let encrypted = !matches!(protection, Protection::Plaintext);
+    unlocked(&state).await?;
     let ext = match format {
         Format::Json => "json",
         Format::Csv => "csv",
     };
     let name = format!("carenet-export-{}.{ext}{}", today(), if encrypted { ".age" } else { "" });
     let Some(path) = ask(&app, dialog, Some(name)).await? else { return Ok(None) };
+    outside_vault(&state.dir, &path)?;
     let format = match format {
         Format::Json => ExportFormat::Json,
         Format::Csv => ExportFormat::Csv,
     };
-    with_vault(state, move |v| {
-        let count = write_export(v, &path, query, format, include_real_names, &protection)?;
+    let opts = ExportOptions { format, query, include_sensitive: include_real_names };
+    let (bytes, count) = with_vault(state, move |v| Ok(carenet::export::render_counted(v, &opts)?)).await?;
+    off_vault(move || {
+        carenet::export::write(&path, &bytes, &protection)?;
         Ok(Some(written(&path, count, encrypted)))
     })
     .await
 }
 
-/// Renders and writes an export; returns how many records it holds.
-pub(crate) fn write_export(
-    v: &Vault,
-    path: &std::path::Path,
-    query: carenet::Query,
-    format: ExportFormat,
-    include_sensitive: bool,
-    protection: &Protection,
-) -> IpcResult<usize> {
-    let count = v.list(&query).len();
-    let bytes = carenet::export::render(v, &ExportOptions { format, query, include_sensitive })?;
-    carenet::export::write(path, &bytes, protection)?;
-    Ok(count)
-}
-
-/// Writes a copy of a file kept with a record where the person chooses. The bytes are read and
-/// checked against the file's SHA-256 before the dialog opens, so a damaged or missing file fails
-/// at once; they are wiped from memory once written.
+/// Writes a copy of a file kept with a record where the person chooses. The file is read and
+/// checked against its SHA-256 before the dialog opens (a damaged or missing file fails at once),
+/// and read again after it, so a vault locked meanwhile writes nothing; the bytes are wiped from
+/// memory once written.
 #[tauri::command]
 pub async fn save_file_copy<R: Runtime>(
     app: AppHandle<R>,
@@ -300,23 +401,22 @@ pub async fn save_file_copy<R: Runtime>(
     crate::files::check_file_id(&file)?;
     let protection = protection(protect)?;
     let encrypted = !matches!(protection, Protection::Plaintext);
-    let (own_name, bytes) = with_vault(state, move |v| {
-        let read = v.read_attachment(&rid, &file)?;
-        Ok((read.attachment.name, read.bytes))
-    })
-    .await?;
+    let asked = file.clone();
+    let own_name = with_vault(state.clone(), move |v| Ok(v.read_attachment(&rid, &asked)?.attachment.name)).await?;
     let name = if encrypted { format!("carenet-file-{}.age", today()) } else { plain_name(&own_name) };
     let Some(path) = ask(&app, dialog, Some(name)).await? else { return Ok(None) };
-    tauri::async_runtime::spawn_blocking(move || -> IpcResult<Option<Written>> {
+    outside_vault(&state.dir, &path)?;
+    let bytes = with_vault(state, move |v| Ok(v.read_attachment(&rid, &file)?.bytes)).await?;
+    off_vault(move || {
         carenet::export::write(&path, &bytes, &protection)?;
         Ok(Some(written(&path, 1, encrypted)))
     })
     .await
-    .map_err(|_| IpcError::internal())?
 }
 
 /// Writes a USB bundle of a space (every item this vault holds for it), always encrypted, where
-/// the person chooses.
+/// the person chooses. The items are read with the vault held; encrypting and writing happen
+/// after it is released.
 #[tauri::command]
 pub async fn export_bundle<R: Runtime>(
     app: AppHandle<R>,
@@ -326,27 +426,53 @@ pub async fn export_bundle<R: Runtime>(
     dialog: DialogText,
 ) -> IpcResult<Option<Written>> {
     let lock = bundle_lock(protect)?;
+    let space = with_vault(state.clone(), move |v| Ok(v.resolve_space(&space)?)).await?;
     let name = format!("carenet-bundle-{}.age", today());
     let Some(path) = ask(&app, dialog, Some(name)).await? else { return Ok(None) };
-    with_vault(state, move |v| {
-        let count = write_bundle(v, &space, &lock, &path)?;
+    outside_vault(&state.dir, &path)?;
+    let items = with_vault(state, move |v| bundle_items(v, space)).await?;
+    off_vault(move || {
+        let count = write_bundle(space, &items, &lock, &path)?;
         Ok(Some(written(&path, count, true)))
     })
     .await
 }
 
-/// Writes a space's bundle; returns how many items it holds.
-pub(crate) fn write_bundle(v: &Vault, space: &str, lock: &BundleLock, path: &std::path::Path) -> IpcResult<usize> {
-    let space = v.resolve_space(space)?;
+/// Every item this vault holds for a space, refused when one bundle cannot carry them (an import
+/// takes at most `MAX_BATCH_ITEMS` items and `MAX_BUNDLE_LEN` bytes).
+pub(crate) fn bundle_items(v: &Vault, space: carenet::model::SpaceId) -> IpcResult<Vec<Vec<u8>>> {
     let ids = v.item_ids(space)?;
+    let too_large = || {
+        IpcError::new(
+            "bundle_space_too_large",
+            "This space holds more than one bundle can carry: sync over the network, or make a bundle of what the other laptop lacks with `carenet bundle export --have`.",
+        )
+    };
+    if ids.len() > carenet::vault::MAX_BATCH_ITEMS {
+        return Err(too_large());
+    }
     let items = v.items(space, &ids)?;
-    let bytes = carenet::bundle::write(space, &items, lock)?;
+    if items.iter().map(|i| i.len() as u64 + 4).sum::<u64>() + 64 > carenet::bundle::MAX_BUNDLE_LEN {
+        return Err(too_large());
+    }
+    Ok(items)
+}
+
+/// Encrypts and writes a bundle; returns how many items it holds.
+pub(crate) fn write_bundle(
+    space: carenet::model::SpaceId,
+    items: &[Vec<u8>],
+    lock: &BundleLock,
+    path: &Path,
+) -> IpcResult<usize> {
+    let bytes = carenet::bundle::write(space, items, lock)?;
     carenet::bundle::save(path, &bytes)?;
     Ok(items.len())
 }
 
 /// Imports a USB bundle the person picks: everything in it is verified first, and nothing is
-/// imported if any part fails. `passphrase`: for a bundle made with one (empty otherwise).
+/// imported if any part fails. `passphrase`: for a bundle made with one (empty otherwise). The
+/// file is read before the vault is taken.
 #[tauri::command]
 pub async fn import_bundle<R: Runtime>(
     app: AppHandle<R>,
@@ -355,21 +481,32 @@ pub async fn import_bundle<R: Runtime>(
     dialog: DialogText,
 ) -> IpcResult<Option<Imported>> {
     let pass = if passphrase.is_empty() { None } else { Some(secret(passphrase)?) };
+    unlocked(&state).await?;
     let Some(path) = ask(&app, dialog, None).await? else { return Ok(None) };
-    with_vault(state, move |v| Ok(Some(read_bundle(v, &path, pass.as_ref())?))).await
+    let bytes = off_vault(move || read_bundle_file(&path)).await?;
+    with_vault(state, move |v| Ok(Some(import(v, &bytes, pass.as_ref())?))).await
 }
 
-/// Reads, verifies and imports a bundle file.
-pub(crate) fn read_bundle(v: &mut Vault, path: &std::path::Path, pass: Option<&SecretString>) -> IpcResult<Imported> {
+/// A bundle file's bytes, bounded: a file that is not a regular file, or larger than any bundle,
+/// is refused before it is read whole.
+pub(crate) fn read_bundle_file(path: &Path) -> IpcResult<Vec<u8>> {
     use std::io::Read;
     let io = |e| carenet::Error::io("read", path, e);
     let file = std::fs::File::open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(carenet::Error::Bundle(carenet::bundle::BundleProblem::Damaged).into());
+    }
     let mut bytes = Vec::new();
     file.take(MAX_BUNDLE_FILE + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_BUNDLE_FILE {
         return Err(carenet::Error::Bundle(carenet::bundle::BundleProblem::TooLarge).into());
     }
-    let b = v.open_bundle(&bytes, pass)?;
+    Ok(bytes)
+}
+
+/// Verifies and imports a bundle's bytes.
+pub(crate) fn import(v: &mut Vault, bytes: &[u8], pass: Option<&SecretString>) -> IpcResult<Imported> {
+    let b = v.open_bundle(bytes, pass)?;
     let report = v.ingest(b.space, b.items)?;
     let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
     Ok(Imported {

@@ -57,6 +57,8 @@ fn main() {
         .init();
     let result = tauri::Builder::default()
         .setup(|app| {
+            // Before any file dialog exists (WebKit's for attaching, the shell's for saving).
+            carry::forget_recent_files();
             let data = app.path().app_data_dir()?;
             let config = app.path().app_config_dir()?;
             let vault = Arc::new(Mutex::new(None));
@@ -128,6 +130,7 @@ fn main() {
             carry::save_file_copy,
             carry::export_bundle,
             carry::import_bundle,
+            carry::device_age_key,
         ])
         .build(tauri::generate_context!());
     let app = match result {

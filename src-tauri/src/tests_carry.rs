@@ -18,6 +18,21 @@ fn holds(path: &std::path::Path, canary: &str) -> bool {
 
 const CANARY: &str = "CarryCanary Wq47";
 
+/// What `export_records` does once the dialog has answered: render with the vault, then write.
+fn export(
+    slot: &crate::tests_spaces::Slot,
+    path: &std::path::Path,
+    query: carenet::Query,
+    format: ExportFormat,
+    include_sensitive: bool,
+    protection: &carenet::export::Protection,
+) -> usize {
+    let opts = carenet::export::ExportOptions { format, query, include_sensitive };
+    let (bytes, n) = on(slot, |v| carenet::export::render_counted(v, &opts).unwrap());
+    carenet::export::write(path, &bytes, protection).unwrap();
+    n
+}
+
 #[test]
 fn an_export_is_encrypted_unless_asked_and_bad_protection_writes_nothing() {
     let (dir, a) = vault();
@@ -28,7 +43,7 @@ fn an_export_is_encrypted_unless_asked_and_bad_protection_writes_nothing() {
     let all = carenet::Query { limit: 0, ..Default::default() };
     let out = dir.path().join("export.json.age");
     let pass = carry::protection(Protect::Passphrase { passphrase: "a long enough passphrase".into() }).unwrap();
-    let n = on(&a, |v| carry::write_export(v, &out, all.clone(), ExportFormat::Json, false, &pass).unwrap());
+    let n = export(&a, &out, all.clone(), ExportFormat::Json, false, &pass);
     assert_eq!(n, 2);
     assert!(std::fs::read(&out).unwrap().starts_with(b"age-encryption.org/v1\n-> scrypt "));
     assert!(!holds(&out, CANARY), "an encrypted export holds no record text in clear");
@@ -36,7 +51,7 @@ fn an_export_is_encrypted_unless_asked_and_bad_protection_writes_nothing() {
     let plain = dir.path().join("export.csv");
     let one = carenet::Query { text: "station".into(), limit: 0, ..Default::default() };
     let readable = carry::protection(Protect::Readable).unwrap();
-    assert_eq!(on(&a, |v| carry::write_export(v, &plain, one, ExportFormat::Csv, false, &readable).unwrap()), 1);
+    assert_eq!(export(&a, &plain, one, ExportFormat::Csv, false, &readable), 1);
     assert!(holds(&plain, CANARY), "a readable export was asked for");
 
     // Refused before any dialog opens: nothing to write, so no file.
@@ -52,7 +67,7 @@ fn an_export_is_encrypted_unless_asked_and_bad_protection_writes_nothing() {
     let key = on(&a, |v| v.age_recipient());
     let to_key = dir.path().join("to-key.json.age");
     let rec = carry::protection(Protect::Recipients { recipients: vec![format!(" {key} ")] }).unwrap();
-    on(&a, |v| carry::write_export(v, &to_key, all.clone(), ExportFormat::Json, true, &rec).unwrap());
+    export(&a, &to_key, all.clone(), ExportFormat::Json, true, &rec);
     assert!(std::fs::read(&to_key).unwrap().starts_with(b"age-encryption.org/v1\n-> X25519 "));
     assert!(!holds(&to_key, CANARY));
 }
@@ -73,21 +88,22 @@ fn a_bundle_carries_a_space_to_a_member_and_a_wrong_passphrase_imports_nothing()
         id
     });
     let out = dir.path().join("bundle.age");
-    let lock = || carry::protection(Protect::Passphrase { passphrase: "stick passphrase seven".into() }).unwrap();
-    let carenet::export::Protection::Passphrase(p) = lock() else { unreachable!() };
-    let n = on(&a, |v| carry::write_bundle(v, &space, &carenet::bundle::BundleLock::Passphrase(p), &out).unwrap());
+    let lock = carenet::bundle::BundleLock::Passphrase(SecretString::from("stick passphrase seven".to_owned()));
+    let sid = spaces::space_id(&space).unwrap();
+    let items = on(&a, |v| carry::bundle_items(v, sid).unwrap());
+    let n = carry::write_bundle(sid, &items, &lock, &out).unwrap();
     assert!(n >= 3, "the space's membership, the note and its file's part: {n}");
     assert!(!holds(&out, CANARY));
 
     let wrong = SecretString::from("not the passphrase".to_owned());
-    let e = on(&b, |v| carry::read_bundle(v, &out, Some(&wrong)).err().unwrap());
+    let e = on(&b, |v| carry::import(v, &carry::read_bundle_file(&out).unwrap(), Some(&wrong)).err().unwrap());
     assert_eq!(e.code, "bundle_wrong_passphrase");
-    let e = on(&b, |v| carry::read_bundle(v, &out, None).err().unwrap());
+    let e = on(&b, |v| carry::import(v, &carry::read_bundle_file(&out).unwrap(), None).err().unwrap());
     assert_eq!(e.code, "bundle_needs_passphrase");
     assert!(on(&b, |v| v.record(&id).is_err()), "nothing was imported");
 
     let right = SecretString::from("stick passphrase seven".to_owned());
-    let got = on(&b, |v| carry::read_bundle(v, &out, Some(&right)).unwrap());
+    let got = on(&b, |v| carry::import(v, &carry::read_bundle_file(&out).unwrap(), Some(&right)).unwrap());
     assert!(got.new_items >= 2 && got.changed_records >= 1, "{got:?}");
     let file = on(&b, |v| {
         let rec = v.record(&id).unwrap().value;
@@ -95,18 +111,34 @@ fn a_bundle_carries_a_space_to_a_member_and_a_wrong_passphrase_imports_nothing()
         v.read_attachment(&id, &f).unwrap().bytes.to_vec()
     });
     assert_eq!(file, b"the scan");
-    let again = on(&b, |v| carry::read_bundle(v, &out, Some(&right)).unwrap());
+    let again = on(&b, |v| carry::import(v, &carry::read_bundle_file(&out).unwrap(), Some(&right)).unwrap());
     assert_eq!(again.new_items, 0, "an import is idempotent: {again:?}");
 
     // A file that is not a bundle, and one cut short: a sentence, nothing imported.
     let junk = dir.path().join("junk");
     std::fs::write(&junk, b"not a bundle at all").unwrap();
-    assert!(on(&b, |v| carry::read_bundle(v, &junk, None)).is_err());
+    assert!(on(&b, |v| carry::import(v, &carry::read_bundle_file(&junk).unwrap(), None)).is_err());
     let cut = dir.path().join("cut.age");
     let bytes = std::fs::read(&out).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let e = on(&b, |v| carry::read_bundle(v, &cut, Some(&right)).err().unwrap());
+    let e = on(&b, |v| carry::import(v, &carry::read_bundle_file(&cut).unwrap(), Some(&right)).err().unwrap());
     assert!(e.code.starts_with("bundle_"), "{}", e.code);
-    let e = on(&b, |v| carry::read_bundle(v, &dir.path().join("missing"), None).err().unwrap());
-    assert_eq!(e.code, "io");
+    assert_eq!(carry::read_bundle_file(&dir.path().join("missing")).err().unwrap().code, "io");
+    assert_eq!(carry::read_bundle_file(dir.path()).err().unwrap().code, "bundle_damaged", "a folder is not a bundle");
+}
+
+#[test]
+fn a_place_inside_the_vault_folder_is_refused_and_suggested_names_are_safe() {
+    let (dir, _a) = vault();
+    let vault_dir = dir.path().join("vault");
+    let e = carry::outside_vault(&vault_dir, &vault_dir.join("keyring.age")).err().unwrap();
+    assert_eq!(e.code, "inside_vault_folder");
+    assert!(carry::outside_vault(&vault_dir, &dir.path().join("export.age")).is_ok());
+    // A name that hides its extension behind a right-to-left override loses the override.
+    assert_eq!(carry::plain_name("photo\u{202E}gpj.exe"), "photogpj.exe");
+    assert_eq!(carry::plain_name("../../etc/passwd"), "_.._etc_passwd");
+    let long = format!("{}.pdf", "д".repeat(200));
+    let cut = carry::plain_name(&long);
+    assert!(cut.len() <= 150 && cut.ends_with(".pdf"), "{} bytes: {cut}", cut.len());
+    assert!(carry::plain_name("...").starts_with("carenet-file-"));
 }

@@ -431,7 +431,8 @@ try {
 
 await sleep(1000);
 for (const d of devices) {
-  const { count, found } = scanForCanaries(d.home, Object.values(CANARY));
+  // The bundle's name too: GTK would note the chosen file's path in recently-used.xbel.
+  const { count, found } = scanForCanaries(d.home, [...Object.values(CANARY), "carenet-bundle-"]);
   const clean = found.length === 0 && count > 0;
   results.push({ name: `no canary at rest in ${d.name}'s HOME`, ok: clean });
   console.log(`${clean ? "ok  " : "FAIL"} no canary in any of the ${count} files under ${d.name}'s throw-away HOME`);

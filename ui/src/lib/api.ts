@@ -148,4 +148,6 @@ export const carry = {
     call<Written | null>("export_bundle", { space, protect, dialog }),
   /** Imports a bundle the person picks; `passphrase` for one made with a passphrase, else "". */
   importBundle: (passphrase: string, dialog: DialogText) => call<Imported | null>("import_bundle", { passphrase, dialog }),
+  /** This device's age recipient (public), for whoever makes it a bundle. */
+  deviceKey: () => call<string>("device_age_key"),
 };

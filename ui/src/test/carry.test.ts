@@ -251,7 +251,7 @@ describe("Files: Save a copy", () => {
     await openCopy("photo.png");
     await fireEvent.click(byId("note-copy-protect-readable")!);
     await fireEvent.click(go());
-    await waitFor(() => expect(filesStatus()).toBe("Encrypting and writing…"));
+    await waitFor(() => expect(filesStatus()).toBe("Choose the place in the file dialog; the file is then encrypted and written…"));
     expect(go().disabled).toBe(true);
     expect((document.getElementById("note-file-attach") as HTMLButtonElement).disabled).toBe(true);
     done(written());
@@ -481,7 +481,7 @@ describe("Search: Export", () => {
     search(() => new Promise<Written>((r) => (done = r)));
     await fireEvent.click(byId("export-protect-readable")!);
     await fireEvent.click(exportGo());
-    await waitFor(() => expect(exportStatus()).toBe("Encrypting and writing…"));
+    await waitFor(() => expect(exportStatus()).toBe("Choose the place in the file dialog; the file is then encrypted and written…"));
     expect(exportGo().disabled).toBe(true);
     expect(byId("export-form")!.getAttribute("aria-busy")).toBe("true");
     done({ name: "x.json.age", folder: "/f", count: 1, encrypted: true });
@@ -513,6 +513,32 @@ const usbError = () => byId("usb-error")?.textContent ?? null;
 const imported = (over: Partial<Imported> = {}): Imported => ({ new_items: 5, already_here: 2, changed_records: 3, deleted_records: 0, ...over });
 
 describe("Sync: USB stick", () => {
+  it("shows this device's age key to give to whoever makes it a bundle, and nothing when it cannot be read", async () => {
+    const KEY = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
+    sync({ device_age_key: () => KEY });
+    const field = await waitFor(() => {
+      const f = byId<HTMLInputElement>("device-age-key");
+      expect(f).toBeTruthy();
+      return f!;
+    });
+    expect(field.value).toBe(KEY);
+    expect(field.readOnly).toBe(true);
+    expect(byId("device-age-key-copy")).toBeTruthy();
+    cleanup();
+    sync({});
+    await waitFor(() => expect(byId<HTMLSelectElement>("bundle-space")?.options.length).toBe(2));
+    expect(byId("device-age-key")).toBeNull();
+  });
+
+  it("counts records a member deleted for the space in what an import says", async () => {
+    sync({ import_bundle: () => imported({ deleted_records: 2 }) });
+    await waitFor(() => expect(byId<HTMLSelectElement>("bundle-space")?.options.length).toBe(2));
+    await fireEvent.click(byId("bundle-import")!);
+    await waitFor(() =>
+      expect(usbStatus()).toBe("Imported 5 new items (2 already here); 3 records changed. 2 records were deleted for the space by a member."),
+    );
+  });
+
   it("lists the spaces, a carried one by the start of its id, and offers no readable bundle", async () => {
     sync({});
     const select = await waitFor(() => {
@@ -621,7 +647,7 @@ describe("Sync: USB stick", () => {
     sync({ import_bundle: () => new Promise<Imported>((r) => (done = r)) });
     await waitFor(() => expect(byId("bundle-export")).toBeTruthy());
     await fireEvent.click(byId("bundle-import")!);
-    await waitFor(() => expect(usbStatus()).toBe("Verifying and importing…"));
+    await waitFor(() => expect(usbStatus()).toBe("Choose the bundle in the file dialog; it is then verified and imported…"));
     expect(byId<HTMLButtonElement>("bundle-import")!.disabled).toBe(true);
     expect(byId<HTMLButtonElement>("bundle-export")!.disabled).toBe(true);
     done(imported({ new_items: 1, already_here: 0, changed_records: 1 }));

@@ -232,7 +232,7 @@ describe("Sync", () => {
     expect(screen.getByText(/does not hide that a connection took place/)).toBeTruthy();
     expect(screen.getByText(/This app never uses a relay/)).toBeTruthy();
     // Nothing but the status and the spaces a USB bundle could carry: no network command.
-    expect(calls.every((c) => c.cmd === "sync_status" || c.cmd === "list_spaces")).toBe(true);
+    expect(calls.every((c) => ["sync_status", "list_spaces", "device_age_key"].includes(c.cmd))).toBe(true);
   });
 
   it("shows my ticket as QR and text while listening, and stops", async () => {
