@@ -256,6 +256,9 @@ pub fn parse_recipients(list: &[String]) -> Result<Vec<age::x25519::Recipient>> 
 /// Encrypts (unless `Plaintext`) and writes an export crash-safely; the file appears whole or not
 /// at all.
 pub fn write(path: &Path, bytes: &[u8], protection: &Protection) -> Result<()> {
+    // A bare file name has an empty parent folder, which cannot be synced: name it in full.
+    let full = std::path::absolute(path).map_err(|e| Error::io("write", path, e))?;
+    let path = full.as_path();
     let out = match protection {
         // Written as it is: no second readable copy in memory.
         Protection::Plaintext => return crate::atomic_file::write_atomic(path, bytes),

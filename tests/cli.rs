@@ -183,6 +183,20 @@ fn exports_are_encrypted_unless_plaintext_is_asked() {
     let records: Value = serde_json::from_slice(&std::fs::read(&plain).unwrap()).expect("JSON export");
     assert_eq!(records.as_array().map(Vec::len), Some(2));
     assert!(records.as_array().unwrap().iter().any(|r| r["real_name"] == "Dana Secretname"));
+
+    // A bare file name lands in the current folder, and the command says it succeeded (its
+    // folder, "", used to fail the final sync after the file was written).
+    let o = Command::new(env!("CARGO_BIN_EXE_carenet"))
+        .current_dir(cli.dir.path())
+        .arg("--vault")
+        .arg(cli.vault())
+        .args(["export", "--format", "json", "--out", "bare.json.age"])
+        .args(["--export-passphrase-file", pass_file.to_str().unwrap()])
+        .env("CARENET_PASSPHRASE", PASS)
+        .output()
+        .expect("run carenet");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(cli.dir.path().join("bare.json.age")).unwrap().starts_with(b"age-encryption.org/v1\n"));
 }
 
 #[test]

@@ -181,9 +181,12 @@ pub(crate) fn plain_name(name: &str) -> String {
     }
 }
 
-/// Unicode's invisible format characters that reorder or hide text (bidi controls, zero-width).
+/// Unicode's invisible format characters that reorder, hide or disguise text (bidi controls, the
+/// Arabic letter mark, zero-width and invisible operators, soft hyphen, variation selectors, tags).
 fn is_format_char(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
 }
 
 fn written(path: &std::path::Path, count: usize, encrypted: bool) -> Written {
@@ -221,8 +224,18 @@ pub(crate) fn outside_vault(vault_dir: &Path, chosen: &Path) -> IpcResult<()> {
 /// One file dialog at a time: a second command asking while one is open is refused.
 static DIALOG_OPEN: AtomicBool = AtomicBool::new(false);
 
-/// Clears `DIALOG_OPEN` when the command that set it ends, however it ends.
+/// The right to open the file dialog, taken at the start of a command (before it decrypts
+/// anything) and given back when the command ends, however it ends.
 struct DialogTurn;
+
+impl DialogTurn {
+    fn take() -> IpcResult<DialogTurn> {
+        if DIALOG_OPEN.swap(true, Ordering::SeqCst) {
+            return Err(IpcError::new("dialog_busy", "A file dialog is already open: finish with it first."));
+        }
+        Ok(DialogTurn)
+    }
+}
 
 impl Drop for DialogTurn {
     fn drop(&mut self) {
@@ -236,17 +249,15 @@ type Answer = Result<Option<PathBuf>, ()>;
 /// Asks where to save (`suggested`: the name offered) or which file to open (None), with GTK's
 /// dialog on the main thread, modal to the window. The dialog is shown, not run: the main loop
 /// (and other work queued on it, such as clearing the clipboard at lock) goes on meanwhile, and
-/// its answer comes back on a channel. None: cancelled.
+/// its answer comes back on a channel. Locking or wiping closes it (`close_dialog`), as a cancel.
+/// None: cancelled.
 async fn ask<R: Runtime>(
     app: &AppHandle<R>,
+    _turn: &DialogTurn,
     text: DialogText,
     suggested: Option<String>,
 ) -> IpcResult<Option<PathBuf>> {
     check_text(&text)?;
-    if DIALOG_OPEN.swap(true, Ordering::SeqCst) {
-        return Err(IpcError::new("dialog_busy", "A file dialog is already open: finish with it first."));
-    }
-    let _turn = DialogTurn;
     let (tx, rx) = tokio::sync::oneshot::channel::<Answer>();
     let handle = app.clone();
     app.run_on_main_thread(move || show_dialog(&handle, &text, suggested, tx)).map_err(|_| unavailable())?;
@@ -259,6 +270,34 @@ async fn ask<R: Runtime>(
 fn unavailable() -> IpcError {
     IpcError::new("dialog_unavailable", "The file dialog could not be opened: try again, or use the carenet command.")
 }
+
+/// The open dialog's chooser and the channel its answer goes to, until it answers.
+#[cfg(target_os = "linux")]
+type Pending = std::rc::Rc<std::cell::RefCell<Option<(gtk::FileChooserNative, tokio::sync::oneshot::Sender<Answer>)>>>;
+
+#[cfg(target_os = "linux")]
+thread_local! {
+    /// The dialog open now (main thread only).
+    static OPEN_DIALOG: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Closes the open file dialog, if any, as a cancel: at lock and wipe, so that a dialog left open
+/// does not stay over the unlock screen (it names a file for a readable copy and browses the
+/// disk). Queued on the main thread.
+#[cfg(target_os = "linux")]
+pub fn close_dialog<R: Runtime>(app: &AppHandle<R>) {
+    use gtk::prelude::*;
+    let _ = app.run_on_main_thread(|| {
+        let Some(pending) = OPEN_DIALOG.with(|open| open.borrow_mut().take()) else { return };
+        let Some((chooser, tx)) = pending.borrow_mut().take() else { return };
+        chooser.hide();
+        chooser.destroy();
+        let _ = tx.send(Ok(None));
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn close_dialog<R: Runtime>(_app: &AppHandle<R>) {}
 
 #[cfg(target_os = "linux")]
 fn show_dialog<R: Runtime>(
@@ -282,10 +321,13 @@ fn show_dialog<R: Runtime>(
         chooser.set_current_folder(gtk::glib::home_dir());
         chooser.set_current_name(&name);
     }
-    // The chooser and the sender live in the handler until the answer; taking them out then
-    // breaks the cycle (chooser -> handler -> chooser), so the chooser is freed.
-    let pending = Rc::new(RefCell::new(Some((chooser.clone(), tx))));
+    // The chooser and the sender live in the handler (and in OPEN_DIALOG, for `close_dialog`)
+    // until the answer; taking them out then breaks the cycle (chooser -> handler -> chooser),
+    // so the chooser is freed.
+    let pending: Pending = Rc::new(RefCell::new(Some((chooser.clone(), tx))));
+    OPEN_DIALOG.with(|open| *open.borrow_mut() = Some(pending.clone()));
     chooser.connect_response(move |_, response| {
+        OPEN_DIALOG.with(|open| open.borrow_mut().take());
         let Some((chooser, tx)) = pending.borrow_mut().take() else { return };
         let answer = if response == gtk::ResponseType::Accept {
             // Accepted without a local path (set_local_only forbids it; say so rather than
@@ -320,8 +362,9 @@ fn show_dialog<R: Runtime>(
 #[cfg(target_os = "linux")]
 pub fn forget_recent_files() {
     use gtk::prelude::*;
-    if let Some(settings) = gtk::Settings::default() {
-        settings.set_gtk_recent_files_enabled(false);
+    match gtk::Settings::default() {
+        Some(settings) => settings.set_gtk_recent_files_enabled(false),
+        None => tracing::warn!("GTK's settings could not be reached: recent files may be recorded"),
     }
 }
 
@@ -359,6 +402,7 @@ pub async fn export_records<R: Runtime>(
     protect: Protect,
     dialog: DialogText,
 ) -> IpcResult<Option<Written>> {
+    let turn = DialogTurn::take()?;
     let mut query = crate::commands::query(&query)?;
     query.limit = 0;
     let protection = protection(protect)?;
@@ -369,7 +413,8 @@ pub async fn export_records<R: Runtime>(
         Format::Csv => "csv",
     };
     let name = format!("carenet-export-{}.{ext}{}", today(), if encrypted { ".age" } else { "" });
-    let Some(path) = ask(&app, dialog, Some(name)).await? else { return Ok(None) };
+    let Some(path) = ask(&app, &turn, dialog, Some(name)).await? else { return Ok(None) };
+    drop(turn);
     outside_vault(&state.dir, &path)?;
     let format = match format {
         Format::Json => ExportFormat::Json,
@@ -397,6 +442,7 @@ pub async fn save_file_copy<R: Runtime>(
     protect: Protect,
     dialog: DialogText,
 ) -> IpcResult<Option<Written>> {
+    let turn = DialogTurn::take()?;
     let rid = crate::commands::id(&id)?;
     crate::files::check_file_id(&file)?;
     let protection = protection(protect)?;
@@ -404,7 +450,8 @@ pub async fn save_file_copy<R: Runtime>(
     let asked = file.clone();
     let own_name = with_vault(state.clone(), move |v| Ok(v.read_attachment(&rid, &asked)?.attachment.name)).await?;
     let name = if encrypted { format!("carenet-file-{}.age", today()) } else { plain_name(&own_name) };
-    let Some(path) = ask(&app, dialog, Some(name)).await? else { return Ok(None) };
+    let Some(path) = ask(&app, &turn, dialog, Some(name)).await? else { return Ok(None) };
+    drop(turn);
     outside_vault(&state.dir, &path)?;
     let bytes = with_vault(state, move |v| Ok(v.read_attachment(&rid, &file)?.bytes)).await?;
     off_vault(move || {
@@ -425,10 +472,20 @@ pub async fn export_bundle<R: Runtime>(
     protect: Protect,
     dialog: DialogText,
 ) -> IpcResult<Option<Written>> {
+    let turn = DialogTurn::take()?;
     let lock = bundle_lock(protect)?;
-    let space = with_vault(state.clone(), move |v| Ok(v.resolve_space(&space)?)).await?;
+    let space = with_vault(state.clone(), move |v| {
+        let space = v.resolve_space(&space)?;
+        // The count an import accepts, checked before the dialog; the size needs the items.
+        if v.item_ids(space)?.len() > carenet::vault::MAX_BATCH_ITEMS {
+            return Err(too_large());
+        }
+        Ok(space)
+    })
+    .await?;
     let name = format!("carenet-bundle-{}.age", today());
-    let Some(path) = ask(&app, dialog, Some(name)).await? else { return Ok(None) };
+    let Some(path) = ask(&app, &turn, dialog, Some(name)).await? else { return Ok(None) };
+    drop(turn);
     outside_vault(&state.dir, &path)?;
     let items = with_vault(state, move |v| bundle_items(v, space)).await?;
     off_vault(move || {
@@ -438,16 +495,17 @@ pub async fn export_bundle<R: Runtime>(
     .await
 }
 
+fn too_large() -> IpcError {
+    IpcError::new(
+        "bundle_space_too_large",
+        "This space holds more than one bundle can carry: sync over the network, or make a bundle of what the other laptop lacks with `carenet bundle export --have`.",
+    )
+}
+
 /// Every item this vault holds for a space, refused when one bundle cannot carry them (an import
 /// takes at most `MAX_BATCH_ITEMS` items and `MAX_BUNDLE_LEN` bytes).
 pub(crate) fn bundle_items(v: &Vault, space: carenet::model::SpaceId) -> IpcResult<Vec<Vec<u8>>> {
     let ids = v.item_ids(space)?;
-    let too_large = || {
-        IpcError::new(
-            "bundle_space_too_large",
-            "This space holds more than one bundle can carry: sync over the network, or make a bundle of what the other laptop lacks with `carenet bundle export --have`.",
-        )
-    };
     if ids.len() > carenet::vault::MAX_BATCH_ITEMS {
         return Err(too_large());
     }
@@ -480,9 +538,11 @@ pub async fn import_bundle<R: Runtime>(
     passphrase: String,
     dialog: DialogText,
 ) -> IpcResult<Option<Imported>> {
+    let turn = DialogTurn::take()?;
     let pass = if passphrase.is_empty() { None } else { Some(secret(passphrase)?) };
     unlocked(&state).await?;
-    let Some(path) = ask(&app, dialog, None).await? else { return Ok(None) };
+    let Some(path) = ask(&app, &turn, dialog, None).await? else { return Ok(None) };
+    drop(turn);
     let bytes = off_vault(move || read_bundle_file(&path)).await?;
     with_vault(state, move |v| Ok(Some(import(v, &bytes, pass.as_ref())?))).await
 }
@@ -492,10 +552,11 @@ pub async fn import_bundle<R: Runtime>(
 pub(crate) fn read_bundle_file(path: &Path) -> IpcResult<Vec<u8>> {
     use std::io::Read;
     let io = |e| carenet::Error::io("read", path, e);
-    let file = std::fs::File::open(path).map_err(io)?;
-    if !file.metadata().map_err(io)?.is_file() {
+    // Looked at before opening: opening a named pipe would wait for a writer forever.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
         return Err(carenet::Error::Bundle(carenet::bundle::BundleProblem::Damaged).into());
     }
+    let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(MAX_BUNDLE_FILE + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_BUNDLE_FILE {

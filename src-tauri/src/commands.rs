@@ -149,6 +149,7 @@ pub async fn unlock_vault(state: State<'_>, passphrase: String) -> IpcResult<()>
 #[tauri::command]
 pub async fn lock_vault(app: tauri::AppHandle, state: State<'_>) -> IpcResult<()> {
     crate::clipboard::clear(&app, None);
+    crate::carry::close_dialog(&app);
     state.sync.stop().await;
     state.sync.forget();
     let slot = state.vault.clone();
@@ -168,6 +169,7 @@ pub async fn lock_vault(app: tauri::AppHandle, state: State<'_>) -> IpcResult<()
 #[tauri::command]
 pub async fn wipe_vault(app: tauri::AppHandle, state: State<'_>) -> IpcResult<()> {
     crate::clipboard::clear(&app, None);
+    crate::carry::close_dialog(&app);
     state.sync.stop().await;
     state.sync.forget();
     let (slot, dir) = (state.vault.clone(), state.dir.clone());

@@ -134,11 +134,17 @@ fn a_place_inside_the_vault_folder_is_refused_and_suggested_names_are_safe() {
     let e = carry::outside_vault(&vault_dir, &vault_dir.join("keyring.age")).err().unwrap();
     assert_eq!(e.code, "inside_vault_folder");
     assert!(carry::outside_vault(&vault_dir, &dir.path().join("export.age")).is_ok());
+    // Reached through a link to the vault's folder: still the vault's folder.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&vault_dir, &link).unwrap();
+    assert_eq!(carry::outside_vault(&vault_dir, &link.join("vault.db")).err().unwrap().code, "inside_vault_folder");
     // A name that hides its extension behind a right-to-left override loses the override.
     assert_eq!(carry::plain_name("photo\u{202E}gpj.exe"), "photogpj.exe");
     assert_eq!(carry::plain_name("../../etc/passwd"), "_.._etc_passwd");
-    let long = format!("{}.pdf", "д".repeat(200));
+    // Three-byte characters, so the cut (150 bytes less the extension) falls inside one.
+    let long = format!("{}.pdf", "中".repeat(100));
     let cut = carry::plain_name(&long);
-    assert!(cut.len() <= 150 && cut.ends_with(".pdf"), "{} bytes: {cut}", cut.len());
+    assert!(cut.len() <= 150 && cut.len() > 140 && cut.ends_with(".pdf"), "{} bytes: {cut}", cut.len());
+    assert_eq!(carry::plain_name("report\u{061C}\u{200B}.txt"), "report.txt");
     assert!(carry::plain_name("...").starts_with("carenet-file-"));
 }

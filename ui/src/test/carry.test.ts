@@ -9,7 +9,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Files from "../parts/Files.svelte";
 import Search from "../screens/Search.svelte";
 import Sync from "../screens/Sync.svelte";
-import { setLang } from "../lib/locale.svelte";
+import { errorText, setLang } from "../lib/locale.svelte";
 import { newChoice, protectOf, type ProtectChoice } from "../lib/protect";
 import type { FileEntry, Imported, SpaceView, SyncStatus, Written } from "../lib/bindings";
 import { pageOf } from "./pages";
@@ -151,7 +151,7 @@ describe("Files: Save a copy", () => {
 
     expect(called("save_file_copy").map((c) => c.args)).toEqual([{
       id: RECORD, file: PHOTO.file.id, protect: { kind: "passphrase", passphrase: PASS },
-      dialog: { title: "Save a copy of photo.png", accept: "Save", cancel: "Cancel" },
+      dialog: { title: "Save a copy of the file", accept: "Save", cancel: "Cancel" },
     }]);
     expect(filesAlert()).toBeNull();
     // Done: the panel closes and the passphrase is gone from the window.
@@ -170,7 +170,7 @@ describe("Files: Save a copy", () => {
     await type("note-copy-pass-confirm", PASS);
     await fireEvent.click(go());
     await waitFor(() => expect(called("save_file_copy")).toHaveLength(1));
-    expect(called("save_file_copy")[0].args).toMatchObject({ id: RECORD, file: NOTES.file.id, dialog: { title: "Save a copy of notes.txt" } });
+    expect(called("save_file_copy")[0].args).toMatchObject({ id: RECORD, file: NOTES.file.id, dialog: { title: "Save a copy of the file" } });
   });
 
   it("says nothing was written when the dialog was closed, and keeps the panel to try again", async () => {
@@ -672,5 +672,20 @@ describe("Sync: USB stick", () => {
     await waitFor(() => expect(usbError()).not.toBeNull());
     expect(usbError()).not.toMatch(/^Something went wrong/);
     expect(byId("bundle-export")).toBeNull();
+  });
+});
+
+describe("the shell's refusals of carrying, as sentences", () => {
+  it("reads every new code as its own sentence, never the generic fallback", () => {
+    const said = (code: string) => errorText({ code, message: "English from the shell" });
+    expect(said("dialog_busy")).toBe("A file dialog is already open: finish with it first.");
+    expect(said("inside_vault_folder")).toMatch(/^Choose a folder outside Carenet's own vault folder/);
+    expect(said("bundle_space_too_large")).toMatch(/^This space holds more than one bundle can carry/);
+    expect(said("space_log_incomplete")).toMatch(/membership history/);
+    expect(said("items_too_many")).toBe("This bundle is too large to import. Nothing was imported.");
+    for (const code of ["item_malformed", "item_bad_signature", "item_not_a_member", "item_unknown_epoch", "item_undecryptable"]) {
+      expect(said(code)).toMatch(/^Something in this bundle failed verification/);
+    }
+    expect(said("not_a_code_at_all")).toBe("Something went wrong: English from the shell");
   });
 });

@@ -500,7 +500,7 @@ export const ar: Table = {
   "carry.cancelled": "لم يُكتب شيء: أُغلقت نافذة الحوار.",
   "carry.dialog_save": "حفظ",
   "carry.dialog_open": "فتح",
-  "carry.dialog_file": "حفظ نسخة من {name}",
+  "carry.dialog_file": "حفظ نسخة من الملف",
   "carry.dialog_export": "حفظ الملف المُصدَّر",
   "carry.dialog_bundle": "حفظ الحزمة",
   "carry.dialog_import": "اختر حزمة لاستيرادها",

@@ -500,7 +500,7 @@ export const en = {
   "carry.cancelled": "Nothing was written: the dialog was closed.",
   "carry.dialog_save": "Save",
   "carry.dialog_open": "Open",
-  "carry.dialog_file": "Save a copy of {name}",
+  "carry.dialog_file": "Save a copy of the file",
   "carry.dialog_export": "Save the export",
   "carry.dialog_bundle": "Save the bundle",
   "carry.dialog_import": "Choose a bundle to import",

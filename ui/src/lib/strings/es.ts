@@ -500,7 +500,7 @@ export const es: Table = {
   "carry.cancelled": "No se escribió nada: se cerró el cuadro de diálogo.",
   "carry.dialog_save": "Guardar",
   "carry.dialog_open": "Abrir",
-  "carry.dialog_file": "Guardar una copia de {name}",
+  "carry.dialog_file": "Guardar una copia del archivo",
   "carry.dialog_export": "Guardar la exportación",
   "carry.dialog_bundle": "Guardar el paquete",
   "carry.dialog_import": "Elegir un paquete para importar",

@@ -500,7 +500,7 @@ export const fr: Table = {
   "carry.cancelled": "Rien n’a été écrit : la boîte de dialogue a été fermée.",
   "carry.dialog_save": "Enregistrer",
   "carry.dialog_open": "Ouvrir",
-  "carry.dialog_file": "Enregistrer une copie de {name}",
+  "carry.dialog_file": "Enregistrer une copie du fichier",
   "carry.dialog_export": "Enregistrer l’export",
   "carry.dialog_bundle": "Enregistrer le paquet",
   "carry.dialog_import": "Choisir un paquet à importer",

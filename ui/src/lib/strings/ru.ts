@@ -500,7 +500,7 @@ export const ru: Table = {
   "carry.cancelled": "Ничего не записано: диалоговое окно закрыто.",
   "carry.dialog_save": "Сохранить",
   "carry.dialog_open": "Открыть",
-  "carry.dialog_file": "Сохранить копию файла {name}",
+  "carry.dialog_file": "Сохранить копию файла",
   "carry.dialog_export": "Сохранить экспорт",
   "carry.dialog_bundle": "Сохранить пакет",
   "carry.dialog_import": "Выберите пакет для импорта",

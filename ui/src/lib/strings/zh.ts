@@ -500,7 +500,7 @@ export const zh: Table = {
   "carry.cancelled": "未写入任何内容：对话框已关闭。",
   "carry.dialog_save": "保存",
   "carry.dialog_open": "打开",
-  "carry.dialog_file": "保存 {name} 的副本",
+  "carry.dialog_file": "保存文件副本",
   "carry.dialog_export": "保存导出文件",
   "carry.dialog_bundle": "保存数据包",
   "carry.dialog_import": "选择要导入的数据包",
