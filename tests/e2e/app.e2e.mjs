@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CTRL, Session, answerFileDialog, sleep } from "./webdriver.mjs";
+import { CTRL, Session, answerFileDialog, sleep, windowShown } from "./webdriver.mjs";
 import { reporter, scanForCanaries, vaultFiles } from "./report.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
@@ -135,6 +135,30 @@ async function run(s) {
   const copy = writtenInHome(/^carenet-file-\d{4}-\d{2}-\d{2}\.age$/);
   await shot(s, "02c-file-copy");
   step("a copy of the file is saved through the system's dialog, encrypted to a passphrase", copy.age, JSON.stringify(copy));
+
+  // 2d. A lock while the dialog is open (as the idle timer locks) closes the dialog and writes
+  // nothing: no dialog stays over the unlock screen.
+  await s.click("#note-files .file-list .actions button.copy");
+  await s.type("#note-copy-pass", FILE_PASS);
+  await s.type("#note-copy-pass-confirm", FILE_PASS);
+  await s.click("#note-files .copy-go");
+  for (let i = 0; i < 100 && !(await windowShown("Save a copy of")); i++) await sleep(150);
+  const opened = await windowShown("Save a copy of");
+  const before = readdirSync(home).filter((n) => n.startsWith("carenet-file-")).length;
+  await s.run(`document.querySelector("#lock").click()`);
+  await s.waitFor("#passphrase", "the unlock screen after a lock with the dialog open");
+  let closed = false;
+  for (let i = 0; i < 50 && !closed; i++) {
+    closed = !(await windowShown("Save a copy of"));
+    if (!closed) await sleep(100);
+  }
+  const after = readdirSync(home).filter((n) => n.startsWith("carenet-file-")).length;
+  await shot(s, "02d-locked-with-dialog");
+  step("locking with the file dialog open closes it and writes nothing", opened && closed && before === after,
+    JSON.stringify({ opened, closed, before, after }));
+  await s.type("#passphrase", PASS);
+  await s.click("#welcome-submit");
+  await s.waitFor("#nav-notes", "the main screen after unlocking again");
 
   // 3. Three contacts, then the tree: Dana alerts Lev and Mira.
   await s.click("#nav-contacts");

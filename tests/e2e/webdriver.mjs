@@ -147,3 +147,13 @@ export async function answerFileDialog(title, path = null, ms = 20_000) {
   }
   x("key", "--clearmodifiers", "Return");
 }
+
+/** Whether a visible window titled `title` (a regular expression) is on the display now. */
+export async function windowShown(title) {
+  const { execFileSync } = await import("node:child_process");
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", title], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
+  } catch {
+    return false;
+  }
+}
