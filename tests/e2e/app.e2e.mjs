@@ -131,7 +131,8 @@ async function run(s) {
   await s.type("#note-copy-pass-confirm", FILE_PASS);
   await s.click("#note-files .copy-go");
   await answerFileDialog("Save a copy of");
-  await s.waitForText("#note-files [role=status]", "encrypted");
+  // Not "encrypted" alone: the status while the dialog is open says the file is then encrypted.
+  await s.waitForText("#note-files [role=status]", "Saved as carenet-file-");
   const copy = writtenInHome(/^carenet-file-\d{4}-\d{2}-\d{2}\.age$/);
   await shot(s, "02c-file-copy");
   step("a copy of the file is saved through the system's dialog, encrypted to a passphrase", copy.age, JSON.stringify(copy));
@@ -278,7 +279,7 @@ async function run(s) {
   await s.type("#export-pass-confirm", FILE_PASS);
   await s.click("#export-go");
   await answerFileDialog("Save the export");
-  await s.waitForText("#export-status", "encrypted");
+  await s.waitForText("#export-status", "written to carenet-export-");
   const exportStatus = await s.text(await s.find("#export-status"));
   const exported = writtenInHome(/^carenet-export-\d{4}-\d{2}-\d{2}\.json\.age$/);
   await shot(s, "07b-export");

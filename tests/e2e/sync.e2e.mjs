@@ -367,7 +367,7 @@ async function usb(a, b) {
   await a.type("#bundle-pass-confirm", CANARY.usbPass);
   await a.click("#bundle-export");
   await answerFileDialog("Save the bundle");
-  await a.waitForText("#usb-status", "encrypted");
+  await a.waitForText("#usb-status", "written to carenet-bundle-");
   const name = readdirSync(devices[0].home).find((n) => /^carenet-bundle-\d{4}-\d{2}-\d{2}\.age$/.test(n));
   await shot(a, "sync-11-A-bundle");
   step("A writes a bundle of the space through the system's save dialog", !!name, String(name));
