@@ -377,6 +377,21 @@ async fn off_vault<T: Send + 'static>(f: impl FnOnce() -> IpcResult<T> + Send + 
     tauri::async_runtime::spawn_blocking(f).await.map_err(|_| IpcError::internal())?
 }
 
+/// Encrypts (unless readable) and writes what was read from the vault, off the vault; the bytes
+/// are wiped when dropped.
+async fn write_out(
+    path: PathBuf,
+    bytes: zeroize::Zeroizing<Vec<u8>>,
+    protection: Protection,
+    count: usize,
+) -> IpcResult<Option<Written>> {
+    off_vault(move || {
+        carenet::export::write(&path, &bytes, &protection)?;
+        Ok(Some(written(&path, count, !matches!(protection, Protection::Plaintext))))
+    })
+    .await
+}
+
 /// Fails with `vault_locked` when the vault is locked (checked before a dialog opens).
 async fn unlocked(state: &State<'_>) -> IpcResult<()> {
     with_vault(state.clone(), |_| Ok(())).await
@@ -408,25 +423,17 @@ pub async fn export_records<R: Runtime>(
     let protection = protection(protect)?;
     let encrypted = !matches!(protection, Protection::Plaintext);
     unlocked(&state).await?;
-    let ext = match format {
-        Format::Json => "json",
-        Format::Csv => "csv",
+    let (format, ext) = match format {
+        Format::Json => (ExportFormat::Json, "json"),
+        Format::Csv => (ExportFormat::Csv, "csv"),
     };
     let name = format!("carenet-export-{}.{ext}{}", today(), if encrypted { ".age" } else { "" });
     let Some(path) = ask(&app, &turn, dialog, Some(name)).await? else { return Ok(None) };
     drop(turn);
     outside_vault(&state.dir, &path)?;
-    let format = match format {
-        Format::Json => ExportFormat::Json,
-        Format::Csv => ExportFormat::Csv,
-    };
     let opts = ExportOptions { format, query, include_sensitive: include_real_names };
     let (bytes, count) = with_vault(state, move |v| Ok(carenet::export::render_counted(v, &opts)?)).await?;
-    off_vault(move || {
-        carenet::export::write(&path, &bytes, &protection)?;
-        Ok(Some(written(&path, count, encrypted)))
-    })
-    .await
+    write_out(path, bytes, protection, count).await
 }
 
 /// Writes a copy of a file kept with a record where the person chooses. The file is read and
@@ -454,11 +461,7 @@ pub async fn save_file_copy<R: Runtime>(
     drop(turn);
     outside_vault(&state.dir, &path)?;
     let bytes = with_vault(state, move |v| Ok(v.read_attachment(&rid, &file)?.bytes)).await?;
-    off_vault(move || {
-        carenet::export::write(&path, &bytes, &protection)?;
-        Ok(Some(written(&path, 1, encrypted)))
-    })
-    .await
+    write_out(path, bytes, protection, 1).await
 }
 
 /// Writes a USB bundle of a space (every item this vault holds for it), always encrypted, where
