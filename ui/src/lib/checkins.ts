@@ -1,7 +1,7 @@
 // Check-ins in the window: which states need attention, and an interval as a number and a unit.
 // The bounds mirror the core (src/model/checkin.rs); the core checks them again on save.
 import type { CheckInEntry, CheckInList, CheckInState } from "./bindings";
-import { locale, t } from "./locale.svelte";
+import { t } from "./locale.svelte";
 
 /** Shortest interval between check-ins, in minutes. */
 export const MIN_EVERY_MINUTES = 5;
@@ -26,10 +26,9 @@ export function attentionCount(list: CheckInList): number {
   return list.rows.filter((r) => needsAttention(r.state)).length;
 }
 
-/** "2 check-ins need attention", with the English, French and Spanish singular ("1 check-in
- *  needs attention"); the other languages' sentences are written to fit any number. */
+/** "2 check-ins need attention", "1 check-in needs attention", in the language's plural form. */
 export function attentionText(n: number): string {
-  return t(new Intl.PluralRules(locale.lang).select(n) === "one" ? "checkins.badge_one" : "checkins.badge", { n });
+  return t("checkins.badge", { n });
 }
 
 /** An interval in minutes as the largest unit that divides it (1440 → 1 day, 90 → 90 minutes). */

@@ -1,6 +1,6 @@
 // The current language, and everything that depends on it: translated strings, text direction,
 // dates and numbers (through Intl). Every string the UI shows goes through `t`.
-import { tables, type Key, type Lang, LANGS } from "./strings";
+import { tables, type Key, type Lang, type Plural, LANGS } from "./strings";
 import type { IpcError } from "./bindings";
 
 export const locale = $state({ lang: "en" as Lang });
@@ -14,10 +14,25 @@ export function setLang(lang: string) {
   }
 }
 
-/** The string for `key` in the current language, with `{name}` placeholders filled. */
+/** The string for `key` in the current language, with `{name}` placeholders filled. A sentence with
+ *  a count takes the language's plural form for `vars.n` ("1 result", "2 results"; in Russian one,
+ *  few, many; in Arabic six forms). */
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
-  const s = tables[locale.lang][key] ?? tables.en[key];
+  const lang = key in tables[locale.lang] ? locale.lang : "en";
+  const entry: string | Plural = tables[lang][key];
+  const s = typeof entry === "string" ? entry : pluralForm(lang, entry, vars.n);
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? formatValue(vars[k]) : `{${k}}`));
+}
+
+const pluralRules = new Map<Lang, Intl.PluralRules>();
+
+/** The form of `entry` for the count `n` in `lang` (`other` when `n` is not a number or the form is
+ *  missing). */
+function pluralForm(lang: Lang, entry: Plural, n: string | number | undefined): string {
+  if (typeof n !== "number") return entry.other;
+  let rules = pluralRules.get(lang);
+  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(lang)));
+  return entry[rules.select(n)] ?? entry.other;
 }
 
 function formatValue(v: string | number): string {

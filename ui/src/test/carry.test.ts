@@ -485,7 +485,7 @@ describe("Search: Export", () => {
     expect(exportGo().disabled).toBe(true);
     expect(byId("export-form")!.getAttribute("aria-busy")).toBe("true");
     done({ name: "x.json.age", folder: "/f", count: 1, encrypted: true });
-    await waitFor(() => expect(exportStatus()).toBe("1 records written to x.json.age in /f, encrypted."));
+    await waitFor(() => expect(exportStatus()).toBe("1 record written to x.json.age in /f, encrypted."));
     expect(exportGo().disabled).toBe(false);
   });
 });
@@ -535,7 +535,7 @@ describe("Sync: USB stick", () => {
     await waitFor(() => expect(byId<HTMLSelectElement>("bundle-space")?.options.length).toBe(2));
     await fireEvent.click(byId("bundle-import")!);
     await waitFor(() =>
-      expect(usbStatus()).toBe("Imported 5 new items (2 already here); 3 records changed. 2 records were deleted for the space by a member."),
+      expect(usbStatus()).toBe("Imported 5 new items (2 already here). 3 records changed. 2 records were deleted for the space by a member."),
     );
   });
 
@@ -602,7 +602,7 @@ describe("Sync: USB stick", () => {
     sync({ import_bundle: () => imported() });
     await type("bundle-import-pass", PASS);
     await fireEvent.click(byId("bundle-import")!);
-    await waitFor(() => expect(usbStatus()).toBe("Imported 5 new items (2 already here); 3 records changed."));
+    await waitFor(() => expect(usbStatus()).toBe("Imported 5 new items (2 already here). 3 records changed."));
     expect(called("import_bundle").map((c) => c.args)).toEqual([{
       passphrase: PASS, dialog: { title: "Choose a bundle to import", accept: "Open", cancel: "Cancel" },
     }]);
@@ -615,7 +615,7 @@ describe("Sync: USB stick", () => {
     sync({ import_bundle: () => imported({ new_items: 0, already_here: 9, changed_records: 0 }) });
     await waitFor(() => expect(called("list_spaces")).toHaveLength(1));
     await fireEvent.click(byId("bundle-import")!);
-    await waitFor(() => expect(usbStatus()).toBe("Imported 0 new items (9 already here); 0 records changed."));
+    await waitFor(() => expect(usbStatus()).toBe("Imported 0 new items (9 already here). 0 records changed."));
     expect(called("import_bundle")[0].args.passphrase).toBe("");
   });
 
@@ -651,7 +651,7 @@ describe("Sync: USB stick", () => {
     expect(byId<HTMLButtonElement>("bundle-import")!.disabled).toBe(true);
     expect(byId<HTMLButtonElement>("bundle-export")!.disabled).toBe(true);
     done(imported({ new_items: 1, already_here: 0, changed_records: 1 }));
-    await waitFor(() => expect(usbStatus()).toBe("Imported 1 new items (0 already here); 1 records changed."));
+    await waitFor(() => expect(usbStatus()).toBe("Imported 1 new item (0 already here). 1 record changed."));
     expect(byId<HTMLButtonElement>("bundle-import")!.disabled).toBe(false);
   });
 
@@ -663,7 +663,7 @@ describe("Sync: USB stick", () => {
     expect(byId("bundle-protect")).toBeNull();
     expect(byId("bundle-import")).toBeTruthy();
     await fireEvent.click(byId("bundle-import")!);
-    await waitFor(() => expect(usbStatus()).toBe("Imported 5 new items (2 already here); 3 records changed."));
+    await waitFor(() => expect(usbStatus()).toBe("Imported 5 new items (2 already here). 3 records changed."));
   });
 
   it("says when the spaces cannot be listed", async () => {

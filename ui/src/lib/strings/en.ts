@@ -1,5 +1,6 @@
 // English: the reference table. Every other language must have exactly these keys
 // (strings.test.ts checks it). Placeholders: {n}, {detail}, {name}, {total}, {time}, {status}...
+// A sentence with a count is a `Plural` ({ one, other }): t() picks the form for {n}.
 export const en = {
   "app.name": "Carenet",
   "app.loading": "Loading…",
@@ -127,14 +128,14 @@ export const en = {
   "search.hint": "Shortcut: Ctrl+K. Case and accents are ignored.",
   "search.kind": "Only",
   "search.all": "All kinds",
-  "search.results": "{n} results",
+  "search.results": { one: "{n} result", other: "{n} results" },
   "kind.note": "Note",
   "kind.contact": "Contact",
   "kind.reprisal": "Reprisal",
   "settings.language": "Language",
   "settings.auto_lock": "Lock automatically after",
   "settings.never": "Never",
-  "settings.minutes": "{n} minutes without use",
+  "settings.minutes": { one: "{n} minute without use", other: "{n} minutes without use" },
   "settings.lock_hint": "You can always lock at once with the Lock button or Ctrl+L.",
   "settings.change_pass": "Change passphrase",
   "settings.current_pass": "Current passphrase",
@@ -152,7 +153,7 @@ export const en = {
   "guard.off": "Off",
   "guard.does": "After this many wrong passphrases in a row on this device, the vault wipes itself: keys first, then files. A right passphrase starts the count again. Off unless you choose it.",
   "guard.does_not": "It stops someone guessing through Carenet. It does not stop someone who copies the vault folder first: they can guess on the copy without limit (each guess is slow). The setting is stored in clear next to the vault, so it shows that you chose it. A mistyped passphrase counts too.",
-  "guard.saved_on": "Saved: after {n} wrong passphrases in a row, this vault wipes itself.",
+  "guard.saved_on": { one: "Saved: after {n} wrong passphrase, this vault wipes itself.", other: "Saved: after {n} wrong passphrases in a row, this vault wipes itself." },
   "guard.saved_off": "Saved: wrong passphrases no longer wipe this vault.",
   "err.wiped_after_failures": "Too many wrong passphrases: as you chose, this vault has wiped itself. Nothing in it can be read again.",
   "err.wrong_passphrase": "Wrong passphrase. Nothing was changed; try again.",
@@ -303,7 +304,7 @@ export const en = {
   "spaces.share_branch": "Also share everyone this contact alerts, down the chain",
   "spaces.share": "Share into space",
   "spaces.share_hint": "Every member will be able to read the record and its whole history. A record cannot be taken back out of a space.",
-  "spaces.shared": "{n} records moved into the space.",
+  "spaces.shared": { one: "{n} record moved into the space.", other: "{n} records moved into the space." },
   "spaces.records_title": "Records in this space",
   "spaces.no_records": "No records in this space on this device yet.",
   "sync.intro": "Carenet connects to other devices only while you ask it to here. Nothing is sent to a server.",
@@ -313,7 +314,7 @@ export const en = {
   "sync.stop": "Stop",
   "sync.nearby_title": "Sync nearby",
   "sync.nearby_minutes": "For how long",
-  "sync.minutes": "{n} minutes",
+  "sync.minutes": { one: "{n} minute", other: "{n} minutes" },
   "sync.nearby_start": "Sync nearby",
   "sync.countdown": "Stops by itself in {time}",
   "sync.ticket_title": "Sync by ticket",
@@ -381,7 +382,7 @@ export const en = {
   "travel.does_not": "What it does not cover: the space's name and members stay on this device (readable with your passphrase); copies made before stowing (exports, backups, a disk image) are out of its reach; and if the device that confirmed loses its copy, only other members' copies remain.",
   "travel.now": "Stow now",
   "travel.stowing": "Removing the records from this device…",
-  "travel.stowed": "Stowed {time}: {n} records removed from this device.",
+  "travel.stowed": { one: "Stowed {time}: {n} record removed from this device.", other: "Stowed {time}: {n} records removed from this device." },
   "travel.bring_back": "Bring back",
   "travel.returning": "It comes back at the next sync with a member.",
   "spaces.stowed_badge": "stowed",
@@ -400,7 +401,7 @@ export const en = {
   "files.opening": "Decrypting {name}…",
   "files.removed": "{name} was removed and erased from this device.",
   "files.too_large": "This file is too large: Carenet keeps files up to {n} MB.",
-  "files.size": "{n} bytes",
+  "files.size": { one: "{n} byte", other: "{n} bytes" },
   "files.captured_at": "captured {time}",
   "files.added_at": "added {time}",
   "files.signed_here": "Signed by this device when it was added.",
@@ -419,8 +420,7 @@ export const en = {
   // check-ins
   "nav.checkins": "Check-ins",
   "kind.checkin": "Check-in",
-  "checkins.badge_one": "{n} check-in needs attention",
-  "checkins.badge": "{n} check-ins need attention",
+  "checkins.badge": { one: "{n} check-in needs attention", other: "{n} check-ins need attention" },
   "checkins.badge_error": "The check-ins could not be read: open the Check-ins screen to see why",
   "checkins.new": "New check-in",
   "checkins.edit": "Edit check-in",
@@ -515,22 +515,26 @@ export const en = {
   "carry.format_csv": "CSV (one row per record, for spreadsheets)",
   "carry.real_names": "Include contacts' real names",
   "carry.export_covers": "Contacts' real names are left out unless you tick the box. Files kept with records are not included (save each with Save a copy). Once the file is opened, Carenet no longer protects what it holds: share it only as the people concerned consented.",
-  "carry.exported_encrypted": "{n} records written to {name} in {folder}, encrypted.",
-  "carry.exported_readable": "{n} records written to {name} in {folder}. This file is readable by anyone who finds it: delete it when it is no longer needed.",
+  "carry.exported_encrypted": { one: "{n} record written to {name} in {folder}, encrypted.", other: "{n} records written to {name} in {folder}, encrypted." },
+  "carry.exported_readable": {
+    one: "{n} record written to {name} in {folder}. This file is readable by anyone who finds it: delete it when it is no longer needed.",
+    other: "{n} records written to {name} in {folder}. This file is readable by anyone who finds it: delete it when it is no longer needed.",
+  },
   "carry.usb_title": "USB stick",
   "carry.usb_intro": "When devices cannot reach each other, carry a space on a stick: make a bundle here, import it on the other laptop. The other laptop must already be a member of the space.",
   "carry.bundle_make": "Make a bundle",
   "carry.no_spaces": "There is no space yet. Records in a space can be carried; create or join one on the Spaces screen.",
   "carry.bundle_space": "Space",
   "carry.carried_space": "Carried space {id}…",
-  "carry.bundle_written": "{n} items written to {name} in {folder}, encrypted.",
+  "carry.bundle_written": { one: "{n} item written to {name} in {folder}, encrypted.", other: "{n} items written to {name} in {folder}, encrypted." },
   "carry.bundle_import": "Import a bundle",
   "carry.bundle_import_pass": "The bundle's passphrase (leave empty if it was made for this device's key)",
   "carry.choose_bundle": "Choose the bundle…",
   "carry.bundle_import_note": "Everything in the bundle is verified first (signatures, membership); if any part fails, nothing is imported. The bundle file stays on the stick: delete it there when it is no longer needed.",
   "carry.importing": "Choose the bundle in the file dialog; it is then verified and imported…",
-  "carry.imported": "Imported {n} new items ({had} already here); {changed} records changed.",
-  "carry.imported_deleted": "{n} records were deleted for the space by a member.",
+  "carry.imported": { one: "Imported {n} new item ({had} already here).", other: "Imported {n} new items ({had} already here)." },
+  "carry.imported_changed": { one: "{n} record changed.", other: "{n} records changed." },
+  "carry.imported_deleted": { one: "{n} record was deleted for the space by a member.", other: "{n} records were deleted for the space by a member." },
   "err.dialog_unavailable": "The file dialog could not be opened. Try again; the carenet command can export, copy and bundle as well.",
   "err.bundle_cut_short": "This bundle was cut short: ask for it again. Nothing was imported.",
   "err.bundle_damaged": "This bundle was cut short or altered, or it is not a bundle: ask for it again. Nothing was imported.",
@@ -549,4 +553,13 @@ export const en = {
 } as const;
 
 export type Key = keyof typeof en;
-export type Table = Record<Key, string>;
+/** A sentence with a count, one form per CLDR plural category the language uses (`Intl.PluralRules`);
+ *  `other` is the fallback. The count is the `{n}` placeholder. */
+export type Plural = { readonly [c in Exclude<Intl.LDMLPluralRule, "other">]?: string } & { readonly other: string };
+type En = typeof en;
+/** A language's table: a `Plural` where English has one (a language with a single plural form may
+ *  write a string); a string where English has one, or a `Plural` if the sentence has a `{n}` that
+ *  English does not need to inflect ("at least {n} characters") but the language does. */
+export type Table = {
+  [K in Key]: En[K] extends string ? (En[K] extends `${string}{n}${string}` ? string | Plural : string) : Plural | string;
+};

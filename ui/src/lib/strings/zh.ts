@@ -419,7 +419,6 @@ export const zh: Table = {
   // check-ins
   "nav.checkins": "报平安",
   "kind.checkin": "报平安",
-  "checkins.badge_one": "{n} 项报平安需要关注",
   "checkins.badge": "{n} 项报平安需要关注",
   "checkins.badge_error": "无法读取报平安：请打开“报平安”界面查看原因",
   "checkins.new": "新建报平安约定",
@@ -529,7 +528,8 @@ export const zh: Table = {
   "carry.choose_bundle": "选择数据包…",
   "carry.bundle_import_note": "数据包中的所有内容都会先经过验证（签名、成员资格）；只要有任何部分未通过，就不会导入任何内容。数据包文件仍留在 U 盘上：不再需要时请在 U 盘上将其删除。",
   "carry.importing": "请在文件对话框中选择数据包；随后将对其进行验证并导入…",
-  "carry.imported": "已导入 {n} 项新内容（{had} 项此前已有）；{changed} 条记录有更改。",
+  "carry.imported": "已导入 {n} 项新内容（{had} 项此前已有）。",
+  "carry.imported_changed": "{n} 条记录有更改。",
   "carry.imported_deleted": "成员为该空间删除了 {n} 条记录。",
   "err.dialog_unavailable": "无法打开文件对话框。请重试；carenet 命令同样可以导出、复制和制作数据包。",
   "err.bundle_cut_short": "此数据包不完整：请让对方重新发送。未导入任何内容。",
