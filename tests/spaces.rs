@@ -520,3 +520,40 @@ fn the_card_display_name_is_kept_encrypted_and_survives_a_reopen() {
     lock(v);
     assert_nowhere(dir.path(), &name, "the kept display name");
 }
+
+#[test]
+fn a_bundle_to_the_members_opens_on_each_members_device_and_nowhere_else() {
+    use carenet::bundle::{self, BundleLock};
+    let (_da, mut a, _db, mut b, space) = pair();
+    let (_dc, mut c) = new_vault();
+    let (_dd, stranger) = new_vault();
+    let t = a.invite(&space, &card(&c, "Cem"), Role::Member).unwrap();
+    c.join(&t).unwrap();
+    a.remove_member(&space, &device(&c)).unwrap();
+    let id = a.add_to_space(&space, &note("Members bundle canary", "for the members")).unwrap();
+    a.wait_for_writes().unwrap();
+
+    let recipients = a.space_recipients(&space).unwrap();
+    let mine = |v: &Vault| card(v, "x").recipient;
+    let listed: Vec<String> = recipients.iter().map(|r| r.to_string()).collect();
+    assert_eq!(listed.len(), 2, "A and B; the removed C is left out: {listed:?}");
+    assert!(listed.contains(&mine(&a)) && listed.contains(&mine(&b)));
+    assert!(!listed.contains(&mine(&c)) && !listed.contains(&mine(&stranger)));
+
+    let items = a.items(space, &a.item_ids(space).unwrap()).unwrap();
+    let file = bundle::write(space, &items, &BundleLock::Recipients(recipients)).unwrap();
+    // B opens it with its own key, no passphrase, and gets the note.
+    let opened = b.open_bundle(&file, None).unwrap();
+    assert_eq!(opened.space, space);
+    b.ingest(opened.space, opened.items).unwrap();
+    assert_eq!(b.get::<Note>(&id).unwrap().value.title, "Members bundle canary");
+    // So does the coordinator's own device (it can check what it carries).
+    assert_eq!(a.open_bundle(&file, None).unwrap().items.len(), items.len());
+    // The removed member and a stranger cannot open it at all.
+    for v in [&c, &stranger] {
+        let err = v.open_bundle(&file, None).err().expect("opened by a device that is not a member");
+        assert_eq!(err.code(), "bundle_not_for_this_device", "{err:?}");
+    }
+    // An unknown space has no members to encrypt to.
+    assert!(a.space_recipients(&SpaceId([7; 16])).is_err());
+}

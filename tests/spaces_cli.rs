@@ -97,6 +97,32 @@ fn spaces_and_bundles_through_the_cli() {
     assert_eq!(again["duplicates"], again["received"], "importing twice changes nothing");
     assert_nowhere(&d.join("courier"), canary, "courier vault");
     assert_nowhere(&d.join("courier"), anna, "courier vault");
+    // A bundle to the space's members: one X25519 stanza per member (A, B and the courier), opened
+    // by a member with its own key and no passphrase.
+    let to_members = d.join("members.bundle");
+    ok(d, "a", &["bundle", "export", "--space", &space, "--out", to_members.to_str().unwrap(), "--to-members"]);
+    let stanzas = age_stanzas(&std::fs::read(&to_members).unwrap());
+    // (age may add a "grease" stanza of random type that every reader skips.)
+    assert_eq!(stanzas.iter().filter(|s| s[0] == "X25519").count(), 3, "{stanzas:?}");
+    assert!(!stanzas.iter().any(|s| s[0] == "scrypt"), "{stanzas:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_carenet"))
+        .arg("--vault")
+        .arg(d.join("courier"))
+        .args(["bundle", "import", to_members.to_str().unwrap()])
+        .env("CARENET_PASSPHRASE", PASS)
+        .env_remove("CARENET_BUNDLE_PASSPHRASE")
+        .env_remove("CARENET_VAULT")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "a member imports without a bundle passphrase: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out =
+        run(d, "a", &["bundle", "export", "--space", &space, "--out", "x", "--to-members", "--recipient", "age1x"]);
+    assert!(!out.status.success(), "--to-members and --recipient together are refused");
 
     let have = d.join("b-has.txt");
     std::fs::write(&have, ok(d, "b", &["bundle", "have", "--space", &space])).unwrap();

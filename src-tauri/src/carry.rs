@@ -45,6 +45,9 @@ pub enum Protect {
     Recipients { recipients: Vec<String> },
     /// Not encrypted: anyone who finds the file can read it.
     Readable,
+    /// age, to the keys of the bundled space's current members (from its membership log): any
+    /// member's device opens it with its own key, no other device can. Bundles only.
+    Members,
 }
 
 /// The format of an export.
@@ -133,6 +136,12 @@ pub(crate) fn protection(p: Protect) -> IpcResult<Protection> {
             Protection::Recipients(carenet::export::parse_recipients(&checked_recipients(&recipients)?)?)
         }
         Protect::Readable => Protection::Plaintext,
+        Protect::Members => {
+            return Err(IpcError::new(
+                "invalid_input",
+                "Only a bundle of a space can be encrypted to its members: choose a passphrase or a recipient.",
+            ))
+        }
     })
 }
 
@@ -476,14 +485,19 @@ pub async fn export_bundle<R: Runtime>(
     dialog: DialogText,
 ) -> IpcResult<Option<Written>> {
     let turn = DialogTurn::take()?;
-    let lock = bundle_lock(protect)?;
-    let space = with_vault(state.clone(), move |v| {
+    // To the members: their keys come from the space's log, read with the space below.
+    let lock = if matches!(protect, Protect::Members) { None } else { Some(bundle_lock(protect)?) };
+    let (space, lock) = with_vault(state.clone(), move |v| {
         let space = v.resolve_space(&space)?;
         // The count an import accepts, checked before the dialog; the size needs the items.
         if v.item_ids(space)?.len() > carenet::vault::MAX_BATCH_ITEMS {
             return Err(too_large());
         }
-        Ok(space)
+        let lock = match lock {
+            Some(lock) => lock,
+            None => BundleLock::Recipients(v.space_recipients(&space)?),
+        };
+        Ok((space, lock))
     })
     .await?;
     let name = format!("carenet-bundle-{}.age", today());

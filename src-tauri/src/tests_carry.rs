@@ -64,6 +64,9 @@ fn an_export_is_encrypted_unless_asked_and_bad_protection_writes_nothing() {
     assert!(bad.message.contains("age1notakey"), "{}", bad.message);
     let many = carry::protection(Protect::Recipients { recipients: vec!["age1x".into(); 21] }).err().unwrap();
     assert_eq!(many.code, "invalid_input");
+    // A space's members are a bundle's recipients, not an export's.
+    let members = carry::protection(Protect::Members).err().unwrap();
+    assert_eq!(members.code, "invalid_input");
     let key = on(&a, |v| v.age_recipient());
     let to_key = dir.path().join("to-key.json.age");
     let rec = carry::protection(Protect::Recipients { recipients: vec![format!(" {key} ")] }).unwrap();

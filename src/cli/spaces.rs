@@ -146,8 +146,12 @@ pub struct BundleExportArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Encrypt to these age recipients (age1..., from the receiver's card) instead of a passphrase.
-    #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
+    #[arg(long = "recipient", value_name = "AGE_RECIPIENT", conflicts_with = "to_members")]
     pub recipients: Vec<String>,
+    /// Encrypt to the age keys of the space's current members (from its membership log), this
+    /// device's included, instead of a passphrase: any member's device opens it, no other.
+    #[arg(long, conflicts_with = "bundle_passphrase_file")]
+    pub to_members: bool,
     /// Read the bundle's passphrase from this file (else CARENET_BUNDLE_PASSPHRASE, else ask).
     #[arg(long, value_name = "FILE")]
     pub bundle_passphrase_file: Option<PathBuf>,
@@ -414,7 +418,10 @@ pub fn bundle_export(vault: &Vault, args: &BundleExportArgs, lock: BundleLock) -
 }
 
 /// The protection a `bundle export` asked for.
-pub fn bundle_lock(args: &BundleExportArgs) -> Result<BundleLock> {
+pub fn bundle_lock(vault: &Vault, args: &BundleExportArgs) -> Result<BundleLock> {
+    if args.to_members {
+        return Ok(BundleLock::Recipients(vault.space_recipients(&vault.resolve_space(&args.space)?)?));
+    }
     if args.recipients.is_empty() {
         return Ok(BundleLock::Passphrase(bundle_passphrase(args.bundle_passphrase_file.as_deref(), true).read()?));
     }
@@ -425,7 +432,7 @@ pub fn bundle_lock(args: &BundleExportArgs) -> Result<BundleLock> {
 pub fn bundle(cli: &Cli, vault: &mut Vault, cmd: &BundleCmd) -> Result<()> {
     match cmd {
         BundleCmd::Export(args) => {
-            let lock = bundle_lock(args)?;
+            let lock = bundle_lock(vault, args)?;
             let n = bundle_export(vault, args, lock)?;
             super::print::done(
                 cli.json,

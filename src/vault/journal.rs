@@ -400,16 +400,16 @@ impl Vault {
     }
 
     /// Acknowledges an edit once its journal entry is durable, updates memory, and hands the
-    /// entry to the writer. `fields` must already be validated as a `kind`.
+    /// entry to the writer. `fields` must already be validated as a `kind`, and `normalized`:
+    /// what the document will hold once the writer has run (lists lose duplicates).
     pub(super) fn journal_edit(
         &mut self,
         id: RecordId,
         kind: RecordKind,
         fields: serde_json::Value,
         new: bool,
-    ) -> Result<Record> {
-        // What the document will hold once the writer has run (lists lose duplicates).
-        let fields = crate::document::normalized(&fields);
+    ) -> Result<()> {
+        debug_assert!(fields == crate::document::normalized(&fields), "journal_edit takes normalized fields");
         let record = Record::from_json(kind, fields.clone())
             .map_err(|e| Error::DocumentDamaged { id, detail: format!("fields do not fit a {kind}: {e}") })?;
         record.with(|r| r.view_validate().and_then(|()| self.check_links(Some(id), r)))?;
@@ -435,13 +435,13 @@ impl Vault {
         self.journal_next += 1;
         // Acknowledged: memory follows.
         self.index_record(id, &record, created_ms, now);
-        self.records.insert(id, Cached { kind, record: record.clone(), created_ms, updated_ms: now, seq, heads });
+        self.records.insert(id, Cached { kind, record, created_ms, updated_ms: now, seq, heads });
         self.damaged.retain(|(d, _)| *d != id);
         let stamp = Stamp { seq, created_ms, updated_ms: now };
         if !self.applier.send(Job { number, id, kind, new, fields, view: bytes, stamp, sealing }) {
             self.settle()?;
         }
-        Ok(record)
+        Ok(())
     }
 
     /// Applies every journal entry left, oldest first, on this thread. At unlock (`at_unlock`)

@@ -438,7 +438,7 @@ impl Vault {
             return self.add_with_id(id, &bare);
         }
         value.validate()?;
-        self.journal_edit(id, T::KIND, Self::to_json(value)?, true)?;
+        self.journal_edit(id, T::KIND, crate::document::normalized(&Self::to_json(value)?), true)?;
         Ok(id)
     }
 
@@ -507,8 +507,8 @@ impl Vault {
         // Files change only through `attach` and `detach`, which write and erase their parts.
         crate::model::keep_files(&mut value, &before.value);
         value.validate()?;
-        let json = Self::to_json(&value)?;
-        if crate::document::normalized(&json) == crate::document::normalized(&Self::to_json(&before.value)?) {
+        let json = crate::document::normalized(&Self::to_json(&value)?);
+        if json == crate::document::normalized(&Self::to_json(&before.value)?) {
             return Ok(before);
         }
         // Acknowledged once the journal entry is durable; the document follows on the writer.

@@ -377,6 +377,22 @@ impl Vault {
             .collect())
     }
 
+    /// The age recipients of a space's current members, this device's among them, from the
+    /// space's membership log: a bundle encrypted to them opens on every member's device and on
+    /// no other (a removed member's device is left out). Nobody has to pass a key around.
+    pub fn space_recipients(&self, space: &SpaceId) -> Result<Vec<age::x25519::Recipient>> {
+        let st = self.state_of(space)?;
+        st.members
+            .values()
+            .filter(|m| !m.removed)
+            .map(|m| {
+                m.recipient
+                    .parse::<age::x25519::Recipient>()
+                    .map_err(|_| Error::DatabaseDamaged("a member's age recipient in the space log is unusable".into()))
+            })
+            .collect()
+    }
+
     /// Adds the device of `card` with `role` and returns the invite ticket it joins with.
     pub fn invite(&mut self, space: &SpaceId, card: &MemberCard, role: Role) -> Result<String> {
         let st = self.state_of(space)?;

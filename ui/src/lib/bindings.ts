@@ -893,7 +893,7 @@ received_items: number,
  */
 sent_items: number, };
 
-export type Protect = { "kind": "passphrase", passphrase: string, } | { "kind": "recipients", recipients: Array<string>, } | { "kind": "readable" };
+export type Protect = { "kind": "passphrase", passphrase: string, } | { "kind": "recipients", recipients: Array<string>, } | { "kind": "readable" } | { "kind": "members" };
 
 export type Format = "json" | "csv";
 

@@ -564,6 +564,7 @@ describe("Sync: USB stick", () => {
     sync({ export_bundle: () => ({ name: "carenet-bundle.age", folder: "/media/stick", count: 37, encrypted: true }) });
     await waitFor(() => expect(byId<HTMLSelectElement>("bundle-space")?.options.length).toBe(2));
     await fireEvent.change(byId("bundle-space")!, { target: { value: CARRIED } });
+    await fireEvent.click(byId("bundle-protect-passphrase")!);
     await type("bundle-pass", PASS);
     await type("bundle-pass-confirm", PASS);
     await fireEvent.click(byId("bundle-export")!);
@@ -573,8 +574,30 @@ describe("Sync: USB stick", () => {
       dialog: { title: "Save the bundle", accept: "Save", cancel: "Cancel" },
     }]);
     expect(usbError()).toBeNull();
-    expect(byId<HTMLInputElement>("bundle-pass")!.value).toBe("");
-    expect(byId<HTMLInputElement>("bundle-pass-confirm")!.value).toBe("");
+    // Written: the form is back to its default, the members, and holds no passphrase.
+    expect(byId<HTMLInputElement>("bundle-protect-members")!.checked).toBe(true);
+    expect(byId("bundle-pass")).toBeNull();
+  });
+
+  it("encrypts a bundle to the space's members by default, saying what that covers, with no passphrase asked", async () => {
+    sync({ export_bundle: () => written({ name: "b.age", count: 4 }) });
+    await waitFor(() => expect(byId("bundle-space")).toBeTruthy());
+    expect(byId<HTMLInputElement>("bundle-protect-members")!.checked).toBe(true);
+    expect(byId("bundle-pass")).toBeNull();
+    expect(byId("bundle-members-note")!.textContent).toContain("not whose");
+    expect(byId("bundle-protect-readable")).toBeNull();
+    await fireEvent.click(byId("bundle-export")!);
+    await waitFor(() => expect(called("export_bundle")).toHaveLength(1));
+    expect(called("export_bundle")[0].args).toMatchObject({ space: LAWYERS, protect: { kind: "members" } });
+    await waitFor(() => expect(usbStatus()).toBe("4 items written to b.age in /media/stick, encrypted."));
+  });
+
+  it("offers the members only for a bundle, not for an export or a file copy", async () => {
+    sync({});
+    await waitFor(() => expect(byId("bundle-space")).toBeTruthy());
+    expect(document.querySelectorAll("[id$='-protect-members']")).toHaveLength(1);
+    expect(protectOf(newChoice("members"))).toEqual({ kind: "members" });
+    expect(protectOf({ ...newChoice("members"), passphrase: "a", confirm: "b", recipients: "age1x" })).toEqual({ kind: "members" });
   });
 
   it("writes a bundle for recipients, of the first space unless another is chosen", async () => {
@@ -590,6 +613,7 @@ describe("Sync: USB stick", () => {
   it("refuses two different passphrases for a bundle before calling the shell", async () => {
     sync({ export_bundle: () => written() });
     await waitFor(() => expect(byId("bundle-space")).toBeTruthy());
+    await fireEvent.click(byId("bundle-protect-passphrase")!);
     await type("bundle-pass", PASS);
     await type("bundle-pass-confirm", "not the same");
     await fireEvent.click(byId("bundle-export")!);
