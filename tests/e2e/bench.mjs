@@ -204,7 +204,7 @@ await figure("open search screen", "#nav-search", { el: "#search-text" });
 await figure("open settings screen", "#nav-settings", { el: "#settings-language" });
 await s.click("#nav-search");
 await s.type("#search-text", "border");
-await s.waitFor("#search-count");
+await s.waitForText("#search-count", "result");
 await setField(s, "#search-text", "");
 await figure("search 'checkpoint' (every record, typed)", { on: "#search-text", type: "checkpoint" }, { el: "#search-count", text: ["#search-results", "checkpoint"] });
 // Where "open contacts" goes: the two commands alone (request, core, JSON both ways), no drawing.
