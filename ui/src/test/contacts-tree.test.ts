@@ -1,0 +1,118 @@
+// Linking contacts on the tree while a contact is open in the editor: the link is made in the
+// vault at once, and the editor keeps what was typed in it. Before, the screen reopened the
+// contact after every link and what was typed (an alias, a note) was lost without a word.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import Contacts from "../screens/Contacts.svelte";
+import { setLang } from "../lib/locale.svelte";
+import type { Contact, Summary, TreeNode } from "../lib/bindings";
+import { pageOf, savedAs, wire } from "./pages";
+
+const [ANA, BO, CEM] = ["a", "b", "c"].map((x) => x.repeat(32));
+type Stored = Contact & { type: "contact" };
+let store: Record<string, Stored>;
+let calls: { cmd: string; args: Record<string, unknown> }[];
+
+const contact = (alias: string, over: Partial<Contact> = {}): Stored => ({
+  type: "contact", alias, channels: [], languages: [], location: "", organisation: "", skills: [], needs: [],
+  risk: "unknown", notes: "", alerts: [], checked_by: [], tags: [], ...over,
+});
+const summary = (id: string): Summary =>
+  ({ id, type: "contact", title: store[id].alias, date: null, tags: [], created_ms: 0, updated_ms: 0, score: null }) as Summary;
+function tree(): TreeNode[] {
+  const node = (id: string): TreeNode => ({ id, alias: store[id].alias, risk: "unknown", repeated: false, children: store[id].alerts.map(node) });
+  const alerted = new Set(Object.values(store).flatMap((c) => c.alerts));
+  return Object.keys(store).filter((id) => !alerted.has(id)).map(node);
+}
+
+beforeEach(() => {
+  setLang("en");
+  calls = [];
+  store = { [ANA]: contact("Ana"), [BO]: contact("Bo"), [CEM]: contact("Cem") };
+  mockIPC((cmd, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args: wire(args) });
+    const ids = () => Object.keys(store);
+    switch (cmd) {
+      case "list_page": return pageOf(ids().map(summary), args);
+      case "contact_tree": return tree();
+      case "get_record": return { id: args.id, created_ms: 0, updated_ms: 0, record: wire(store[args.id as string]) };
+      case "link_alert": store[args.from as string].alerts.push(args.to as string); return null;
+      case "unlink_alert": { const c = store[args.from as string]; c.alerts = c.alerts.filter((x) => x !== args.to); return null; }
+      case "save_record": store[args.id as string] = wire(args.record as Stored); return savedAs(args, ANA);
+      default: throw { code: "internal", message: `unexpected command ${cmd}` };
+    }
+  });
+});
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+async function pick(container: HTMLElement, picker: "#link-from" | "#link-to", id: string) {
+  const select = container.querySelector(picker) as HTMLSelectElement;
+  select.focus();
+  await fireEvent.change(select, { target: { value: id } });
+}
+
+describe("the contact tree's links", () => {
+  it("keep what is typed in the open contact's editor, and show its own new link there", async () => {
+    const { container } = render(Contacts, { props: { openId: ANA } });
+    const alias = await waitFor(() => {
+      const el = container.querySelector("#contact-alias") as HTMLInputElement;
+      if (el?.value !== "Ana") throw new Error("Ana not open yet");
+      return el;
+    });
+    await waitFor(() => expect(container.querySelector("#contact-tree > li")).toBeTruthy(), { timeout: 3000 });
+    await fireEvent.input(alias, { target: { value: "Ana (typed, not saved)" } });
+
+    // A link between two other contacts: the editor is untouched.
+    await pick(container, "#link-from", BO);
+    await pick(container, "#link-to", CEM);
+    await fireEvent.click(container.querySelector("#link-add")!);
+    await waitFor(() => expect(store[BO].alerts).toEqual([CEM]));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "contact_tree").length).toBeGreaterThan(1));
+    expect(alias.value).toBe("Ana (typed, not saved)");
+
+    // A link from the open contact: the editor shows it, and still holds what was typed.
+    await pick(container, "#link-from", ANA);
+    await pick(container, "#link-to", BO);
+    await fireEvent.click(container.querySelector("#link-add")!);
+    await waitFor(() => expect(store[ANA].alerts).toEqual([BO]));
+    const boBox = () => [...container.querySelectorAll<HTMLLabelElement>("#contact-form label.check")]
+      .find((l) => l.textContent?.includes("Bo"))?.querySelector("input") as HTMLInputElement | undefined;
+    await waitFor(() => expect(boBox()?.checked).toBe(true));
+    expect(alias.value).toBe("Ana (typed, not saved)");
+
+    // Saving sends the link as the editor's starting point, so the vault keeps it.
+    await fireEvent.submit(container.querySelector("#contact-form")!);
+    await waitFor(() => expect(calls.some((c) => c.cmd === "save_record")).toBe(true));
+    const save = calls.find((c) => c.cmd === "save_record")!.args as { record: Stored; base: Stored };
+    expect(save.record.alias).toBe("Ana (typed, not saved)");
+    expect(save.record.alerts).toEqual([BO]);
+    expect(save.base.alerts).toEqual([BO]);
+    expect(save.base.alias).toBe("Ana");
+  });
+
+  it("an unlink from the open contact clears its box in the editor and keeps the typing", async () => {
+    store[ANA].alerts = [BO, CEM];
+    const { container } = render(Contacts, { props: { openId: ANA } });
+    const alias = await waitFor(() => {
+      const el = container.querySelector("#contact-alias") as HTMLInputElement;
+      if (el?.value !== "Ana") throw new Error("Ana not open yet");
+      return el;
+    });
+    await waitFor(() => expect(container.querySelector("#contact-tree > li")).toBeTruthy(), { timeout: 3000 });
+    await fireEvent.input(alias, { target: { value: "Ana 2" } });
+    await pick(container, "#link-from", ANA);
+    await pick(container, "#link-to", CEM);
+    await fireEvent.click(container.querySelector("#link-remove")!);
+    await waitFor(() => expect(store[ANA].alerts).toEqual([BO]));
+    const box = (name: string) => [...container.querySelectorAll<HTMLLabelElement>("#contact-form label.check")]
+      .find((l) => l.textContent?.includes(name))?.querySelector("input") as HTMLInputElement | undefined;
+    await waitFor(() => expect(box("Cem")?.checked).toBe(false));
+    expect(box("Bo")?.checked).toBe(true);
+    expect(alias.value).toBe("Ana 2");
+  });
+});
