@@ -50,21 +50,31 @@ afterEach(() => {
   clearMocks();
 });
 
+/** Waits until Ana is open in the editor and the tree is drawn; returns the alias field. */
+async function opened(container: HTMLElement): Promise<HTMLInputElement> {
+  const alias = await waitFor(() => {
+    const el = container.querySelector("#contact-alias") as HTMLInputElement;
+    if (el?.value !== "Ana") throw new Error("Ana not open yet");
+    return el;
+  });
+  await waitFor(() => expect(container.querySelector("#contact-tree > li")).toBeTruthy(), { timeout: 3000 });
+  return alias;
+}
+
 async function pick(container: HTMLElement, picker: "#link-from" | "#link-to", id: string) {
   const select = container.querySelector(picker) as HTMLSelectElement;
   select.focus();
   await fireEvent.change(select, { target: { value: id } });
 }
 
+/** The editor's "alerts" box for a contact. */
+const box = (container: HTMLElement, name: string) => [...container.querySelectorAll<HTMLLabelElement>("#contact-form label.check")]
+  .find((l) => l.textContent?.includes(name))?.querySelector("input") as HTMLInputElement | undefined;
+
 describe("the contact tree's links", () => {
   it("keep what is typed in the open contact's editor, and show its own new link there", async () => {
     const { container } = render(Contacts, { props: { openId: ANA } });
-    const alias = await waitFor(() => {
-      const el = container.querySelector("#contact-alias") as HTMLInputElement;
-      if (el?.value !== "Ana") throw new Error("Ana not open yet");
-      return el;
-    });
-    await waitFor(() => expect(container.querySelector("#contact-tree > li")).toBeTruthy(), { timeout: 3000 });
+    const alias = await opened(container);
     await fireEvent.input(alias, { target: { value: "Ana (typed, not saved)" } });
 
     // A link between two other contacts: the editor is untouched.
@@ -80,9 +90,7 @@ describe("the contact tree's links", () => {
     await pick(container, "#link-to", BO);
     await fireEvent.click(container.querySelector("#link-add")!);
     await waitFor(() => expect(store[ANA].alerts).toEqual([BO]));
-    const boBox = () => [...container.querySelectorAll<HTMLLabelElement>("#contact-form label.check")]
-      .find((l) => l.textContent?.includes("Bo"))?.querySelector("input") as HTMLInputElement | undefined;
-    await waitFor(() => expect(boBox()?.checked).toBe(true));
+    await waitFor(() => expect(box(container, "Bo")?.checked).toBe(true));
     expect(alias.value).toBe("Ana (typed, not saved)");
 
     // Saving sends the link as the editor's starting point, so the vault keeps it.
@@ -98,21 +106,14 @@ describe("the contact tree's links", () => {
   it("an unlink from the open contact clears its box in the editor and keeps the typing", async () => {
     store[ANA].alerts = [BO, CEM];
     const { container } = render(Contacts, { props: { openId: ANA } });
-    const alias = await waitFor(() => {
-      const el = container.querySelector("#contact-alias") as HTMLInputElement;
-      if (el?.value !== "Ana") throw new Error("Ana not open yet");
-      return el;
-    });
-    await waitFor(() => expect(container.querySelector("#contact-tree > li")).toBeTruthy(), { timeout: 3000 });
+    const alias = await opened(container);
     await fireEvent.input(alias, { target: { value: "Ana 2" } });
     await pick(container, "#link-from", ANA);
     await pick(container, "#link-to", CEM);
     await fireEvent.click(container.querySelector("#link-remove")!);
     await waitFor(() => expect(store[ANA].alerts).toEqual([BO]));
-    const box = (name: string) => [...container.querySelectorAll<HTMLLabelElement>("#contact-form label.check")]
-      .find((l) => l.textContent?.includes(name))?.querySelector("input") as HTMLInputElement | undefined;
-    await waitFor(() => expect(box("Cem")?.checked).toBe(false));
-    expect(box("Bo")?.checked).toBe(true);
+    await waitFor(() => expect(box(container, "Cem")?.checked).toBe(false));
+    expect(box(container, "Bo")?.checked).toBe(true);
     expect(alias.value).toBe("Ana 2");
   });
 });
