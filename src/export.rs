@@ -80,6 +80,14 @@ pub fn render(vault: &Vault, opts: &ExportOptions) -> Result<Zeroizing<Vec<u8>>>
 
 /// [`render`], with how many records the file holds (a record that cannot be read is left out).
 pub fn render_counted(vault: &Vault, opts: &ExportOptions) -> Result<(Zeroizing<Vec<u8>>, usize)> {
+    render_selected(vault, opts).map(|(bytes, ids)| (bytes, ids.len()))
+}
+
+/// [`render`], with the ids of the records the file holds, in its order.
+pub fn render_selected(
+    vault: &Vault,
+    opts: &ExportOptions,
+) -> Result<(Zeroizing<Vec<u8>>, Vec<crate::model::RecordId>)> {
     let ids: Vec<_> = vault.list(&opts.query).into_iter().map(|s| s.id).collect();
     let records: Vec<Stored<Record>> = ids.iter().filter_map(|id| vault.record(id).ok()).collect();
     let bytes = match opts.format {
@@ -89,7 +97,7 @@ pub fn render_counted(vault: &Vault, opts: &ExportOptions) -> Result<(Zeroizing<
         }
         ExportFormat::Csv => render_csv(&records, opts.include_sensitive)?,
     };
-    Ok((bytes, records.len()))
+    Ok((bytes, records.iter().map(|r| r.id).collect()))
 }
 
 const CSV_COLUMNS: &[&str] = &[

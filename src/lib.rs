@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod archive;
 mod atomic_file;
 pub mod bundle;
 pub mod crypto;

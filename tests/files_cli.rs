@@ -86,6 +86,26 @@ fn attach_list_get_and_remove_a_file_from_the_command_line() {
     let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(EXPORT_PASS.to_owned()));
     assert!(age::decrypt(&id, &bytes).unwrap() == content);
 
+    // An export with the files: one encrypted tar archive holding the record and the file.
+    let archive = dir.join("case.tar.age");
+    let said = ok(dir, &["export", "--format", "json", "--with-files", "--out", archive.to_str().unwrap()]);
+    assert!(said.contains("1 record and 1 file"), "{said}");
+    let bytes = std::fs::read(&archive).unwrap();
+    assert!(find_bytes(&bytes, canary.as_bytes()).is_none(), "not in clear");
+    let tar_bytes = age::decrypt(&id, &bytes).unwrap();
+    let mut found = Vec::new();
+    for e in tar::Archive::new(&tar_bytes[..]).entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut b).unwrap();
+        found.push((name, b));
+    }
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.contains(&"case/records.json") && names.contains(&"case/files.json"), "{names:?}");
+    assert!(found.iter().any(|(n, b)| n.ends_with("-photo.jpg") && *b == content), "{names:?}");
+
     // Bad input: a sentence, exit 1, nothing written or changed.
     let e = fails(dir, &["file", "get", &record, &file_id, "--out", clear.to_str().unwrap(), "--plaintext"]);
     assert!(e.contains("already exists"), "{e}");

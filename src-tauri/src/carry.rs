@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use ts_rs::TS;
 
+use carenet::archive::Archive;
 use carenet::bundle::BundleLock;
 use carenet::export::{ExportFormat, ExportOptions, Protection};
 use carenet::{SecretString, Vault};
@@ -82,6 +83,11 @@ pub struct Written {
     pub count: u32,
     /// Whether it is encrypted.
     pub encrypted: bool,
+    /// An export with files: how many files it holds (0 otherwise).
+    pub files: u32,
+    /// An export with files: files that could not be read (not all of their parts have arrived,
+    /// or damaged); `files.json` in the archive lists them.
+    pub missing_files: u32,
 }
 
 /// What a bundle import brought (None from the command: the person cancelled the dialog).
@@ -164,38 +170,7 @@ fn today() -> String {
 /// right-to-left override), at most 150 bytes (room for the extension within a file system's 255),
 /// not empty.
 pub(crate) fn plain_name(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .filter(|c| !is_format_char(*c))
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
-        .collect::<String>()
-        .trim()
-        .trim_start_matches('.')
-        .to_owned();
-    let clean = if clean.len() > 150 {
-        // Keep the extension (up to 10 bytes) and cut the stem at a character boundary.
-        let ext = clean.rfind('.').map(|i| &clean[i..]).filter(|e| e.len() <= 10).unwrap_or("");
-        let mut stem_end = 150 - ext.len();
-        while !clean.is_char_boundary(stem_end) {
-            stem_end -= 1;
-        }
-        format!("{}{ext}", &clean[..stem_end])
-    } else {
-        clean
-    };
-    if clean.is_empty() {
-        format!("carenet-file-{}", today())
-    } else {
-        clean
-    }
-}
-
-/// Unicode's invisible format characters that reorder, hide or disguise text (bidi controls, the
-/// Arabic letter mark, zero-width and invisible operators, soft hyphen, variation selectors, tags).
-fn is_format_char(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+    carenet::archive::safe_file_name(name).unwrap_or_else(|| format!("carenet-file-{}", today()))
 }
 
 fn written(path: &std::path::Path, count: usize, encrypted: bool) -> Written {
@@ -204,6 +179,8 @@ fn written(path: &std::path::Path, count: usize, encrypted: bool) -> Written {
         folder: path.parent().map(|p| p.display().to_string()).unwrap_or_default(),
         count: u32::try_from(count).unwrap_or(u32::MAX),
         encrypted,
+        files: 0,
+        missing_files: 0,
     }
 }
 
@@ -414,8 +391,11 @@ pub async fn device_age_key(state: State<'_>) -> IpcResult<String> {
 }
 
 /// Writes the records a query selects (the search as shown) as JSON or CSV, where the person
-/// chooses. Contacts' real names only with `include_real_names`. The records are rendered with
-/// the vault held; encrypting and writing happen after it is released.
+/// chooses. Contacts' real names only with `include_real_names`; with `with_files`, one archive
+/// with the records' files (`write_archive`). The records are rendered with the vault held;
+/// encrypting and writing happen after it is released.
+// A command's arguments are its IPC fields, each typed and checked on its own.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn export_records<R: Runtime>(
     app: AppHandle<R>,
@@ -423,6 +403,7 @@ pub async fn export_records<R: Runtime>(
     query: QueryInput,
     format: Format,
     include_real_names: bool,
+    with_files: bool,
     protect: Protect,
     dialog: DialogText,
 ) -> IpcResult<Option<Written>> {
@@ -436,13 +417,68 @@ pub async fn export_records<R: Runtime>(
         Format::Json => (ExportFormat::Json, "json"),
         Format::Csv => (ExportFormat::Csv, "csv"),
     };
+    let ext = if with_files { "tar" } else { ext };
     let name = format!("carenet-export-{}.{ext}{}", today(), if encrypted { ".age" } else { "" });
     let Some(path) = ask(&app, &turn, dialog, Some(name)).await? else { return Ok(None) };
     drop(turn);
     outside_vault(&state.dir, &path)?;
     let opts = ExportOptions { format, query, include_sensitive: include_real_names };
+    if with_files {
+        return export_archive(state, opts, path, protection).await;
+    }
     let (bytes, count) = with_vault(state, move |v| Ok(carenet::export::render_counted(v, &opts)?)).await?;
     write_out(path, bytes, protection, count).await
+}
+
+/// Runs `f` on the vault under its mutex, or fails with `vault_locked`.
+fn on_unlocked<T>(slot: &std::sync::Mutex<Option<Vault>>, f: impl FnOnce(&Vault) -> IpcResult<T>) -> IpcResult<T> {
+    let guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+    f(guard.as_ref().ok_or_else(IpcError::locked)?)
+}
+
+/// An export with the records' files, as one archive (`carenet::archive`), off the async runtime.
+async fn export_archive(
+    state: State<'_>,
+    opts: ExportOptions,
+    path: PathBuf,
+    protection: Protection,
+) -> IpcResult<Option<Written>> {
+    let slot = state.vault.clone();
+    off_vault(move || write_archive(&slot, &opts, &path, &protection).map(Some)).await
+}
+
+/// Writes an export with files. The records and the list of their files are read under the
+/// vault's mutex; then each file is read under it in turn and written with the mutex released,
+/// so a lock or a panic wipe waits for one file at most, and a vault locked meanwhile stops the
+/// export (`vault_locked`), which leaves nothing behind.
+pub(crate) fn write_archive(
+    slot: &std::sync::Mutex<Option<Vault>>,
+    opts: &ExportOptions,
+    path: &Path,
+    protection: &Protection,
+) -> IpcResult<Written> {
+    let (bytes, files, count) = on_unlocked(slot, |v| {
+        let (bytes, ids) = carenet::export::render_selected(v, opts)?;
+        Ok((bytes, carenet::archive::files_of(v, &ids), ids.len()))
+    })?;
+    let mut archive = Archive::create(path, protection)?;
+    archive.add_records(opts.format, &bytes)?;
+    drop(bytes);
+    for (id, file) in files {
+        // The mutex is held while one file is read, and released before it is written.
+        match on_unlocked(slot, |v| Ok(v.read_attachment(&id, &file.id)))? {
+            Ok(file_read) => {
+                archive.add_file(&id, &file_read)?;
+            }
+            Err(e) => archive.add_missing(&id, &file, &e),
+        }
+    }
+    let (files, missing) = (archive.files(), archive.missing());
+    archive.finish()?;
+    let mut done = written(path, count, !matches!(protection, Protection::Plaintext));
+    done.files = u32::try_from(files).unwrap_or(u32::MAX);
+    done.missing_files = u32::try_from(missing).unwrap_or(u32::MAX);
+    Ok(done)
 }
 
 /// Writes a copy of a file kept with a record where the person chooses. The file is read and

@@ -151,3 +151,60 @@ fn a_place_inside_the_vault_folder_is_refused_and_suggested_names_are_safe() {
     assert_eq!(carry::plain_name("report\u{061C}\u{200B}.txt"), "report.txt");
     assert!(carry::plain_name("...").starts_with("carenet-file-"));
 }
+
+#[test]
+fn an_export_with_files_holds_each_file_and_stops_when_the_vault_locks() {
+    let (dir, a) = vault();
+    let photo = b"CarryFileCanary Pn52: evidence bytes".to_vec();
+    on(&a, |v| {
+        let id = v.add(&Note { title: CANARY.into(), body: "with a photo".into(), ..Default::default() }).unwrap();
+        v.attach(&id, &NewFile { name: "photo.png", media_type: "image/png", bytes: &photo, captured_ms: None })
+            .unwrap();
+        v.add(&Note { title: "No file".into(), body: "x".into(), ..Default::default() }).unwrap();
+    });
+    let identity = age::x25519::Identity::generate();
+    let rec = carenet::export::Protection::Recipients(vec![identity.to_public()]);
+    let opts = carenet::export::ExportOptions {
+        format: ExportFormat::Json,
+        query: carenet::Query { limit: 0, ..Default::default() },
+        include_sensitive: false,
+    };
+    let out = dir.path().join("case.tar.age");
+    let done = carry::write_archive(&a, &opts, &out, &rec).unwrap();
+    assert_eq!((done.count, done.files, done.missing_files, done.encrypted), (2, 1, 0, true));
+    assert!(!holds(&out, CANARY) && !holds(&out, "CarryFileCanary"), "nothing readable in the archive");
+    let bytes = std::fs::read(&out).unwrap();
+    let mut tar_bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut age::Decryptor::new_buffered(&bytes[..])
+            .unwrap()
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .unwrap(),
+        &mut tar_bytes,
+    )
+    .unwrap();
+    let mut names = Vec::new();
+    let mut found = None;
+    for e in tar::Archive::new(&tar_bytes[..]).entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        if name.ends_with("-photo.png") {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut b).unwrap();
+            found = Some(b);
+        }
+        names.push(name);
+    }
+    assert_eq!(found.as_deref(), Some(&photo[..]), "{names:?}");
+    assert!(
+        names.contains(&"case/records.json".to_owned()) && names.contains(&"case/files.json".to_owned()),
+        "{names:?}"
+    );
+
+    // Locked: refused, and no file (nor a temporary one) is left.
+    *a.lock().unwrap() = None;
+    let later = dir.path().join("later.tar.age");
+    assert_eq!(carry::write_archive(&a, &opts, &later, &rec).unwrap_err().code, "vault_locked");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!left.iter().any(|n| n.to_string_lossy().contains("later")), "{left:?}");
+}

@@ -199,6 +199,10 @@ pub struct ExportArgs {
     /// Include contacts' real names (left out by default).
     #[arg(long)]
     pub include_sensitive: bool,
+    /// Also write every file kept with the records: the file is then a tar archive (records,
+    /// files/, and files.json with each file's record and SHA-256), e.g. `--out case.tar.age`.
+    #[arg(long)]
+    pub with_files: bool,
     /// Filters.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -442,7 +446,36 @@ fn export_cmd(cli: &Cli, dir: &Path, args: &ExportArgs) -> Result<()> {
     let query = args.filter.query(kind, "")?;
     let protection = args.protect.protection()?;
     let vault = unlock(cli, dir)?;
-    let bytes = export::render(&vault, &ExportOptions { format, query, include_sensitive: args.include_sensitive })?;
+    let opts = ExportOptions { format, query, include_sensitive: args.include_sensitive };
+    if args.with_files {
+        // The files are read one at a time while the archive is written: the vault stays open.
+        let written = carenet::archive::write_with_files(&vault, &opts, &args.out, &protection);
+        vault.lock()?;
+        let written = written?;
+        if args.protect.plaintext {
+            eprintln!("carenet: warning: {} is not encrypted; anyone who finds it can read it.", args.out.display());
+        }
+        if written.missing > 0 {
+            eprintln!(
+                "carenet: warning: {} file(s) could not be read (not all of their parts have arrived, or damaged); files.json in the archive lists them.",
+                written.missing
+            );
+        }
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        print::done(
+            cli.json,
+            &format!(
+                "Exported {} and {} to {}.",
+                plural(written.records, "record"),
+                plural(written.files, "file"),
+                args.out.display()
+            ),
+            &args.out.display().to_string(),
+            "file",
+        );
+        return Ok(());
+    }
+    let bytes = export::render(&vault, &opts)?;
     let count = vault.list(&args.filter.query(kind, "")?).len();
     vault.lock()?;
     export::write(&args.out, &bytes, &protection)?;

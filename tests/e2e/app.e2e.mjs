@@ -274,17 +274,19 @@ async function run(s) {
   await s.waitForText("#search-results", CANARY.noteTitle);
   await shot(s, "07-search");
   step("search finds the note (case ignored)", true);
-  // 6b. Export what the search found, encrypted, through the system's save dialog.
+  // 6b. Export what the search found with its file (one archive), encrypted, through the system's
+  // save dialog.
+  await s.click("#export-files");
   await s.type("#export-pass", FILE_PASS);
   await s.type("#export-pass-confirm", FILE_PASS);
   await s.click("#export-go");
   await answerFileDialog("Save the export");
   await s.waitForText("#export-status", "written to carenet-export-");
   const exportStatus = await s.text(await s.find("#export-status"));
-  const exported = writtenInHome(/^carenet-export-\d{4}-\d{2}-\d{2}\.json\.age$/);
+  const exported = writtenInHome(/^carenet-export-\d{4}-\d{2}-\d{2}\.tar\.age$/);
   await shot(s, "07b-export");
-  step("the search's records are exported through the system's dialog, encrypted to a passphrase",
-    exported.age && exportStatus.startsWith("1 "), `${exportStatus} ${JSON.stringify(exported)}`);
+  step("the search's record and its file are exported as one archive through the system's dialog, encrypted to a passphrase",
+    exported.age && exportStatus.startsWith("1 ") && exportStatus.includes("With them, 1 file"), `${exportStatus} ${JSON.stringify(exported)}`);
   await s.click("#nav-sync");
   await s.waitForText("#sync-mode", "Offline");
   await shot(s, "08-sync-offline");

@@ -138,8 +138,8 @@ export const net = {
  *  dialog, whose words (`dialog`) come from here; null: the person cancelled it. */
 export const carry = {
   /** The records `query` selects (the search as shown), as JSON or CSV. */
-  exportRecords: (query: QueryInput, format: Format, includeRealNames: boolean, protect: Protect, dialog: DialogText) =>
-    call<Written | null>("export_records", { query, format, includeRealNames, protect, dialog }),
+  exportRecords: (query: QueryInput, format: Format, includeRealNames: boolean, withFiles: boolean, protect: Protect, dialog: DialogText) =>
+    call<Written | null>("export_records", { query, format, includeRealNames, withFiles, protect, dialog }),
   /** A copy of a file kept with a record, checked against its SHA-256 first. */
   saveFileCopy: (id: string, file: string, protect: Protect, dialog: DialogText) =>
     call<Written | null>("save_file_copy", { id, file, protect, dialog }),

@@ -927,7 +927,16 @@ count: number,
 /**
  * Whether it is encrypted.
  */
-encrypted: boolean, };
+encrypted: boolean, 
+/**
+ * An export with files: how many files it holds (0 otherwise).
+ */
+files: number, 
+/**
+ * An export with files: files that could not be read (not all of their parts have arrived,
+ * or damaged); `files.json` in the archive lists them.
+ */
+missing_files: number, };
 
 export type Imported = { 
 /**

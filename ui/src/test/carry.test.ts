@@ -106,7 +106,8 @@ function entry(n: number, name: string, media_type = "image/png"): FileEntry {
 
 const PHOTO = entry(1, "photo.png");
 const NOTES = entry(2, "notes.txt", "text/plain");
-const written = (over: Partial<Written> = {}): Written => ({ name: "photo.png.age", folder: "/media/stick", count: 1, encrypted: true, ...over });
+const written = (over: Partial<Written> = {}): Written =>
+  ({ name: "photo.png.age", folder: "/media/stick", count: 1, encrypted: true, files: 0, missing_files: 0, ...over });
 
 const TITLE = { selector: ".title" };
 const item = (name: string) => screen.getByText(name, TITLE).closest("li") as HTMLLIElement;
@@ -399,6 +400,7 @@ describe("Search: Export", () => {
       query: { text: "checkpoint", kind: "note", tag: null, from: null, to: null, limit: 0 },
       format: "csv",
       includeRealNames: true,
+      withFiles: false,
       protect: { kind: "passphrase", passphrase: PASS },
       dialog: { title: "Save the export", accept: "Save", cancel: "Cancel" },
     }]);
@@ -419,6 +421,7 @@ describe("Search: Export", () => {
       query: { text: "", kind: null, tag: null, from: null, to: null, limit: 0 },
       format: "json",
       includeRealNames: false,
+      withFiles: false,
       protect: { kind: "readable" },
       dialog: { title: "Save the export", accept: "Save", cancel: "Cancel" },
     });
@@ -426,6 +429,31 @@ describe("Search: Export", () => {
       "3 records written to carenet-export.json in /tmp. This file is readable by anyone who finds it: delete it when it is no longer needed.",
     ));
     expect(called("search_page")).toEqual([]);
+  });
+
+  it("with the files box ticked, asks for an archive and says how many files went in and which could not", async () => {
+    let answer: Written = written({ name: "carenet-export.tar.age", count: 2, files: 3, missing_files: 0 });
+    search(() => answer);
+    const box = byId<HTMLInputElement>("export-files")!;
+    expect(box.checked).toBe(false);
+    expect(byId("export-files-note")!.textContent).toContain("files.json");
+    expect(box.getAttribute("aria-describedby")).toBe("export-files-note");
+    await fireEvent.click(box);
+    await type("export-pass", PASS);
+    await type("export-pass-confirm", PASS);
+    await fireEvent.click(exportGo());
+    await waitFor(() => expect(exportStatus()).toBe(
+      "2 records written to carenet-export.tar.age in /media/stick, encrypted. With them, 3 files, each listed with its SHA-256 in files.json.",
+    ));
+    expect(called("export_records")[0].args).toMatchObject({ withFiles: true });
+    answer = written({ name: "carenet-export.tar.age", count: 1, files: 1, missing_files: 1 });
+    await type("export-pass", PASS);
+    await type("export-pass-confirm", PASS);
+    await fireEvent.click(exportGo());
+    await waitFor(() => expect(exportStatus()).toBe(
+      "1 record written to carenet-export.tar.age in /media/stick, encrypted. With them, 1 file, listed with its SHA-256 in files.json. "
+        + "1 file could not be read (not all of its parts have arrived yet, or it is damaged): it is named in files.json but not included.",
+    ));
   });
 
   it("exports what is typed now, not an earlier search", async () => {
@@ -488,7 +516,7 @@ describe("Search: Export", () => {
     await waitFor(() => expect(exportStatus()).toBe("Choose the place in the file dialog; the file is then encrypted and written…"));
     expect(exportGo().disabled).toBe(true);
     expect(byId("export-form")!.getAttribute("aria-busy")).toBe("true");
-    done({ name: "x.json.age", folder: "/f", count: 1, encrypted: true });
+    done(written({ name: "x.json.age", folder: "/f", count: 1 }));
     await waitFor(() => expect(exportStatus()).toBe("1 record written to x.json.age in /f, encrypted."));
     expect(exportGo().disabled).toBe(false);
   });
