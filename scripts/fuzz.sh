@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(sync_message sealed_change reconcile bundle_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(sync_message sealed_change reconcile bundle_reader pasted_text)
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 status=0

@@ -92,5 +92,16 @@ pub fn decode(text: &str) -> Result<Ticket> {
     if !r.is_done() {
         return Err(bad());
     }
+    // The invitee field is not signed: it must name a device that the signed operations make a
+    // member (an addition, or the creation by that device), so a ticket changed in transit is
+    // refused here rather than at join.
+    let named = |op: &SpaceOp| match &op.body {
+        super::OpBody::Add { member, .. } => *member == invitee,
+        super::OpBody::Create { .. } => op.author == invitee,
+        _ => false,
+    };
+    if !ops.iter().any(named) {
+        return Err(bad());
+    }
     Ok(Ticket { space, invitee, ops })
 }
