@@ -8,9 +8,15 @@
 //!
 //! Opening it: `age -d export.tar.age | tar -x` (or any tool that reads age and tar).
 //!
+//! `files.json` lets the receiver check each file against the SHA-256 its record holds (damage
+//! or a change after export); the description's signature and signing device are there too, but
+//! Carenet's own check of it (`signature_valid`) is the exporter's word.
+//!
 //! Must never: write a path out of the archive's own folder (names come from records that other
-//! members may have written: folders, `..`, controls and invisible characters are removed), leave
-//! a partial file behind, or write anything readable unless `Protection::Plaintext` was asked for.
+//! members may have written: folders, `..`, controls and invisible characters are removed), put
+//! a partial file under the target's name, or write anything readable unless
+//! `Protection::Plaintext` was asked for. A process killed mid-export leaves its temporary file
+//! (`.NAME.tmp-…`, readable if the export was); the next export to the same name removes it.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -18,6 +24,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::export::{ExportFormat, Protection};
@@ -72,6 +80,29 @@ pub fn write_with_files(
 /// Longest file name kept in an archive or suggested for a copy, in bytes (room for a prefix and
 /// an extension within a file system's 255).
 pub const MAX_NAME_BYTES: usize = 150;
+/// Longest name of the archive's own folder, in bytes: the extracted paths stay within what
+/// every system takes (Windows' 260 characters).
+const MAX_ROOT_BYTES: usize = 60;
+
+/// `s` cut to at most `max` bytes at a character boundary.
+fn cut_at(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Removes what an export killed before it finished left beside its target (a temporary file,
+/// which may hold a readable export): best effort.
+fn sweep_stale(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(prefix) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
 
 /// Where the archive's bytes go: straight to the file, or through age's stream encryption.
 enum Sink {
@@ -119,36 +150,33 @@ pub struct Archive {
 impl Archive {
     /// Starts an archive that will replace `path` when finished.
     pub fn create(path: &Path, protection: &Protection) -> Result<Archive> {
+        // The protection is checked (a weak passphrase refused) before any file exists.
+        let enc = encryptor(protection)?;
         let full = std::path::absolute(path).map_err(|e| Error::io("write", path, e))?;
         let dir = full.parent().unwrap_or_else(|| Path::new("/")).to_path_buf();
         let name = full.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.tmp-{}", hex::encode(crate::crypto::random_bytes::<6>())));
-        let sink = {
-            let mut opts = OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let file = opts.open(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-            match encryptor(protection) {
-                Ok(None) => Sink::Plain(file),
-                Ok(Some(enc)) => match enc.wrap_output(file) {
-                    Ok(w) => Sink::Age(w),
-                    Err(e) => {
-                        let _ = std::fs::remove_file(&tmp);
-                        return Err(Error::Crypto(e.to_string()));
-                    }
-                },
+        let stale = format!(".{name}.tmp-");
+        sweep_stale(&dir, &stale);
+        let tmp = dir.join(format!("{stale}{}", hex::encode(crate::crypto::random_bytes::<6>())));
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let file = opts.open(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        let sink = match enc {
+            None => Sink::Plain(file),
+            Some(enc) => match enc.wrap_output(file) {
+                Ok(w) => Sink::Age(w),
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
-                    return Err(e);
+                    return Err(Error::Crypto(e.to_string()));
                 }
-            }
+            },
         };
         let stem = name.trim_end_matches(".age").trim_end_matches(".tar");
-        let root = match safe_file_name(stem) {
-            Some(r) => r,
-            None => "carenet-export".to_owned(),
-        };
+        let root = safe_file_name(stem)
+            .map(|r| cut_at(&r, MAX_ROOT_BYTES).to_owned())
+            .unwrap_or_else(|| "carenet-export".to_owned());
         let mtime =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let builder = tar::Builder::new(sink);
@@ -191,9 +219,12 @@ impl Archive {
         let a = &file.attachment;
         let own = safe_file_name(&a.name).unwrap_or_else(|| "file".to_owned());
         let short = &record.to_string()[..8];
+        // Names that differ only in case or Unicode form are one file on many systems (Windows,
+        // macOS): the second is numbered rather than overwriting the first when extracted.
+        let key = |n: &str| n.nfc().collect::<String>().to_lowercase();
         let mut name = format!("files/{short}-{own}");
         let mut n = 1;
-        while !self.names.insert(name.clone()) {
+        while !self.names.insert(key(&name)) {
             n += 1;
             name = format!("files/{short}-{n}-{own}");
         }
@@ -209,6 +240,7 @@ impl Archive {
             "captured_ms": a.captured_ms,
             "added_ms": a.added_ms,
             "device": a.device,
+            "signature": a.signature,
             "signature_valid": file.signer.valid,
         }));
         Ok(name)
@@ -243,7 +275,8 @@ impl Archive {
     /// Writes `files.json`, ends the archive and its encryption, and puts the file in place
     /// durably.
     pub fn finish(mut self) -> Result<()> {
-        let manifest = serde_json::to_vec_pretty(&self.manifest).map_err(|e| Error::invalid(e.to_string()))?;
+        let manifest =
+            Zeroizing::new(serde_json::to_vec_pretty(&self.manifest).map_err(|e| Error::invalid(e.to_string()))?);
         self.append("files.json", &manifest)?;
         let builder = self.builder.take().ok_or_else(|| Error::invalid("this export is already finished"))?;
         let result = (|| {
@@ -262,7 +295,9 @@ impl Archive {
 
 impl Drop for Archive {
     fn drop(&mut self) {
-        if self.builder.is_some() {
+        // Closed first: a file still open cannot be removed everywhere.
+        if let Some(builder) = self.builder.take() {
+            drop(builder);
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
@@ -293,17 +328,23 @@ fn encryptor(protection: &Protection) -> Result<Option<age::Encryptor>> {
 
 /// A file name from a record made safe to write: no folders, no control or invisible format
 /// characters (a name synced from someone else could hide its real extension behind a
-/// right-to-left override), no leading dots, at most [`MAX_NAME_BYTES`] bytes with the extension
-/// kept. `None` when nothing is left.
+/// right-to-left override), none of the characters Windows refuses (`:*?"<>|`), no leading dots,
+/// at most [`MAX_NAME_BYTES`] bytes with the extension kept. `None` when nothing is left.
 pub fn safe_file_name(name: &str) -> Option<String> {
-    let clean: String = name
-        .chars()
-        .filter(|c| !is_format_char(*c))
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
-        .collect::<String>()
-        .trim()
-        .trim_start_matches('.')
-        .to_owned();
+    let clean: String =
+        name.chars()
+            .filter(|c| !is_format_char(*c))
+            .map(|c| {
+                if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .trim()
+            .trim_start_matches('.')
+            .to_owned();
     let clean = if clean.len() > MAX_NAME_BYTES {
         // Keep the extension (up to 10 bytes) and cut the stem at a character boundary.
         let ext = clean.rfind('.').map(|i| &clean[i..]).filter(|e| e.len() <= 10).unwrap_or("");
@@ -318,10 +359,12 @@ pub fn safe_file_name(name: &str) -> Option<String> {
     (!clean.is_empty()).then_some(clean)
 }
 
-/// Unicode's invisible format characters that reorder, hide or disguise text (bidi controls, the
-/// Arabic letter mark, zero-width and invisible operators, soft hyphen, variation selectors, tags).
+/// Unicode's invisible characters that reorder, hide or disguise text, or break a line (bidi
+/// controls, the Arabic letter mark, zero-width and invisible operators, line and paragraph
+/// separators, soft hyphen, Hangul fillers, variation selectors, tags).
 fn is_format_char(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
 }

@@ -188,3 +188,65 @@ fn a_file_that_cannot_be_read_is_listed_with_the_reason() {
     assert_eq!(manifest[0]["error"], "attachment_incomplete");
     assert_eq!(manifest[0]["sha256"], file.sha256);
 }
+
+#[test]
+fn long_names_names_that_differ_only_in_case_and_a_stale_temporary_file() {
+    let (_dir, mut v) = new_vault();
+    let id = v.add(&Note { title: "Names".into(), body: "x".into(), ..Default::default() }).unwrap();
+    // 200 bytes of two-byte characters: cut to at most 150 bytes on a character boundary, the
+    // extension kept; then the same name again, and one that differs only in case.
+    let long = format!("{}.jpeg", "д".repeat(100));
+    let names = [long.as_str(), long.as_str(), "IMG_1.JPG", "img_1.jpg"];
+    for (i, name) in names.iter().enumerate() {
+        let bytes = format!("file {i}").into_bytes();
+        v.attach(&id, &NewFile { name, media_type: "", bytes: &bytes, captured_ms: None }).unwrap();
+    }
+    let folder = tempfile::tempdir().unwrap();
+    // A temporary file an export killed earlier left beside the same target (readable).
+    let stale =
+        folder.path().join(".a-very-long-target-name-for-an-export-of-a-whole-network-2026-11-24.tar.tmp-0a1b2c");
+    std::fs::write(&stale, b"half of an older readable export").unwrap();
+    let out = folder.path().join("a-very-long-target-name-for-an-export-of-a-whole-network-2026-11-24.tar");
+    let w = archive::write_with_files(&v, &all(), &out, &Protection::Plaintext).unwrap();
+    assert_eq!(w.files, 4);
+    assert!(!stale.exists(), "the stale temporary file was removed");
+    assert_eq!(file_names(folder.path()).len(), 1);
+
+    let opened = entries(&std::fs::read(&out).unwrap());
+    let files: Vec<&String> = opened.keys().filter(|p| p.contains("/files/")).collect();
+    assert_eq!(files.len(), 4, "{files:?}");
+    let lowered: std::collections::HashSet<String> = files.iter().map(|p| p.to_lowercase()).collect();
+    assert_eq!(lowered.len(), 4, "two paths differ only in case: {files:?}");
+    for p in &files {
+        let (root, rest) = p.split_once('/').unwrap();
+        assert!(root.len() <= 60, "{root}");
+        let name = rest.trim_start_matches("files/");
+        assert!(name.len() <= 150 + 12, "{name}: {} bytes", name.len());
+    }
+    assert!(
+        files.iter().filter(|p| p.len() > 100).count() >= 2,
+        "long enough to need tar's long-name entries: {files:?}"
+    );
+    assert!(files.iter().filter(|p| p.ends_with(".jpeg")).count() == 2, "the extension kept: {files:?}");
+    // Every file came through whole, in the order of the manifest.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&opened[&opened.keys().find(|k| k.ends_with("/files.json")).unwrap().clone()]).unwrap();
+    for m in manifest.as_array().unwrap() {
+        let path = opened.keys().find(|k| k.ends_with(m["path"].as_str().unwrap())).unwrap();
+        assert_eq!(m["sha256"], carenet::model::attachment::sha256_hex(&opened[path]));
+        assert!(m["signature"].as_str().is_some_and(|s| s.len() == 128), "{m}");
+    }
+}
+
+#[test]
+fn safe_file_names_lose_what_could_disguise_or_break_them() {
+    use archive::safe_file_name as safe;
+    assert_eq!(safe("photo\u{202E}gpj.exe").as_deref(), Some("photogpj.exe"));
+    assert_eq!(safe("a\u{2028}b\u{3164}c.txt").as_deref(), Some("abc.txt"));
+    assert_eq!(safe("report: final?.pdf").as_deref(), Some("report_ final_.pdf"));
+    assert_eq!(safe("../..").as_deref(), Some("_.."));
+    assert_eq!(safe("...hidden").as_deref(), Some("hidden"));
+    assert_eq!(safe(" \u{200B} "), None);
+    let cut = safe(&format!("{}.pdf", "€".repeat(80))).unwrap();
+    assert!(cut.len() <= 150 && cut.ends_with(".pdf"), "{cut}");
+}

@@ -457,6 +457,17 @@ pub(crate) fn write_archive(
     path: &Path,
     protection: &Protection,
 ) -> IpcResult<Written> {
+    write_archive_with(slot, opts, path, protection, &mut || {})
+}
+
+/// [`write_archive`], calling `between` after each file is written (tests lock the vault there).
+pub(crate) fn write_archive_with(
+    slot: &std::sync::Mutex<Option<Vault>>,
+    opts: &ExportOptions,
+    path: &Path,
+    protection: &Protection,
+    between: &mut dyn FnMut(),
+) -> IpcResult<Written> {
     let (bytes, files, count) = on_unlocked(slot, |v| {
         let (bytes, ids) = carenet::export::render_selected(v, opts)?;
         Ok((bytes, carenet::archive::files_of(v, &ids), ids.len()))
@@ -472,7 +483,10 @@ pub(crate) fn write_archive(
             }
             Err(e) => archive.add_missing(&id, &file, &e),
         }
+        between();
     }
+    // Locked (or wiped) after the last file was read: no export appears either.
+    on_unlocked(slot, |_| Ok(()))?;
     let (files, missing) = (archive.files(), archive.missing());
     archive.finish()?;
     let mut done = written(path, count, !matches!(protection, Protection::Plaintext));
@@ -521,26 +535,30 @@ pub async fn export_bundle<R: Runtime>(
     dialog: DialogText,
 ) -> IpcResult<Option<Written>> {
     let turn = DialogTurn::take()?;
-    // To the members: their keys come from the space's log, read with the space below.
+    // To the members: their keys are read from the space's log with the items, after the dialog,
+    // so a removal that arrives while it is open is taken into account.
     let lock = if matches!(protect, Protect::Members) { None } else { Some(bundle_lock(protect)?) };
-    let (space, lock) = with_vault(state.clone(), move |v| {
+    let space = with_vault(state.clone(), move |v| {
         let space = v.resolve_space(&space)?;
         // The count an import accepts, checked before the dialog; the size needs the items.
         if v.item_ids(space)?.len() > carenet::vault::MAX_BATCH_ITEMS {
             return Err(too_large());
         }
-        let lock = match lock {
-            Some(lock) => lock,
-            None => BundleLock::Recipients(v.space_recipients(&space)?),
-        };
-        Ok((space, lock))
+        Ok(space)
     })
     .await?;
     let name = format!("carenet-bundle-{}.age", today());
     let Some(path) = ask(&app, &turn, dialog, Some(name)).await? else { return Ok(None) };
     drop(turn);
     outside_vault(&state.dir, &path)?;
-    let items = with_vault(state, move |v| bundle_items(v, space)).await?;
+    let (items, lock) = with_vault(state, move |v| {
+        let lock = match lock {
+            Some(lock) => lock,
+            None => BundleLock::Recipients(v.space_recipients(&space)?),
+        };
+        Ok((bundle_items(v, space)?, lock))
+    })
+    .await?;
     off_vault(move || {
         let count = write_bundle(space, &items, &lock, &path)?;
         Ok(Some(written(&path, count, true)))

@@ -153,7 +153,7 @@ fn a_place_inside_the_vault_folder_is_refused_and_suggested_names_are_safe() {
 }
 
 #[test]
-fn an_export_with_files_holds_each_file_and_stops_when_the_vault_locks() {
+fn an_export_with_files_holds_each_file_and_stops_when_the_vault_locks_midway() {
     let (dir, a) = vault();
     let photo = b"CarryFileCanary Pn52: evidence bytes".to_vec();
     on(&a, |v| {
@@ -201,10 +201,20 @@ fn an_export_with_files_holds_each_file_and_stops_when_the_vault_locks() {
         "{names:?}"
     );
 
-    // Locked: refused, and no file (nor a temporary one) is left.
-    *a.lock().unwrap() = None;
+    // Locked while the export runs (after its first file, with a second to go): it stops, and
+    // no file (nor a temporary one) is left.
+    on(&a, |v| {
+        let id = v.add(&Note { title: "Second".into(), body: "x".into(), ..Default::default() }).unwrap();
+        v.attach(&id, &NewFile { name: "two.png", media_type: "image/png", bytes: b"two", captured_ms: None }).unwrap();
+    });
+    let midway = dir.path().join("midway.tar.age");
+    let mut lock_now = || *a.lock().unwrap() = None;
+    let err = carry::write_archive_with(&a, &opts, &midway, &rec, &mut lock_now).unwrap_err();
+    assert_eq!(err.code, "vault_locked");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!left.iter().any(|n| n.to_string_lossy().contains("midway")), "{left:?}");
+    // Locked before: refused at once.
     let later = dir.path().join("later.tar.age");
     assert_eq!(carry::write_archive(&a, &opts, &later, &rec).unwrap_err().code, "vault_locked");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(!left.iter().any(|n| n.to_string_lossy().contains("later")), "{left:?}");
+    assert!(!later.exists());
 }

@@ -454,6 +454,12 @@ describe("Search: Export", () => {
       "1 record written to carenet-export.tar.age in /media/stick, encrypted. With them, 1 file, listed with its SHA-256 in files.json. "
         + "1 file could not be read (not all of its parts have arrived yet, or it is damaged): it is named in files.json but not included.",
     ));
+    // Records without files: no sentence about files.
+    answer = written({ name: "carenet-export.tar.age", count: 2, files: 0, missing_files: 0 });
+    await type("export-pass", PASS);
+    await type("export-pass-confirm", PASS);
+    await fireEvent.click(exportGo());
+    await waitFor(() => expect(exportStatus()).toBe("2 records written to carenet-export.tar.age in /media/stick, encrypted."));
   });
 
   it("exports what is typed now, not an earlier search", async () => {
@@ -628,6 +634,16 @@ describe("Sync: USB stick", () => {
     sync({});
     await waitFor(() => expect(byId("bundle-space")).toBeTruthy());
     expect(document.querySelectorAll("[id$='-protect-members']")).toHaveLength(1);
+    cleanup();
+    search(() => written());
+    expect(byId("export-protect-passphrase")).toBeTruthy();
+    expect(document.querySelectorAll("[id$='-protect-members']")).toHaveLength(0);
+    cleanup();
+    shell({ list_files: () => [PHOTO] });
+    files();
+    await openCopy("photo.png");
+    expect(byId("note-copy-protect-passphrase")).toBeTruthy();
+    expect(document.querySelectorAll("[id$='-protect-members']")).toHaveLength(0);
     expect(protectOf(newChoice("members"))).toEqual({ kind: "members" });
     expect(protectOf({ ...newChoice("members"), passphrase: "a", confirm: "b", recipients: "age1x" })).toEqual({ kind: "members" });
   });

@@ -485,7 +485,7 @@ export const en = {
   "checkins.err_message": "The message is too long: keep it to 500 characters.",
   "carry.protect": "Protection of the file",
   "carry.to_members": "Encrypt to the space's members (their own keys)",
-  "carry.to_members_note": "Every current member's device opens it with its own key, and no passphrase needs to travel. A removed member, someone who joins later, or anyone else cannot open it. The file shows how many keys it is encrypted to, not whose.",
+  "carry.to_members_note": "Every current member's device opens it with its own key, and no passphrase needs to travel; couriers' devices are among them (they can carry it, not read its records). A member removed before the bundle is made (as far as this device knows), someone who joins later, or anyone else cannot open it. The file shows how many keys it is encrypted to, not whose.",
   "carry.by_passphrase": "Encrypt with a passphrase",
   "carry.by_recipients": "Encrypt to recipients (age keys)",
   "carry.readable": "Do not encrypt (readable by anyone)",
@@ -517,7 +517,7 @@ export const en = {
   "carry.format_csv": "CSV (one row per record, for spreadsheets)",
   "carry.real_names": "Include contacts' real names",
   "carry.with_files": "Include the files kept with these records",
-  "carry.with_files_note": "The export is then one archive (.tar): the records, the files, and files.json, which gives each file's record and SHA-256 so the receiver can check it is the file the record describes. Open it with age -d, then tar -x.",
+  "carry.with_files_note": "The export is then one archive (.tar): the records, the files, and files.json, which gives each file's record, SHA-256 and signature, so the receiver can tell a file damaged or changed after export. Files go as they are: their names and contents (a photo's location, for instance) are not checked for real names. Open it with tar -x (after age -d if it is encrypted).",
   "carry.export_covers": "Contacts' real names are left out unless you tick the box, and files unless you tick theirs. Once the file is opened, Carenet no longer protects what it holds: share it only as the people concerned consented.",
   "carry.exported_encrypted": { one: "{n} record written to {name} in {folder}, encrypted.", other: "{n} records written to {name} in {folder}, encrypted." },
   "carry.exported_readable": {

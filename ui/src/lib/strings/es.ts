@@ -484,7 +484,7 @@ export const es: Table = {
   "checkins.err_message": "El mensaje es demasiado largo: 500 caracteres como máximo.",
   "carry.protect": "Protección del archivo",
   "carry.to_members": "Cifrar para los miembros del espacio (con sus propias claves)",
-  "carry.to_members_note": "El dispositivo de cada miembro actual lo abre con su propia clave, y ninguna frase de contraseña tiene que viajar. Un miembro retirado, quien se una más tarde o cualquier otra persona no puede abrirlo. El archivo muestra para cuántas claves está cifrado, no de quién son.",
+  "carry.to_members_note": "El dispositivo de cada miembro actual lo abre con su propia clave, y ninguna frase de contraseña tiene que viajar; entre ellos están los dispositivos de los mensajeros (pueden transportarlo, pero no leer sus registros). Un miembro retirado antes de que se cree el paquete (hasta donde sabe este dispositivo), quien se una más tarde o cualquier otra persona no puede abrirlo. El archivo muestra para cuántas claves está cifrado, no de quién son.",
   "carry.by_passphrase": "Cifrar con una frase de contraseña",
   "carry.by_recipients": "Cifrar para destinatarios (claves age)",
   "carry.readable": "No cifrar (legible por cualquiera)",
@@ -516,7 +516,7 @@ export const es: Table = {
   "carry.format_csv": "CSV (una fila por registro, para hojas de cálculo)",
   "carry.real_names": "Incluir los nombres reales de los contactos",
   "carry.with_files": "Incluir los archivos adjuntos a estos registros",
-  "carry.with_files_note": "La exportación pasa a ser un único archivo (.tar) con los registros, los archivos y files.json, que indica el registro y el SHA-256 de cada archivo para que quien lo reciba pueda comprobar que es el archivo que describe el registro. Ábralo con age -d y después con tar -x.",
+  "carry.with_files_note": "La exportación pasa a ser un único archivo (.tar) con los registros, los archivos y files.json, que indica el registro, el SHA-256 y la firma de cada archivo para que quien lo reciba pueda detectar un archivo dañado o modificado después de la exportación. Los archivos van tal cual: no se comprueba si sus nombres y su contenido (la ubicación de una foto, por ejemplo) incluyen nombres reales. Ábralo con tar -x (después de age -d si está cifrado).",
   "carry.export_covers": "Los nombres reales de los contactos se omiten salvo que marque su casilla, y los archivos también, salvo que marque la suya. Una vez abierto el archivo, Carenet ya no protege lo que contiene: compártalo solo en la medida en que lo consintieron las personas afectadas.",
   "carry.exported_encrypted": { one: "{n} registro escrito, cifrado, en {name} en {folder}.", other: "{n} registros escritos, cifrados, en {name} en {folder}." },
   "carry.exported_readable": {

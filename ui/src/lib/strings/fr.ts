@@ -484,7 +484,7 @@ export const fr: Table = {
   "checkins.err_message": "Le message est trop long : 500 caractères au plus.",
   "carry.protect": "Protection du fichier",
   "carry.to_members": "Chiffrer pour les membres de l’espace (leurs propres clés)",
-  "carry.to_members_note": "L’appareil de chaque membre actuel l’ouvre avec sa propre clé, et aucune phrase de passe n’a besoin de circuler. Un membre retiré, une personne qui rejoint l’espace plus tard ou n’importe qui d’autre ne peut pas l’ouvrir. Le fichier montre pour combien de clés il est chiffré, pas à qui elles appartiennent.",
+  "carry.to_members_note": "L’appareil de chaque membre actuel l’ouvre avec sa propre clé, et aucune phrase de passe n’a besoin de circuler ; les appareils des messagers en font partie (ils peuvent le transporter, mais pas en lire les fiches). Un membre retiré avant la création du paquet (à la connaissance de cet appareil), une personne qui rejoint l’espace plus tard ou n’importe qui d’autre ne peut pas l’ouvrir. Le fichier montre pour combien de clés il est chiffré, pas à qui elles appartiennent.",
   "carry.by_passphrase": "Chiffrer avec une phrase de passe",
   "carry.by_recipients": "Chiffrer pour des destinataires (clés age)",
   "carry.readable": "Ne pas chiffrer (lisible par tous)",
@@ -516,7 +516,7 @@ export const fr: Table = {
   "carry.format_csv": "CSV (une ligne par fiche, pour les tableurs)",
   "carry.real_names": "Inclure les vrais noms des contacts",
   "carry.with_files": "Inclure les fichiers joints à ces fiches",
-  "carry.with_files_note": "L’export forme alors une seule archive (.tar) : les fiches, les fichiers et files.json, qui indique pour chaque fichier sa fiche et son SHA-256, afin que le destinataire puisse vérifier qu’il s’agit bien du fichier que décrit la fiche. Ouvrez-la avec age -d, puis avec tar -x.",
+  "carry.with_files_note": "L’export forme alors une seule archive (.tar) : les fiches, les fichiers et files.json, qui indique pour chaque fichier sa fiche, son SHA-256 et sa signature, afin que le destinataire puisse repérer un fichier endommagé ou modifié après l’export. Les fichiers partent tels quels : Carenet ne vérifie pas si leurs noms et leur contenu (le lieu de prise de vue d’une photo, par exemple) contiennent de vrais noms. Ouvrez-la avec tar -x (après age -d si elle est chiffrée).",
   "carry.export_covers": "Les vrais noms des contacts sont exclus, sauf si vous cochez leur case, et les fichiers aussi, sauf si vous cochez la leur. Une fois le fichier ouvert, Carenet ne protège plus ce qu’il contient : ne le partagez que dans les limites du consentement des personnes concernées.",
   "carry.exported_encrypted": { one: "{n} fiche écrite dans {name}, dans {folder} ; le fichier est chiffré.", other: "{n} fiches écrites dans {name}, dans {folder} ; le fichier est chiffré." },
   "carry.exported_readable": {
