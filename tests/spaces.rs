@@ -557,3 +557,31 @@ fn a_bundle_to_the_members_opens_on_each_members_device_and_nowhere_else() {
     // An unknown space has no members to encrypt to.
     assert!(a.space_recipients(&SpaceId([7; 16])).is_err());
 }
+
+#[test]
+fn a_member_whose_key_in_the_log_is_unusable_makes_a_members_bundle_say_so() {
+    // A hostile or broken coordinator signs an addition whose age recipient does not parse (the
+    // library never writes one; the log does not check it).
+    let mut coord = TestCoordinator::new();
+    let (_da, mut a) = new_vault();
+    let space = a.join(&coord.add(&card(&a, "A"), Role::Member)).unwrap();
+    assert_eq!(a.space_recipients(&space).unwrap().len(), 2, "the coordinator and A");
+    let parents = vec![coord.ops.last().unwrap().id()];
+    let bogus = SpaceOp::sign(
+        &coord.key,
+        space,
+        parents,
+        OpBody::Add {
+            member: [9; 32],
+            recipient: "age1notakey".into(),
+            role: Role::Courier,
+            name: vec![],
+            envelopes: vec![],
+        },
+    );
+    coord.ops.push(bogus);
+    a.ingest(space, coord.op_items()).unwrap();
+    let err = a.space_recipients(&space).unwrap_err();
+    assert_eq!(err.code(), "invalid_input", "{err:?}");
+    assert!(err.to_string().contains("09090909") && err.to_string().contains("passphrase"), "{err}");
+}

@@ -386,9 +386,14 @@ impl Vault {
             .values()
             .filter(|m| !m.removed)
             .map(|m| {
-                m.recipient
-                    .parse::<age::x25519::Recipient>()
-                    .map_err(|_| Error::DatabaseDamaged("a member's age recipient in the space log is unusable".into()))
+                // The log takes an addition's recipient as its coordinator signed it: one that
+                // does not parse is that member's, not this vault's, problem. Say whose.
+                m.recipient.parse::<age::x25519::Recipient>().map_err(|_| {
+                    Error::invalid(format!(
+                        "The key of member {} in this space's membership log is not usable, so a bundle cannot be encrypted to every member: encrypt it to a passphrase or to recipients instead.",
+                        hex::encode(&m.device[..4])
+                    ))
+                })
             })
             .collect()
     }

@@ -116,4 +116,23 @@ describe("the contact tree's links", () => {
     expect(box(container, "Bo")?.checked).toBe(true);
     expect(alias.value).toBe("Ana 2");
   });
+
+  it("an alert ticked in the editor stays ticked when the tree links the same contact to another", async () => {
+    const { container } = render(Contacts, { props: { openId: ANA } });
+    await opened(container);
+    await waitFor(() => expect(box(container, "Cem")).toBeTruthy());
+    await fireEvent.click(box(container, "Cem")!);
+    expect(box(container, "Cem")!.checked).toBe(true);
+    await pick(container, "#link-from", ANA);
+    await pick(container, "#link-to", BO);
+    await fireEvent.click(container.querySelector("#link-add")!);
+    await waitFor(() => expect(box(container, "Bo")?.checked).toBe(true));
+    expect(box(container, "Cem")!.checked).toBe(true);
+    expect(store[ANA].alerts).toEqual([BO]);
+    await fireEvent.submit(container.querySelector("#contact-form")!);
+    await waitFor(() => expect(calls.some((c) => c.cmd === "save_record")).toBe(true));
+    const save = calls.find((c) => c.cmd === "save_record")!.args as { record: Stored; base: Stored };
+    expect(save.record.alerts).toEqual([BO, CEM]);
+    expect(save.base.alerts).toEqual([BO]);
+  });
 });
