@@ -74,7 +74,7 @@ fn run(vault: &mut Vault, update: bool) -> Result<(), Box<dyn std::error::Error>
     let mut step = 0u64;
     loop {
         step += 1;
-        if update && step % 2 == 0 && !ids.is_empty() {
+        if update && step.is_multiple_of(2) && !ids.is_empty() {
             let id = ids[rng.gen_range(0..ids.len())];
             let seq = notes[&id] + 1;
             vault.update::<Note>(&id, |n| {

@@ -93,20 +93,21 @@ async fn vaults_with_random_concurrent_edits_converge_to_identical_records() {
         for (i, j) in [(1, 0), (2, 0), (0, 1), (0, 2)] {
             nodes[i].sync_with(&tickets[j]).await.unwrap();
         }
-        let first = hosts[0].lock().unwrap();
-        let sorted = |v: &Vault| {
-            let mut ids = v.item_ids(space).unwrap();
-            ids.sort();
-            ids
-        };
-        let (ids, records) = (sorted(&first), notes(&first, space));
-        assert!(!records.is_empty());
-        for h in &hosts[1..] {
-            let v = h.lock().unwrap();
-            assert_eq!(sorted(&v), ids, "seed {seed}: items");
-            assert_eq!(notes(&v, space), records, "seed {seed}: records");
+        {
+            let first = hosts[0].lock().unwrap();
+            let sorted = |v: &Vault| {
+                let mut ids = v.item_ids(space).unwrap();
+                ids.sort();
+                ids
+            };
+            let (ids, records) = (sorted(&first), notes(&first, space));
+            assert!(!records.is_empty());
+            for h in &hosts[1..] {
+                let v = h.lock().unwrap();
+                assert_eq!(sorted(&v), ids, "seed {seed}: items");
+                assert_eq!(notes(&v, space), records, "seed {seed}: records");
+            }
         }
-        drop(first);
         for n in &nodes {
             n.close().await;
         }

@@ -170,8 +170,7 @@ fn empty_reprisal_form_means_the_core_default() {
 
 #[test]
 fn unknown_vocabulary_term_is_an_invalid_input_sentence() {
-    let mut r = ipc::Reprisal::default();
-    r.status = "exploded".into();
+    let r = ipc::Reprisal { status: "exploded".into(), ..Default::default() };
     let err = ipc::convert::<_, ReprisalRecord>(&r).unwrap_err();
     assert_eq!(err.code, "invalid_input");
     assert!(err.message.starts_with("Some field"), "{}", err.message);

@@ -135,10 +135,13 @@ fn summary_line(json: bool, s: &SyncSummary) {
 }
 
 fn finish(host: Arc<Mutex<Vault>>) -> Result<()> {
-    match Arc::try_unwrap(host).map(|m| m.into_inner()) {
-        Ok(Ok(vault)) => vault.lock(),
+    match Arc::try_unwrap(host) {
+        Ok(m) => match m.into_inner() {
+            Ok(vault) => vault.lock(),
+            Err(_) => Ok(()),
+        },
         // A connection task still holds the vault: it is closed when the process exits.
-        _ => Ok(()),
+        Err(_) => Ok(()),
     }
 }
 

@@ -15,8 +15,11 @@ use rand::{Rng, SeedableRng};
 
 use crate::support::*;
 
+/// A document's heads and contents.
+type Document = (Vec<String>, BTreeMap<String, String>);
+
 /// Rebuilds every document of `space` held by `host`: doc id -> (heads, contents).
-fn documents(host: &Host, s: &Space) -> BTreeMap<[u8; 16], (Vec<String>, BTreeMap<String, String>)> {
+fn documents(host: &Host, s: &Space) -> BTreeMap<[u8; 16], Document> {
     let h = host.lock().unwrap();
     let mut changes: BTreeMap<[u8; 16], Vec<Change>> = BTreeMap::new();
     for bytes in h.space_items(s.id).unwrap().values() {
@@ -72,8 +75,7 @@ async fn sync(nodes: &[Node<MemoryHost>], tickets: &[Ticket], from: usize, to: u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_peers_with_concurrent_edits_converge() {
     let cases: u64 = std::env::var("CARENET_SYNC_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
-    let base: u64 =
-        std::env::var("CARENET_SYNC_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| rand::random());
+    let base: u64 = std::env::var("CARENET_SYNC_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(rand::random);
     let devices: Vec<Device> = (0..5).map(|i| device(&format!("Peer {i}"))).collect();
     let hosts: Vec<Host> = (0..5).map(|_| std::sync::Arc::new(std::sync::Mutex::new(MemoryHost::new()))).collect();
     let mut nodes = Vec::new();
@@ -126,9 +128,9 @@ async fn random_peers_with_concurrent_edits_converge() {
         }
         let first = hosts[0].lock().unwrap().item_ids(s.id).unwrap();
         let docs = documents(&hosts[0], &s);
-        for i in 1..n {
-            assert_eq!(hosts[i].lock().unwrap().item_ids(s.id).unwrap(), first, "seed {seed}: items of peer {i}");
-            assert_eq!(documents(&hosts[i], &s), docs, "seed {seed}: documents of peer {i}");
+        for (i, host) in hosts.iter().enumerate().take(n).skip(1) {
+            assert_eq!(host.lock().unwrap().item_ids(s.id).unwrap(), first, "seed {seed}: items of peer {i}");
+            assert_eq!(documents(host, &s), docs, "seed {seed}: documents of peer {i}");
         }
     }
     for n in &nodes {
