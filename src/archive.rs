@@ -65,12 +65,7 @@ pub fn write_with_files(
     let mut archive = Archive::create(path, protection)?;
     archive.add_records(opts.format, &bytes)?;
     for (id, file) in files_of(vault, &ids) {
-        match vault.read_attachment(&id, &file.id) {
-            Ok(read) => {
-                archive.add_file(&id, &read)?;
-            }
-            Err(e) => archive.add_missing(&id, &file, &e),
-        }
+        archive.add_read(&id, &file, vault.read_attachment(&id, &file.id))?;
     }
     let written = Written { records: ids.len(), files: archive.files(), missing: archive.missing() };
     archive.finish()?;
@@ -244,6 +239,18 @@ impl Archive {
             "signature_valid": file.signer.valid,
         }));
         Ok(name)
+    }
+
+    /// Adds what reading a file of `record` gave: the file itself, or, when it could not be read,
+    /// its entry in `files.json` with the reason ([`Archive::add_missing`]).
+    pub fn add_read(&mut self, record: &RecordId, file: &Attachment, read: Result<FileRead>) -> Result<()> {
+        match read {
+            Ok(read) => self.add_file(record, &read).map(|_| ()),
+            Err(e) => {
+                self.add_missing(record, file, &e);
+                Ok(())
+            }
+        }
     }
 
     /// Lists in `files.json` a file of `record` that could not be read (`error`: the error's

@@ -477,12 +477,8 @@ pub(crate) fn write_archive_with(
     drop(bytes);
     for (id, file) in files {
         // The mutex is held while one file is read, and released before it is written.
-        match on_unlocked(slot, |v| Ok(v.read_attachment(&id, &file.id)))? {
-            Ok(file_read) => {
-                archive.add_file(&id, &file_read)?;
-            }
-            Err(e) => archive.add_missing(&id, &file, &e),
-        }
+        let read = on_unlocked(slot, |v| Ok(v.read_attachment(&id, &file.id)))?;
+        archive.add_read(&id, &file, read)?;
         between();
     }
     // Locked (or wiped) after the last file was read: no export appears either.

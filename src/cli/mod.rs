@@ -447,44 +447,32 @@ fn export_cmd(cli: &Cli, dir: &Path, args: &ExportArgs) -> Result<()> {
     let protection = args.protect.protection()?;
     let vault = unlock(cli, dir)?;
     let opts = ExportOptions { format, query, include_sensitive: args.include_sensitive };
-    if args.with_files {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let what = if args.with_files {
         // The files are read one at a time while the archive is written: the vault stays open.
         let written = carenet::archive::write_with_files(&vault, &opts, &args.out, &protection);
         vault.lock()?;
         let written = written?;
-        if args.protect.plaintext {
-            eprintln!("carenet: warning: {} is not encrypted; anyone who finds it can read it.", args.out.display());
-        }
         if written.missing > 0 {
             eprintln!(
-                "carenet: warning: {} file(s) could not be read (not all of their parts have arrived, or damaged); files.json in the archive lists them.",
-                written.missing
+                "carenet: warning: {} could not be read (not all of their parts have arrived, or damaged); files.json in the archive lists them.",
+                plural(written.missing, "file")
             );
         }
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        print::done(
-            cli.json,
-            &format!(
-                "Exported {} and {} to {}.",
-                plural(written.records, "record"),
-                plural(written.files, "file"),
-                args.out.display()
-            ),
-            &args.out.display().to_string(),
-            "file",
-        );
-        return Ok(());
-    }
-    let bytes = export::render(&vault, &opts)?;
-    let count = vault.list(&args.filter.query(kind, "")?).len();
-    vault.lock()?;
-    export::write(&args.out, &bytes, &protection)?;
+        format!("{} and {}", plural(written.records, "record"), plural(written.files, "file"))
+    } else {
+        // The count is of what the file holds (a record that cannot be read is left out).
+        let (bytes, count) = export::render_counted(&vault, &opts)?;
+        vault.lock()?;
+        export::write(&args.out, &bytes, &protection)?;
+        plural(count, "record")
+    };
     if args.protect.plaintext {
         eprintln!("carenet: warning: {} is not encrypted; anyone who finds it can read it.", args.out.display());
     }
     print::done(
         cli.json,
-        &format!("Exported {count} record{} to {}.", if count == 1 { "" } else { "s" }, args.out.display()),
+        &format!("Exported {what} to {}.", args.out.display()),
         &args.out.display().to_string(),
         "file",
     );
