@@ -33,6 +33,7 @@ pub mod crypto;
 pub mod document;
 pub mod error;
 pub mod export;
+pub mod indicators;
 pub mod keyring;
 pub mod model;
 pub mod part;

@@ -127,6 +127,7 @@ fn canary_reprisal(c: &mut Canaries, victim_contact: RecordId) -> ReprisalRecord
             date: None,
             addressee: c.next(),
             outcome: c.next(),
+            result: Some(carenet::model::vocab::InterventionResult::TakenUp),
         }],
         follow_up: FollowUp::Verifying,
         tags: c.list(2),

@@ -112,6 +112,7 @@ fn full_reprisal(victim_contact: Option<RecordId>) -> ReprisalRecord {
             date: Some(date("2025-04")),
             addressee: "ASG for Human Rights".into(),
             outcome: "Raised with the government.".into(),
+            result: Some(carenet::model::vocab::InterventionResult::TakenUp),
         }],
         follow_up: FollowUp::AwaitingResponse,
         tags: vec!["cedaw".into(), "border".into()],

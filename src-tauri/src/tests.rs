@@ -83,6 +83,7 @@ fn full_reprisal() -> ReprisalRecord {
             date: None,
             addressee: "OHCHR".into(),
             outcome: "Raised".into(),
+            result: Some("released".parse().unwrap()),
         }],
         follow_up: "in-progress".parse().unwrap(),
         tags: vec!["upr".into()],

@@ -86,6 +86,10 @@ pub enum Command {
     Search(SearchArgs),
     /// Export records as JSON or CSV, encrypted with age unless --plaintext.
     Export(ExportArgs),
+    /// Indicators: what the reprisal records on this device show, what the interventions
+    /// achieved, and who in the care network is watched over. Counted from this device's records
+    /// only; small numbers can point to a person.
+    Indicators(IndicatorArgs),
     /// List the controlled vocabularies (act types, mechanisms, ...).
     Vocab,
     /// Print this device's member card (text, and a QR code on a terminal) for a coordinator.
@@ -179,6 +183,24 @@ pub struct SearchArgs {
     /// Filters.
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// `indicators` arguments.
+#[derive(Args, Debug)]
+pub struct IndicatorArgs {
+    /// Only events dated on or after this date (YYYY, YYYY-MM or YYYY-MM-DD); undated records
+    /// are then left out and counted.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only events dated on or before this date.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only events in this country (ISO 3166-1 alpha-2, e.g. BY).
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Only records with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
 }
 
 /// `export` arguments.
@@ -415,6 +437,17 @@ pub fn run(cli: &Cli) -> Result<()> {
             vault.lock()
         }
         Command::Export(args) => export_cmd(cli, &dir, args),
+        Command::Indicators(args) => {
+            let filter = carenet::indicators::IndicatorFilter::parse(
+                args.from.as_deref(),
+                args.to.as_deref(),
+                args.country.as_deref(),
+                args.tag.as_deref(),
+            )?;
+            let vault = unlock(cli, &dir)?;
+            print::indicators(cli.json, &vault.indicators(&filter, carenet::vault::now_ms()));
+            vault.lock()
+        }
         Command::Vocab => {
             print::vocab(cli.json);
             Ok(())

@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 
 use carenet::model::vocab::{
-    ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, Mechanism, PerpetratorType, SourceKind,
+    ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, InterventionResult, Mechanism, PerpetratorType,
+    SourceKind,
 };
 use carenet::model::{HistoryEntry, Record, RecordId, Stored, Summary};
 use carenet::search::Hit;
@@ -184,6 +185,7 @@ pub fn vocab(json: bool) {
         ("perpetrator types (--perpetrator)", words(PerpetratorType::ALL)),
         ("source kinds (--source)", words(SourceKind::ALL)),
         ("interventions (--intervention)", words(InterventionKind::ALL)),
+        ("intervention results (--intervention's RESULT)", words(InterventionResult::ALL)),
         ("event status (--status)", words(EventStatus::ALL)),
         ("follow-up (--follow-up)", words(FollowUp::ALL)),
     ];
@@ -195,4 +197,83 @@ pub fn vocab(json: bool) {
             println!("{k}:\n  {}", v.join(", "));
         }
     }
+}
+
+/// The indicators: a short report, or the whole structure in JSON.
+pub fn indicators(json: bool, ind: &carenet::indicators::Indicators) {
+    if json {
+        println!("{}", serde_json::to_value(ind).unwrap_or(Value::Null));
+        return;
+    }
+    let pct = |n: u32, of: u32| {
+        if of == 0 {
+            String::new()
+        } else {
+            format!(" ({}%)", (n as f64 * 100.0 / of as f64).round())
+        }
+    };
+    let list = |title: &str, counts: &[carenet::indicators::Count], none: &str| {
+        if counts.is_empty() {
+            return;
+        }
+        println!("{title}:");
+        for c in counts {
+            println!("  {:<34} {:>6}", if c.key.is_empty() { none } else { &c.key }, c.count);
+        }
+    };
+    println!("Counted from the records on this device: not every reprisal, only those recorded here.");
+    println!("A result recorded after an intervention does not prove the intervention caused it.");
+    println!("Small numbers can point to a person: think before showing these figures to anyone.");
+    println!();
+    println!("Reprisal records:                     {:>6}", ind.records);
+    if ind.undated_left_out > 0 {
+        println!("  left out, no date:                  {:>6}", ind.undated_left_out);
+    }
+    println!("  still going on:                     {:>6}", ind.ongoing);
+    println!("  victims named (once per record):    {:>6}", ind.victims);
+    println!(
+        "  linked to UN or regional engagement:{:>6}{}",
+        ind.linked_to_engagement,
+        pct(ind.linked_to_engagement, ind.records)
+    );
+    println!("  consent given:                      {:>6}{}", ind.consent_given, pct(ind.consent_given, ind.records));
+    println!(
+        "  may be shared with UN mechanisms:   {:>6}{}",
+        ind.shareable_with_un,
+        pct(ind.shareable_with_un, ind.records)
+    );
+    println!("Solidarity actions:");
+    println!(
+        "  records with an intervention:       {:>6}{}",
+        ind.with_intervention,
+        pct(ind.with_intervention, ind.records)
+    );
+    println!("  interventions:                      {:>6}", ind.interventions);
+    println!("  answered:                           {:>6}{}", ind.answered, pct(ind.answered, ind.interventions));
+    println!("  records improved after one:         {:>6}{}", ind.improved, pct(ind.improved, ind.with_intervention));
+    println!("  going on with no intervention yet:  {:>6}", ind.ongoing_without_intervention);
+    if let Some(d) = &ind.days_to_action {
+        println!(
+            "  days to the first intervention:     {:>6} (median of {} records dated to the day)",
+            d.median_days, d.records
+        );
+    }
+    println!();
+    list("Acts", &ind.by_act, "-");
+    list("Countries", &ind.by_country, "(none recorded)");
+    list("Years", &ind.by_year, "(undated)");
+    list("Perpetrators", &ind.by_perpetrator, "-");
+    list("Mechanisms engaged with", &ind.by_mechanism, "-");
+    list("Interventions", &ind.by_intervention, "-");
+    list("Results of interventions", &ind.by_result, "(not recorded)");
+    list("Follow-up", &ind.by_follow_up, "-");
+    let n = &ind.network;
+    println!();
+    println!("Care network (all contacts, not filtered):");
+    println!("  contacts:                           {:>6}", n.contacts);
+    println!("  alerted by someone:                 {:>6}{}", n.alerted, pct(n.alerted, n.contacts));
+    println!("  watched over:                       {:>6}{}", n.watched, pct(n.watched, n.contacts));
+    println!("  high risk, nobody watching over:    {:>6}", n.high_risk_unwatched);
+    println!("  check-in arrangements:              {:>6}", n.check_ins);
+    println!("  needing attention now:              {:>6}", n.check_ins_attention);
 }

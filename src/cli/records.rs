@@ -3,7 +3,8 @@
 use clap::{Args, Subcommand};
 
 use carenet::model::vocab::{
-    ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, Mechanism, PerpetratorType, SourceKind,
+    ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, InterventionResult, Mechanism, PerpetratorType,
+    SourceKind,
 };
 use carenet::model::{
     item_id, Act, Channel, ChannelKind, ConsentStatus, Engagement, Identification, Intervention, PartialDate, Party,
@@ -257,8 +258,8 @@ pub struct ReprisalFields {
     /// How the victim may be identified: anonymous, initials-only, named.
     #[arg(long)]
     pub identify: Option<String>,
-    /// Intervention as KIND[:ADDRESSEE[:DATE]], e.g. urgent-appeal:SR on HRDs:2026-05-03.
-    #[arg(long = "intervention", value_name = "KIND[:ADDRESSEE[:DATE]]")]
+    /// Intervention as KIND[:ADDRESSEE[:DATE[:RESULT]]], e.g. urgent-appeal:SR on HRDs:2026-05-03:taken-up.
+    #[arg(long = "intervention", value_name = "KIND[:ADDRESSEE[:DATE[:RESULT]]]")]
     pub interventions: Vec<String>,
     /// Follow-up: open, verifying, in-progress, awaiting-response, closed.
     #[arg(long)]
@@ -521,11 +522,12 @@ fn apply_reprisal(r: &mut ReprisalRecord, f: &ReprisalFields) -> Result<()> {
             parse_kebab::<Identification>("identification", i, "anonymous, initials-only, named")?;
     }
     for i in &f.interventions {
-        let mut parts = i.splitn(3, ':');
+        let mut parts = i.splitn(4, ':');
         let kind: InterventionKind = parts.next().unwrap_or_default().parse()?;
         let addressee = parts.next().unwrap_or_default().trim().to_owned();
         let date = parts.next().filter(|s| !s.trim().is_empty()).map(str::parse).transpose()?;
-        r.interventions.push(Intervention { id: item_id(), kind, date, addressee, outcome: String::new() });
+        let result = parts.next().filter(|s| !s.trim().is_empty()).map(str::parse::<InterventionResult>).transpose()?;
+        r.interventions.push(Intervention { id: item_id(), kind, date, addressee, outcome: String::new(), result });
     }
     if let Some(v) = &f.follow_up {
         r.follow_up = v.parse::<FollowUp>()?;

@@ -5,6 +5,7 @@ pub mod attachment;
 mod checkin;
 mod contact;
 mod date;
+pub use date::Precision;
 mod note;
 mod reprisal;
 pub mod vocab;
@@ -24,8 +25,8 @@ pub use contact::{Channel, ChannelKind, Contact, RiskLevel};
 pub use date::PartialDate;
 pub use note::Note;
 pub use reprisal::{
-    Act, Consent, ConsentStatus, Engagement, Identification, Intervention, Party, PartyKind, Perpetrator,
-    ReprisalRecord, ShareScope, Source,
+    check_country, Act, Consent, ConsentStatus, Engagement, Identification, Intervention, Party, PartyKind,
+    Perpetrator, ReprisalRecord, ShareScope, Source,
 };
 
 use crate::error::{Error, Result};

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::attachment::Attachment;
 use super::vocab::{
-    ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, Mechanism, PerpetratorType, SourceKind,
+    ActType, EngagementForm, EventStatus, FollowUp, InterventionKind, InterventionResult, Mechanism, PerpetratorType,
+    SourceKind,
 };
 use super::{
     check_count, check_line, check_list, check_text, push_search, PartialDate, RecordId, RecordKind, RecordType,
@@ -177,9 +178,12 @@ pub struct Intervention {
     /// Addressed to whom (mandate, authority).
     #[serde(default)]
     pub addressee: String,
-    /// What came of it.
+    /// What came of it, in words.
     #[serde(default)]
     pub outcome: String,
+    /// What came of it, as the indicators count it (none: not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<InterventionResult>,
 }
 
 /// A documented reprisal: the event and everything attached to it.

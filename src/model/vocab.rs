@@ -155,6 +155,49 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What came of an intervention, as far as the network knows. The indicators count these:
+    /// `released`, `restriction-lifted` and `protected` are improvements; `acknowledged` and
+    /// `taken-up` are answers; an improvement after an intervention is recorded, not proven to
+    /// follow from it.
+    InterventionResult {
+        /// Sent; no answer yet.
+        Pending = "pending",
+        /// No answer came.
+        NoResponse = "no-response",
+        /// The addressee acknowledged it or answered.
+        Acknowledged = "acknowledged",
+        /// A mechanism took it up: raised it with the state, or made it public (for example in
+        /// the Secretary-General's report on reprisals).
+        TakenUp = "taken-up",
+        /// The person was released, or charges were dropped.
+        Released = "released",
+        /// A travel ban or another restriction was lifted.
+        RestrictionLifted = "restriction-lifted",
+        /// The person is safe: protected or relocated.
+        Protected = "protected",
+        /// The situation got worse.
+        Worsened = "worsened",
+        /// Something else (say what in the outcome).
+        Other = "other",
+    }
+}
+
+impl InterventionResult {
+    /// An improvement for the person: released, a restriction lifted, safe.
+    pub fn improved(self) -> bool {
+        matches!(
+            self,
+            InterventionResult::Released | InterventionResult::RestrictionLifted | InterventionResult::Protected
+        )
+    }
+
+    /// An answer from the addressee, or an improvement.
+    pub fn answered(self) -> bool {
+        self.improved() || matches!(self, InterventionResult::Acknowledged | InterventionResult::TakenUp)
+    }
+}
+
+vocabulary! {
     /// Who or what an item of evidence is.
     SourceKind {
         /// The victim's own account.

@@ -11,6 +11,7 @@ mod attachments;
 mod card;
 mod checkins;
 mod guard;
+mod indicators;
 mod journal;
 mod records;
 mod snapshot;
