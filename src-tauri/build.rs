@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "unlink_alert",
     "vocabularies",
     "check_ins",
+    "indicators",
     "check_in",
     "load_settings",
     "save_settings",

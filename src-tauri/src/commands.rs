@@ -409,6 +409,7 @@ pub async fn vocabularies() -> IpcResult<ipc::Vocabularies> {
         mechanism: terms(vocab::Mechanism::ALL),
         engagement_form: terms(vocab::EngagementForm::ALL),
         intervention_kind: terms(vocab::InterventionKind::ALL),
+        intervention_result: terms(vocab::InterventionResult::ALL),
         source_kind: terms(vocab::SourceKind::ALL),
         perpetrator_type: terms(vocab::PerpetratorType::ALL),
         event_status: terms(vocab::EventStatus::ALL),

@@ -313,6 +313,8 @@ pub struct Vocabularies {
     pub engagement_form: Vec<String>,
     /// Intervention kinds.
     pub intervention_kind: Vec<String>,
+    /// What came of an intervention.
+    pub intervention_result: Vec<String>,
     /// Source kinds.
     pub source_kind: Vec<String>,
     /// Perpetrator types.
@@ -377,6 +379,7 @@ pub fn typescript() -> String {
     ]
     .into_iter()
     .chain(crate::ipc_checkins::declarations())
+    .chain(crate::ipc_indicators::declarations())
     .chain(crate::ipc_spaces::declarations())
     .chain(crate::carry::declarations());
     let mut out = String::from(

@@ -177,9 +177,13 @@ pub struct Intervention {
     /// Addressee.
     #[serde(default)]
     pub addressee: String,
-    /// Outcome.
+    /// Outcome, in words.
     #[serde(default)]
     pub outcome: String,
+    /// Vocabulary `intervention_result` (none: not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub result: Option<String>,
 }
 
 /// A reprisal record.

@@ -11,6 +11,7 @@ mod commands;
 mod files;
 mod ipc;
 mod ipc_checkins;
+mod ipc_indicators;
 mod ipc_reprisal;
 mod ipc_spaces;
 mod qr;
@@ -99,6 +100,7 @@ fn main() {
             commands::unlink_alert,
             commands::vocabularies,
             commands::check_ins,
+            ipc_indicators::indicators,
             commands::check_in,
             commands::load_settings,
             commands::save_settings,

@@ -100,3 +100,45 @@ fn a_page_past_the_end_is_empty_and_a_page_too_large_is_refused() {
     let long = QueryInput { text: "x".repeat(501), ..Default::default() };
     assert_eq!(search_page_of(&v, &long, 0, 10).unwrap_err().code, "invalid_input");
 }
+
+#[test]
+fn indicators_cross_ipc_whole_and_bad_filters_are_refused() {
+    use crate::ipc_indicators::{indicators_of, IndicatorQuery};
+    use carenet::model::vocab::{InterventionKind, InterventionResult};
+    use carenet::model::{item_id, Intervention};
+    let (_dir, mut v) = filled();
+    let record = |country: &str, start: &str, result| carenet::ReprisalRecord {
+        title: "Arrest".into(),
+        country: country.into(),
+        start: Some(start.parse().unwrap()),
+        interventions: vec![Intervention {
+            id: item_id(),
+            kind: InterventionKind::UrgentAppeal,
+            date: None,
+            addressee: String::new(),
+            outcome: String::new(),
+            result,
+        }],
+        ..Default::default()
+    };
+    v.add(&record("BY", "2025-04", Some(InterventionResult::Protected))).unwrap();
+    v.add(&record("EG", "2026-01-02", None)).unwrap();
+    let now = carenet::vault::now_ms();
+    // The mirror carries every field of the core's answer.
+    let all = indicators_of(&v, &IndicatorQuery::default(), now).unwrap();
+    let core = v.indicators(&carenet::indicators::IndicatorFilter::default(), now);
+    assert_eq!(serde_json::to_value(&all).unwrap(), serde_json::to_value(&core).unwrap());
+    assert_eq!((all.records, all.improved, all.network.contacts), (2, 1, 7));
+    let by = IndicatorQuery { country: "by".into(), from: "2025".into(), ..Default::default() };
+    assert_eq!(indicators_of(&v, &by, now).unwrap().records, 1);
+    for bad in [
+        IndicatorQuery { from: "2026".into(), to: "2025".into(), ..Default::default() },
+        IndicatorQuery { country: "Egypt".into(), ..Default::default() },
+        IndicatorQuery { tag: "x".repeat(10_000), ..Default::default() },
+        IndicatorQuery { from: "soon".into(), ..Default::default() },
+    ] {
+        let e = indicators_of(&v, &bad, now).unwrap_err();
+        assert_eq!(e.code, "invalid_input", "{bad:?}");
+        assert!(!e.message.is_empty());
+    }
+}

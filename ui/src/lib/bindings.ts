@@ -393,9 +393,13 @@ date?: string,
  */
 addressee: string, 
 /**
- * Outcome.
+ * Outcome, in words.
  */
-outcome: string, };
+outcome: string, 
+/**
+ * Vocabulary `intervention_result` (none: not recorded).
+ */
+result?: string, };
 
 export type Reprisal = { 
 /**
@@ -547,6 +551,10 @@ engagement_form: Array<string>,
  */
 intervention_kind: Array<string>, 
 /**
+ * What came of an intervention.
+ */
+intervention_result: Array<string>, 
+/**
  * Source kinds.
  */
 source_kind: Array<string>, 
@@ -686,6 +694,164 @@ now_ms: number,
  * The arrangements, those needing attention first.
  */
 rows: Array<CheckInView>, };
+
+export type IndicatorQuery = { 
+/**
+ * Events from this date (YYYY[-MM[-DD]]).
+ */
+from: string, 
+/**
+ * Events up to this date.
+ */
+to: string, 
+/**
+ * Country code (ISO 3166-1 alpha-2, any case).
+ */
+country: string, 
+/**
+ * Tag.
+ */
+tag: string, };
+
+export type IndicatorCount = { 
+/**
+ * The value: a vocabulary word, a country code or a year.
+ */
+key: string, 
+/**
+ * How many.
+ */
+count: number, };
+
+export type DaysToAction = { 
+/**
+ * Median, in days.
+ */
+median_days: number, 
+/**
+ * Records with both dates known to the day.
+ */
+records: number, };
+
+export type CareNetwork = { 
+/**
+ * Contacts.
+ */
+contacts: number, 
+/**
+ * Contacts someone alerts.
+ */
+alerted: number, 
+/**
+ * Contacts watched over (checked on, or a check-in with a watcher).
+ */
+watched: number, 
+/**
+ * High-risk contacts nobody watches over.
+ */
+high_risk_unwatched: number, 
+/**
+ * Check-in arrangements.
+ */
+check_ins: number, 
+/**
+ * Arrangements needing attention now.
+ */
+check_ins_attention: number, };
+
+export type Indicators = { 
+/**
+ * Records counted.
+ */
+records: number, 
+/**
+ * Undated records left out of a period.
+ */
+undated_left_out: number, 
+/**
+ * Events still going on.
+ */
+ongoing: number, 
+/**
+ * Victims named, once per record.
+ */
+victims: number, 
+/**
+ * Records per act type.
+ */
+by_act: Array<IndicatorCount>, 
+/**
+ * Records per country.
+ */
+by_country: Array<IndicatorCount>, 
+/**
+ * Records per year, oldest first ("" undated).
+ */
+by_year: Array<IndicatorCount>, 
+/**
+ * Records per perpetrator type.
+ */
+by_perpetrator: Array<IndicatorCount>, 
+/**
+ * Records linked to UN or regional engagement.
+ */
+linked_to_engagement: number, 
+/**
+ * Records per mechanism.
+ */
+by_mechanism: Array<IndicatorCount>, 
+/**
+ * Records with consent given.
+ */
+consent_given: number, 
+/**
+ * Records that may be shared with UN mechanisms.
+ */
+shareable_with_un: number, 
+/**
+ * Records with an intervention.
+ */
+with_intervention: number, 
+/**
+ * Interventions.
+ */
+interventions: number, 
+/**
+ * Interventions per kind.
+ */
+by_intervention: Array<IndicatorCount>, 
+/**
+ * Interventions per result ("" not recorded).
+ */
+by_result: Array<IndicatorCount>, 
+/**
+ * Interventions with a result other than pending.
+ */
+results_known: number, 
+/**
+ * Interventions answered.
+ */
+answered: number, 
+/**
+ * Records improved after an intervention.
+ */
+improved: number, 
+/**
+ * Ongoing records with no intervention.
+ */
+ongoing_without_intervention: number, 
+/**
+ * Days to the first intervention.
+ */
+days_to_action?: DaysToAction, 
+/**
+ * Records per follow-up stage, in stage order.
+ */
+by_follow_up: Array<IndicatorCount>, 
+/**
+ * The care network.
+ */
+network: CareNetwork, };
 
 export type QrCode = { 
 /**
