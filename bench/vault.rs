@@ -611,6 +611,13 @@ fn main() {
         for (name, q) in queries() {
             g.bench_function(name, |b| b.iter(|| black_box(vault.search(&q))));
         }
+        // The Indicators screen: one pass over every record, with and without a period.
+        let now = carenet::vault::now_ms();
+        let all = carenet::indicators::IndicatorFilter::default();
+        g.bench_function(format!("indicators_{records}"), |b| b.iter(|| black_box(vault.indicators(&all, now))));
+        let period = carenet::indicators::IndicatorFilter::parse(Some("2020"), Some("2023-06"), None, None)
+            .expect("a valid period");
+        g.bench_function("indicators_period", |b| b.iter(|| black_box(vault.indicators(&period, now))));
         g.finish();
     }
 

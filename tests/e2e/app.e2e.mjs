@@ -208,6 +208,7 @@ async function run(s) {
   await s.click('input[name="consent-identification"][value="initials-only"]');
   await s.click("#rep-add-intervention");
   await s.type(".intervention-addressee", CANARY.addressee);
+  await pick(s, ".intervention-result", "Released, or charges dropped");
   await s.click("#rep-save");
   await saved(s, "#rep-form");
   await s.waitForText(".list-pane .rows", CANARY.repTitle);
@@ -287,6 +288,17 @@ async function run(s) {
   await shot(s, "07b-export");
   step("the search's record and its file are exported as one archive through the system's dialog, encrypted to a passphrase",
     exported.age && exportStatus.startsWith("1 ") && exportStatus.includes("With them, 1 file"), `${exportStatus} ${JSON.stringify(exported)}`);
+  // 6c. Indicators: the reprisal record counts, with its released result, and a country filter
+  // narrows them.
+  await s.click("#nav-indicators");
+  await s.waitForText("#ind-count", "1 reprisal record counted");
+  const improved = await s.text(await s.find("#ind-improved"));
+  const acts = await s.text(await s.find("#ind-acts"));
+  await shot(s, "07c-indicators");
+  await s.type("#ind-country", "EG");
+  await s.waitForText("#ind-count", "0 reprisal records counted");
+  step("indicators count the record, its act and the improvement after its intervention, and a country filter narrows them",
+    improved.startsWith("1 of 1") && acts.includes("Travel ban"), `${improved} | ${acts}`);
   await s.click("#nav-sync");
   await s.waitForText("#sync-mode", "Offline");
   await shot(s, "08-sync-offline");
@@ -301,6 +313,9 @@ async function run(s) {
   await s.click("#nav-contacts");
   await s.waitFor("#contact-tree");
   await shot(s, "10-contacts-arabic");
+  await s.click("#nav-indicators");
+  await s.waitFor("#ind-figures", "the indicators in Arabic");
+  await shot(s, "11-indicators-arabic");
 
   // 8. Lock before closing.
   await s.click("#lock");

@@ -3,7 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   DialogText, Format, Imported, Protect, Written,
   FileEntry, IpcError, Page, QueryInput, Record as VaultRecord, SavedRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
-  Vocabularies, CheckInList, CheckInStatus, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
+  Vocabularies, CheckInList, IndicatorQuery, Indicators, CheckInStatus, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
 } from "./bindings";
 
 /** Every command's failure: a stable code and an English sentence. */
@@ -60,6 +60,7 @@ export const api = {
   setUnlockGuard: (limit: number | null) => call<null>("set_unlock_guard", { limit }),
   /** Every check-in arrangement and where it stands by this device's clock, most urgent first. */
   checkIns: () => call<CheckInList>("check_ins"),
+  indicators: (query: IndicatorQuery) => call<Indicators>("indicators", { query }),
   /** Checks in now on an arrangement (message: at most 500 characters). */
   checkIn: (id: string, status: CheckInStatus, message: string) => call<null>("check_in", { id, status, message }),
   loadSettings: () => call<Settings>("load_settings"),

@@ -7,7 +7,7 @@ afterEach(() => clearMocks());
 
 describe("vocabularies", () => {
   it("are asked once per window, and asked again after a failed call", async () => {
-    const vocab = { act_type: ["arbitrary-arrest"], mechanism: [], engagement_form: [], intervention_kind: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] };
+    const vocab = { act_type: ["arbitrary-arrest"], mechanism: [], engagement_form: [], intervention_kind: [], intervention_result: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] };
     let asked = 0;
     let fail = true;
     mockIPC((cmd) => {

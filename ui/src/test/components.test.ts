@@ -17,7 +17,7 @@ let calls: Call[] = [];
 
 const vocab = {
   act_type: ["arbitrary-arrest", "travel-ban"], mechanism: ["upr"], engagement_form: ["submission"],
-  intervention_kind: ["urgent-appeal"], source_kind: ["witness"], perpetrator_type: ["state", "non-state"],
+  intervention_kind: ["urgent-appeal"], intervention_result: ["pending", "released"], source_kind: ["witness"], perpetrator_type: ["state", "non-state"],
   event_status: ["ongoing", "ended", "unknown"], follow_up: ["open", "closed"],
 };
 
@@ -276,6 +276,25 @@ describe("Reprisal form", () => {
     await screen.findByText("Saved.");
     const rec = calls.find((c) => c.cmd === "save_record")?.args.record as Record<string, any>;
     expect(rec.consent).toMatchObject({ status: "refused", share_with: [] });
+  });
+
+  it("notes what came of an intervention from the core's vocabulary, and none means not noted", async () => {
+    shell({ vocabularies: () => vocab, list_page: (a) => pageOf([], a), save_record: (a) => savedAs(a, "1".repeat(32)) });
+    render(Reprisals, { props: {} });
+    await screen.findByLabelText("What happened, in a few words");
+    await fireEvent.input(screen.getByLabelText("What happened, in a few words"), { target: { value: "Detained" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add an intervention" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Add an intervention" }));
+    const results = screen.getAllByLabelText("Result") as HTMLSelectElement[];
+    expect([...results[0].options].map((o) => o.value)).toEqual(["", "pending", "released"]);
+    expect(results[0].options[2].text).toBe("Released, or charges dropped");
+    await fireEvent.change(results[0], { target: { value: "released" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByText("Saved.");
+    const rec = calls.find((c) => c.cmd === "save_record")?.args.record as Record<string, any>;
+    expect(rec.interventions.map((i: any) => i.result)).toEqual(["released", undefined]);
+    // The second one is sent without the field at all (the core reads it as not noted).
+    expect(JSON.parse(JSON.stringify(rec.interventions[1]))).not.toHaveProperty("result");
   });
 });
 

@@ -490,7 +490,7 @@ describe("Files in the screens", () => {
   it("the reprisal form has its Evidence files section", async () => {
     shell({
       list_page: (a) => pageOf([], a),
-      vocabularies: () => ({ act_type: [], mechanism: [], engagement_form: [], intervention_kind: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] }),
+      vocabularies: () => ({ act_type: [], mechanism: [], engagement_form: [], intervention_kind: [], intervention_result: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] }),
     });
     render(Reprisals, { props: {} });
     await screen.findByLabelText("What happened, in a few words");

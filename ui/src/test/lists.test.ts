@@ -257,7 +257,7 @@ describe("Screens on 10,000 records", () => {
     const queries: Record<string, unknown>[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "list_page") return queries.push((args as { query: Record<string, unknown> }).query), pageOf([], args);
-      if (cmd === "vocabularies") return { act_type: [], mechanism: [], engagement_form: [], intervention_kind: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] };
+      if (cmd === "vocabularies") return { act_type: [], mechanism: [], engagement_form: [], intervention_kind: [], intervention_result: [], source_kind: [], perpetrator_type: [], event_status: [], follow_up: [] };
       throw { code: "internal", message: cmd };
     });
     render(Reprisals, { props: {} });
