@@ -123,7 +123,7 @@ fn counts<K: Ord + ToString>(map: BTreeMap<K, u32>, by_key: bool) -> Vec<Count> 
     let mut out: Vec<Count> = map.into_iter().map(|(k, count)| Count { key: k.to_string(), count }).collect();
     if !by_key {
         // Most first; equal counts keep the key order (stable sort).
-        out.sort_by(|a, b| b.count.cmp(&a.count));
+        out.sort_by_key(|c| std::cmp::Reverse(c.count));
     }
     out
 }

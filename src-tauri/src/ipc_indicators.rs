@@ -128,6 +128,8 @@ pub async fn indicators(state: State<'_>, query: IndicatorQuery) -> IpcResult<In
     with_vault(state, move |v| indicators_of(v, &query, carenet::vault::now_ms())).await
 }
 
+/// The declarations for bindings.ts, in order.
+#[cfg(test)]
 pub fn declarations() -> Vec<String> {
     vec![IndicatorQuery::decl(), IndicatorCount::decl(), DaysToAction::decl(), CareNetwork::decl(), Indicators::decl()]
 }
