@@ -99,8 +99,7 @@ pub struct Indicators {
     pub improved: u32,
     /// Ongoing records with no intervention.
     pub ongoing_without_intervention: u32,
-    /// Days to the first intervention.
-    #[ts(optional)]
+    /// Days to the first intervention (null when no record has both dates to the day).
     pub days_to_action: Option<DaysToAction>,
     /// Records per follow-up stage, in stage order.
     pub by_follow_up: Vec<IndicatorCount>,

@@ -841,9 +841,9 @@ improved: number,
  */
 ongoing_without_intervention: number, 
 /**
- * Days to the first intervention.
+ * Days to the first intervention (null when no record has both dates to the day).
  */
-days_to_action?: DaysToAction, 
+days_to_action: DaysToAction | null, 
 /**
  * Records per follow-up stage, in stage order.
  */
