@@ -111,6 +111,7 @@ const CSV_COLUMNS: &[&str] = &[
     "victims",
     "perpetrators",
     "mechanisms",
+    "interventions",
     "consent",
     "follow_up",
     "tags",
@@ -124,6 +125,24 @@ fn utc_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%dT%H:%MZ").to_string())
         .unwrap_or_else(|| ms.to_string())
+}
+
+/// A record's interventions in one cell: "kind (date): result" each, separated by "; " (the
+/// addressee and the outcome in words are in the JSON export).
+fn interventions_cell(list: &[crate::model::Intervention]) -> String {
+    list.iter()
+        .map(|i| {
+            let mut s = i.kind.as_str().to_owned();
+            if let Some(d) = &i.date {
+                s.push_str(&format!(" ({d})"));
+            }
+            if let Some(r) = i.result {
+                s.push_str(&format!(": {}", r.as_str()));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A check-in arrangement as text: its interval, notes, then one line per check-in.
@@ -216,6 +235,10 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
                 check_in_text(c),
             ),
         };
+        let interventions = match &r.value {
+            Record::Reprisal(p) => interventions_cell(&p.interventions),
+            _ => String::new(),
+        };
         let kind = r.value.kind().as_str().to_owned();
         let row = [
             r.id.to_string(),
@@ -228,6 +251,7 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
             victims,
             perps,
             mechs,
+            interventions,
             consent,
             follow,
             tags,
@@ -294,7 +318,31 @@ pub fn write(path: &Path, bytes: &[u8], protection: &Protection) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::defuse_formula;
+    use super::{defuse_formula, interventions_cell};
+    use crate::model::vocab::{InterventionKind, InterventionResult};
+    use crate::model::Intervention;
+
+    #[test]
+    fn a_csv_row_says_what_each_intervention_was_when_and_what_came_of_it() {
+        let iv = |kind, date: Option<&str>, result| Intervention {
+            id: "i".into(),
+            kind,
+            date: date.map(|d| d.parse().unwrap()),
+            addressee: "secret addressee".into(),
+            outcome: "words".into(),
+            result,
+        };
+        let cell = interventions_cell(&[
+            iv(InterventionKind::UrgentAppeal, Some("2026-05-03"), Some(InterventionResult::Released)),
+            iv(InterventionKind::LetterToAuthorities, None, None),
+            iv(InterventionKind::PublicStatement, Some("2026"), Some(InterventionResult::NoResponse)),
+        ]);
+        assert_eq!(
+            cell,
+            "urgent-appeal (2026-05-03): released; letter-to-authorities; public-statement (2026): no-response"
+        );
+        assert_eq!(interventions_cell(&[]), "");
+    }
 
     #[test]
     fn csv_cells_that_look_like_formulas_are_defused() {
