@@ -403,9 +403,14 @@ pub fn evaluate(space: SpaceId, ops: &[SpaceOp]) -> Option<SpaceState> {
     Some(state)
 }
 
+/// True when `recipient` is an age X25519 recipient (what `seal_envelope` and bundles need).
+fn usable(recipient: &str) -> bool {
+    recipient.parse::<age::x25519::Recipient>().is_ok()
+}
+
 fn apply(state: &mut Option<SpaceState>, space: SpaceId, op: &SpaceOp) -> bool {
     match (&op.body, state.as_mut()) {
-        (OpBody::Create { recipient, name, .. }, None) if op.parents.is_empty() => {
+        (OpBody::Create { recipient, name, .. }, None) if op.parents.is_empty() && usable(recipient) => {
             let mut members = BTreeMap::new();
             members.insert(
                 op.author,
@@ -432,7 +437,9 @@ fn apply(state: &mut Option<SpaceState>, space: SpaceId, op: &SpaceOp) -> bool {
             true
         }
         (OpBody::Add { member, recipient, role, name, envelopes }, Some(s)) => {
-            if s.role(&op.author) != Some(Role::Coordinator) || s.is_active(member) {
+            // A member whose age recipient does not parse could never be sent a new key, so no
+            // coordinator could remove anyone while they are in: the addition is refused.
+            if s.role(&op.author) != Some(Role::Coordinator) || s.is_active(member) || !usable(recipient) {
                 return false;
             }
             // A reader must get every epoch's key so far; a courier gets none.

@@ -386,8 +386,8 @@ impl Vault {
             .values()
             .filter(|m| !m.removed)
             .map(|m| {
-                // The log takes an addition's recipient as its coordinator signed it: one that
-                // does not parse is that member's, not this vault's, problem. Say whose.
+                // The log refuses an addition whose recipient does not parse (`space::log`), so
+                // this holds for every member; should it not, say whose key it is, not panic.
                 m.recipient.parse::<age::x25519::Recipient>().map_err(|_| {
                     Error::invalid(format!(
                         "The key of member {} in this space's membership log is not usable, so a bundle cannot be encrypted to every member: encrypt it to a passphrase or to recipients instead.",
