@@ -202,6 +202,9 @@ await figure("open spaces (a space of 2,000 records selected)", "#nav-spaces", {
 await figure("spaces: share picker filter, typed ('Note 99')", { on: "#share-filter", type: "Note 99" }, { changes: "#share-record" });
 await figure("open search screen", "#nav-search", { el: "#search-text" });
 await figure("open settings screen", "#nav-settings", { el: "#settings-language" });
+// Indicators: the core counts every record on each visit and filter, then eight tables are drawn.
+await figure("open indicators (every record counted)", "#nav-indicators", { el: "#ind-records", text: ["#ind-count", "counted"] });
+await figure("indicators: filter from a year, typed ('2020')", { on: "#ind-from", type: "2020" }, { changes: "#ind-count" });
 await s.click("#nav-search");
 await s.type("#search-text", "border");
 await s.waitForText("#search-count", "result");
