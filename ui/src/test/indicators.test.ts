@@ -112,6 +112,8 @@ describe("Indicators", () => {
     await fireEvent.input(screen.getByLabelText("Events from"), { target: { value: "2025" } });
     await fireEvent.input(screen.getByLabelText("Events up to"), { target: { value: "2020" } });
     expect((await screen.findByRole("alert")).textContent).toContain("The period ends before it starts");
+    expect(screen.queryByText("3 reprisal records counted.")).toBeNull();
+    expect(document.getElementById("ind-figures")).toBeNull();
     await fireEvent.input(screen.getByLabelText("Events up to"), { target: { value: "" } });
     await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
     await fireEvent.input(screen.getByLabelText("Tag"), { target: { value: "slow" } });
