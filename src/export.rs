@@ -111,13 +111,14 @@ const CSV_COLUMNS: &[&str] = &[
     "victims",
     "perpetrators",
     "mechanisms",
-    "interventions",
     "consent",
     "follow_up",
     "tags",
     "created",
     "updated",
     "text",
+    // Last, so that a sheet read by column position before it was added still lines up.
+    "interventions",
 ];
 
 /// A time as ISO 8601 UTC to the minute ("2026-11-23T10:05Z"), or the raw number if out of range.
@@ -251,13 +252,13 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
             victims,
             perps,
             mechs,
-            interventions,
             consent,
             follow,
             tags,
             iso(r.created_ms),
             iso(r.updated_ms),
             text,
+            interventions,
         ];
         w.write_record(row.iter().map(|cell| defuse_formula(cell).into_owned())).map_err(csv_err)?;
     }

@@ -1,5 +1,5 @@
-//! Indicators: what the records on this device say about reprisals and about what the network's
-//! solidarity actions achieved. Worked out in memory from the decrypted records on each call and
+//! Indicators: what the records on this device say about reprisals, about the network's solidarity
+//! actions and about the results noted after them. Worked out in memory from the decrypted records on each call and
 //! never stored.
 //!
 //! Every figure counts records on this device (the user's own and those shared with them), not
@@ -9,20 +9,23 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use chrono::NaiveDate;
+
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::vocab::{InterventionResult, Mechanism};
+use crate::model::vocab::{EventStatus, InterventionResult, Mechanism};
 use crate::model::{CheckIn, CheckInState, Contact, PartialDate, RecordId, RiskLevel};
 use crate::ReprisalRecord;
 
 /// Which reprisal records the indicators count. The care network's figures ignore it.
 #[derive(Clone, Debug, Default)]
 pub struct IndicatorFilter {
-    /// Only events whose date reaches this day or later (records without a date are then left
-    /// out, and counted in [`Indicators::undated_left_out`]).
+    /// Only events that took place, or went on, on this day or later: from the event's date to
+    /// its end date, or to today while it goes on (records without a date are then left out,
+    /// and counted in [`Indicators::undated_left_out`]).
     pub from: Option<PartialDate>,
-    /// Only events whose date starts on or before this day.
+    /// Only events that began on or before this day.
     pub to: Option<PartialDate>,
     /// Only events in this country (ISO 3166-1 alpha-2, any case).
     pub country: Option<String>,
@@ -58,13 +61,14 @@ pub struct Indicators {
     pub undated_left_out: u32,
     /// Records whose event is still going on.
     pub ongoing: u32,
-    /// Victims named, one per record they are named in (a person in two records counts twice).
+    /// Victims named, one per record they are named in (a person in two records counts twice; a
+    /// group counts as one).
     pub victims: u32,
     /// Records per type of act (a record with two acts of one type counts once for it).
     pub by_act: Vec<Count>,
     /// Records per country ("" when none was recorded).
     pub by_country: Vec<Count>,
-    /// Records per year of the event ("" when undated), oldest first.
+    /// Records per year the event began ("" when undated), oldest first.
     pub by_year: Vec<Count>,
     /// Records per kind of perpetrator (state, non-state, unknown).
     pub by_perpetrator: Vec<Count>,
@@ -106,10 +110,10 @@ pub struct Indicators {
 pub struct Network {
     /// Contacts on this device.
     pub contacts: u32,
-    /// Contacts whom someone alerts (they are in an alert tree below someone).
+    /// Contacts whom a contact on this device alerts (they are in an alert tree below someone).
     pub alerted: u32,
-    /// Contacts watched over: someone checks on them, or they have a check-in arrangement with
-    /// someone to alert.
+    /// Contacts watched over by a contact on this device: one checks on them, or they have a
+    /// check-in arrangement (not paused) with one to alert.
     pub watched: u32,
     /// High-risk contacts whom nobody watches over: the gap to close first.
     pub high_risk_unwatched: u32,
@@ -159,24 +163,39 @@ impl IndicatorFilter {
     }
 
     /// True when the filter lets `r` through; `None` when it is left out only for lacking a date.
-    fn admits(&self, r: &ReprisalRecord) -> Option<bool> {
-        use crate::model::RecordType;
+    /// An event counts in a period when any day of it falls there: from its date to its end
+    /// date, or to `today` while it is still going on (a detention that began in 2024 and goes
+    /// on counts in 2026).
+    fn admits(&self, r: &ReprisalRecord, today: NaiveDate) -> Option<bool> {
         if let Some(c) = &self.country {
             if !r.country.eq_ignore_ascii_case(c.trim()) {
                 return Some(false);
             }
         }
         if let Some(tag) = &self.tag {
-            let tag = tag.trim().to_lowercase();
-            if !r.tags.iter().any(|t| t.to_lowercase() == tag) {
+            // As the lists and search compare tags: case, accents and harakat ignored.
+            let tag = crate::search::fold(tag.trim());
+            if !r.tags.iter().any(|t| crate::search::fold(t) == tag) {
                 return Some(false);
             }
         }
         if self.from.is_none() && self.to.is_none() {
             return Some(true);
         }
-        r.date().map(|d| d.overlaps(self.from.as_ref(), self.to.as_ref()))
+        let first = event_date(r)?.range().0;
+        let last = match (&r.end, r.status) {
+            (Some(end), _) => end.range().1,
+            (None, EventStatus::Ongoing) => today,
+            (None, _) => event_date(r)?.range().1,
+        }
+        .max(first);
+        Some(self.from.is_none_or(|f| last >= f.range().0) && self.to.is_none_or(|t| first <= t.range().1))
     }
+}
+
+/// When the event began: its start date, else the earliest of its acts' dates.
+fn event_date(r: &ReprisalRecord) -> Option<PartialDate> {
+    r.start.or_else(|| r.acts.iter().filter_map(|a| a.date).min_by_key(|d| d.range().0))
 }
 
 /// Works out the indicators. `reprisals`, `contacts` and `check_ins` are every record of each
@@ -188,14 +207,14 @@ pub fn compute<'a>(
     check_ins: impl IntoIterator<Item = (&'a CheckIn, i64)>,
     now_ms: i64,
 ) -> Indicators {
-    use crate::model::RecordType;
     let mut ind = Indicators::default();
+    let today = PartialDate::from_millis(now_ms).map_or(NaiveDate::MAX, |d| d.range().0);
     let (mut by_act, mut by_country, mut by_year, mut by_perp, mut by_mech) =
         (BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let (mut by_kind, mut by_result, mut by_follow) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let mut days: Vec<i64> = Vec::new();
     for r in reprisals {
-        match filter.admits(r) {
+        match filter.admits(r, today) {
             Some(true) => {}
             Some(false) => continue,
             None => {
@@ -204,7 +223,7 @@ pub fn compute<'a>(
             }
         }
         ind.records += 1;
-        if r.status == crate::model::vocab::EventStatus::Ongoing {
+        if r.status == EventStatus::Ongoing {
             ind.ongoing += 1;
             if r.interventions.is_empty() {
                 ind.ongoing_without_intervention += 1;
@@ -216,7 +235,8 @@ pub fn compute<'a>(
             *by_act.entry(a).or_insert(0) += 1;
         }
         *by_country.entry(r.country.to_ascii_uppercase()).or_insert(0) += 1;
-        *by_year.entry(r.date().map(|d| d.range().0.format("%Y").to_string()).unwrap_or_default()).or_insert(0) += 1;
+        let year = event_date(r).map(|d| d.range().0.format("%Y").to_string()).unwrap_or_default();
+        *by_year.entry(year).or_insert(0) += 1;
         let perps: HashSet<&str> = r.perpetrators.iter().map(|p| p.perpetrator_type.as_str()).collect();
         for p in perps {
             *by_perp.entry(p).or_insert(0) += 1;
@@ -255,11 +275,12 @@ pub fn compute<'a>(
         if improved {
             ind.improved += 1;
         }
-        // Days to the first intervention: both dates known to the day, the action not before
-        // the event (a date typed wrong would otherwise count as a negative delay).
-        let event = r.start.or_else(|| r.acts.iter().filter_map(|a| a.date).min()).as_ref().and_then(day_of);
-        let first = r.interventions.iter().filter_map(|i| i.date.as_ref().and_then(day_of)).min();
-        if let (Some(e), Some(f)) = (event, first) {
+        // Days to the first intervention: the event's date and the earliest dated intervention's
+        // both known to the day, the action not before the event (a date typed wrong would
+        // otherwise count as a negative delay); otherwise the record is left out of the median.
+        let event = event_date(r).as_ref().and_then(day_of);
+        let first = r.interventions.iter().filter_map(|i| i.date).min_by_key(|d| d.range().0);
+        if let (Some(e), Some(f)) = (event, first.as_ref().and_then(day_of)) {
             if f >= e {
                 days.push((f - e).num_days());
             }
@@ -297,9 +318,12 @@ fn network<'a>(
 ) -> Network {
     let contacts: Vec<(RecordId, &Contact)> = contacts.into_iter().collect();
     let mut net = Network { contacts: contacts.len() as u32, ..Default::default() };
+    // Only links to contacts on this device count: a link left to a contact deleted elsewhere,
+    // or not shared here, would otherwise show someone as watched whom nobody here watches.
+    let here: HashSet<RecordId> = contacts.iter().map(|(id, _)| *id).collect();
     let alerted: HashSet<RecordId> = contacts.iter().flat_map(|(_, c)| c.alerts.iter().copied()).collect();
     let mut watched: HashSet<RecordId> =
-        contacts.iter().filter(|(_, c)| !c.checked_by.is_empty()).map(|(id, _)| *id).collect();
+        contacts.iter().filter(|(_, c)| c.checked_by.iter().any(|w| here.contains(w))).map(|(id, _)| *id).collect();
     for (c, since_ms) in check_ins {
         net.check_ins += 1;
         let state = c.state(since_ms, now_ms);
@@ -307,7 +331,7 @@ fn network<'a>(
             net.check_ins_attention += 1;
         }
         if let Some(person) = c.contact {
-            if !c.watchers.is_empty() && state != CheckInState::Paused {
+            if c.watchers.iter().any(|w| here.contains(w)) && state != CheckInState::Paused {
                 watched.insert(person);
             }
         }

@@ -560,33 +560,33 @@ fn a_bundle_to_the_members_opens_on_each_members_device_and_nowhere_else() {
 
 #[test]
 fn an_addition_whose_key_is_unusable_is_refused_and_removals_still_work() {
-    // A hostile or broken coordinator signs an addition whose age recipient does not parse (the
-    // library never writes one). Were it applied, no new key could be sealed for that member, so
-    // no one could be removed while they are in, and bundles to the members could not be made.
+    // A hostile or broken coordinator signs additions whose age recipient does not parse (the
+    // library never writes one). Were they applied, no bundle to the members could be made (any
+    // role), and while such a reader is in no new key could be sealed for them, so nobody could
+    // be removed. Both a courier (no envelopes needed) and a member (one envelope per epoch, here
+    // a junk one) are refused.
     let mut coord = TestCoordinator::new();
     let (_da, mut a) = new_vault();
     let (_db, b) = new_vault();
     let space = a.join(&coord.add(&card(&a, "A"), Role::Member)).unwrap();
     let b_card = card(&b, "B");
     coord.add(&b_card, Role::Member);
-    let parents = vec![coord.ops.last().unwrap().id()];
-    let bogus = SpaceOp::sign(
-        &coord.key,
-        space,
-        parents,
-        OpBody::Add {
-            member: [9; 32],
-            recipient: "age1notakey".into(),
-            role: Role::Member,
-            name: vec![],
-            envelopes: vec![],
-        },
-    );
-    let bogus_id = bogus.id();
-    coord.ops.push(bogus);
-    let state = coord.state();
-    assert!(state.rejected.contains(&bogus_id), "the log refuses the addition");
-    assert!(!state.is_active(&[9; 32]));
+    for (device, role, envelopes) in
+        [([9; 32], Role::Courier, vec![]), ([8; 32], Role::Member, vec![(0, b"not an envelope".to_vec())])]
+    {
+        let parents = vec![coord.ops.last().unwrap().id()];
+        let bogus = SpaceOp::sign(
+            &coord.key,
+            space,
+            parents,
+            OpBody::Add { member: device, recipient: "age1notakey".into(), role, name: vec![], envelopes },
+        );
+        let bogus_id = bogus.id();
+        coord.ops.push(bogus);
+        let state = coord.state();
+        assert!(state.rejected.contains(&bogus_id), "the log refuses the {role:?}");
+        assert!(!state.is_active(&device));
+    }
     a.ingest(space, coord.op_items()).unwrap();
     assert_eq!(a.space_recipients(&space).unwrap().len(), 3, "the coordinator, A and B");
     // The coordinator can still remove B: the new key is sealed for everyone left.

@@ -86,9 +86,9 @@ pub enum Command {
     Search(SearchArgs),
     /// Export records as JSON or CSV, encrypted with age unless --plaintext.
     Export(ExportArgs),
-    /// Indicators: what the reprisal records on this device show, what the interventions
-    /// achieved, and who in the care network is watched over. Counted from this device's records
-    /// only; small numbers can point to a person.
+    /// Indicators: what the reprisal records on this device show (reprisals, interventions, the
+    /// results noted after them) and who in the care network is watched over. Counted from this
+    /// device's records only; small numbers can point to a person.
     Indicators(IndicatorArgs),
     /// List the controlled vocabularies (act types, mechanisms, ...).
     Vocab,
@@ -188,11 +188,12 @@ pub struct SearchArgs {
 /// `indicators` arguments.
 #[derive(Args, Debug)]
 pub struct IndicatorArgs {
-    /// Only events dated on or after this date (YYYY, YYYY-MM or YYYY-MM-DD); undated records
-    /// are then left out and counted.
+    /// Only events that took place or went on from this date (YYYY, YYYY-MM or YYYY-MM-DD): an
+    /// ongoing event counts up to today, an ended one up to its end date. Undated records are
+    /// then left out and counted.
     #[arg(long)]
     pub from: Option<String>,
-    /// Only events dated on or before this date.
+    /// Only events that began on or before this date.
     #[arg(long)]
     pub to: Option<String>,
     /// Only events in this country (ISO 3166-1 alpha-2, e.g. BY).

@@ -249,6 +249,11 @@ pub fn indicators(json: bool, ind: &carenet::indicators::Indicators) {
         pct(ind.with_intervention, ind.records)
     );
     println!("  interventions:                      {:>6}", ind.interventions);
+    println!(
+        "  with a result noted:                {:>6}{}",
+        ind.results_known,
+        pct(ind.results_known, ind.interventions)
+    );
     println!("  answered:                           {:>6}{}", ind.answered, pct(ind.answered, ind.interventions));
     println!("  records improved after one:         {:>6}{}", ind.improved, pct(ind.improved, ind.with_intervention));
     println!("  going on with no intervention yet:  {:>6}", ind.ongoing_without_intervention);
@@ -265,14 +270,14 @@ pub fn indicators(json: bool, ind: &carenet::indicators::Indicators) {
     list("Perpetrators", &ind.by_perpetrator, "-");
     list("Mechanisms engaged with", &ind.by_mechanism, "-");
     list("Interventions", &ind.by_intervention, "-");
-    list("Results of interventions", &ind.by_result, "(not recorded)");
+    list("Results noted after interventions", &ind.by_result, "(not noted)");
     list("Follow-up", &ind.by_follow_up, "-");
     let n = &ind.network;
     println!();
     println!("Care network (all contacts, not filtered):");
     println!("  contacts:                           {:>6}", n.contacts);
-    println!("  alerted by someone:                 {:>6}{}", n.alerted, pct(n.alerted, n.contacts));
-    println!("  watched over:                       {:>6}{}", n.watched, pct(n.watched, n.contacts));
+    println!("  alerted by a contact here:          {:>6}{}", n.alerted, pct(n.alerted, n.contacts));
+    println!("  watched over by a contact here:     {:>6}{}", n.watched, pct(n.watched, n.contacts));
     println!("  high risk, nobody watching over:    {:>6}", n.high_risk_unwatched);
     println!("  check-in arrangements:              {:>6}", n.check_ins);
     println!("  needing attention now:              {:>6}", n.check_ins_attention);

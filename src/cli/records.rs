@@ -261,6 +261,10 @@ pub struct ReprisalFields {
     /// Intervention as KIND[:ADDRESSEE[:DATE[:RESULT]]], e.g. urgent-appeal:SR on HRDs:2026-05-03:taken-up.
     #[arg(long = "intervention", value_name = "KIND[:ADDRESSEE[:DATE[:RESULT]]]")]
     pub interventions: Vec<String>,
+    /// What came of an intervention already in the record, as N:RESULT (N counts from 1 in the
+    /// order `reprisal show` lists them; RESULT from `carenet vocab`, or none), e.g. 1:released.
+    #[arg(long = "set-result", value_name = "N:RESULT")]
+    pub set_results: Vec<String>,
     /// Follow-up: open, verifying, in-progress, awaiting-response, closed.
     #[arg(long)]
     pub follow_up: Option<String>,
@@ -528,6 +532,20 @@ fn apply_reprisal(r: &mut ReprisalRecord, f: &ReprisalFields) -> Result<()> {
         let date = parts.next().filter(|s| !s.trim().is_empty()).map(str::parse).transpose()?;
         let result = parts.next().filter(|s| !s.trim().is_empty()).map(str::parse::<InterventionResult>).transpose()?;
         r.interventions.push(Intervention { id: item_id(), kind, date, addressee, outcome: String::new(), result });
+    }
+    for s in &f.set_results {
+        let (n, word) = s.split_once(':').unwrap_or((s, ""));
+        let count = r.interventions.len();
+        let slot = n.trim().parse::<usize>().ok().filter(|n| (1..=count).contains(n)).ok_or_else(|| {
+            Error::invalid(format!(
+                "'{}' names no intervention of this record (it has {count}): give N:RESULT, N from 1 in the order `carenet reprisal show` lists them.",
+                s.chars().take(40).collect::<String>()
+            ))
+        })?;
+        r.interventions[slot - 1].result = match word.trim() {
+            "none" => None,
+            w => Some(w.parse::<InterventionResult>()?),
+        };
     }
     if let Some(v) = &f.follow_up {
         r.follow_up = v.parse::<FollowUp>()?;

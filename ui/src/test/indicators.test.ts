@@ -62,6 +62,7 @@ describe("Indicators", () => {
     expect(asked).toEqual([{ from: "", to: "", country: "", tag: "" }]);
     expect(figure("With at least one solidarity action")).toBe("3 of 3 (100%)");
     expect(figure("Actions answered (acknowledged, taken up, or the situation improved)")).toBe("1 of 5 (20%)");
+    expect(figure("Actions with a result noted")).toBe("1 of 5 (20%)");
     expect(figure("Records where the situation improved after an action, of those with an action")).toBe("1 of 3 (33%)");
     expect(figure("Linked to engagement with a UN or regional mechanism")).toBe("1 of 3 (33%)");
     expect(figure("Days from the event to the first action (median)")).toBe("12.5 over 2 records with both dates known to the day");
@@ -70,7 +71,7 @@ describe("Indicators", () => {
     expect(screen.getByText("High risk, and nobody watches over them").parentElement!.classList.contains("alert-figure")).toBe(true);
     expect(screen.getByText("Still going on, with no action yet").parentElement!.classList.contains("alert-figure")).toBe(false);
     // Vocabulary words, countries and the unnoted read as words.
-    const results = within(screen.getByRole("table", { name: "What came of the actions" }));
+    const results = within(screen.getByRole("table", { name: "Results noted after the actions" }));
     expect(results.getByRole("rowheader", { name: "Released, or charges dropped" })).toBeTruthy();
     expect(results.getByRole("rowheader", { name: "Not noted" })).toBeTruthy();
     const countries = within(screen.getByRole("table", { name: "Countries" }));
@@ -93,6 +94,9 @@ describe("Indicators", () => {
     await fireEvent.input(from, { target: { value: "202" } });
     await fireEvent.input(screen.getByLabelText("Country code"), { target: { value: "b" } });
     expect(asked).toHaveLength(1);
+    // Half a filter: the figures of the one before are gone, and the status says what to finish.
+    expect(document.getElementById("ind-figures")).toBeNull();
+    expect(document.getElementById("ind-count")!.textContent).toContain("Finish the date");
     await fireEvent.input(screen.getByLabelText("Country code"), { target: { value: "by" } });
     await fireEvent.input(from, { target: { value: "2025" } });
     expect(await screen.findByText(/1 reprisal record counted\. 2 records without a date are left out of this period\./)).toBeTruthy();
