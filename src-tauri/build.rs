@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "vocabularies",
     "check_ins",
     "indicators",
+    "export_indicators",
     "check_in",
     "load_settings",
     "save_settings",

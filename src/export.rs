@@ -268,7 +268,7 @@ fn render_csv(records: &[Stored<Record>], include_sensitive: bool) -> Result<Zer
 /// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return) as
 /// a formula: a record synced from someone else could then run code on the partner's computer.
 /// Such cells get a leading apostrophe (the OWASP advice for CSV injection).
-fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),

@@ -348,3 +348,88 @@ fn network<'a>(
     }
     net
 }
+
+/// What an exported file of figures says of itself, first (the same limits the screen states).
+pub const ABOUT: &str = "Counted from the records on one device (its own and those shared with it), not every reprisal; a result noted after an action does not show that the action caused it; small numbers can point to a person.";
+
+impl IndicatorFilter {
+    fn rows(&self) -> [(&'static str, String); 4] {
+        let text = |d: &Option<PartialDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        [
+            ("filter.from", text(&self.from)),
+            ("filter.to", text(&self.to)),
+            ("filter.country", self.country.clone().unwrap_or_default()),
+            ("filter.tag", self.tag.clone().unwrap_or_default()),
+        ]
+    }
+}
+
+impl Indicators {
+    /// The figures as JSON: what they are (`about`), the filter they answer, the day they were
+    /// counted (UTC) and every figure.
+    pub fn to_json(&self, filter: &IndicatorFilter, now_ms: i64) -> Result<Vec<u8>> {
+        let filter: serde_json::Map<String, serde_json::Value> =
+            filter.rows().into_iter().map(|(k, v)| (k.trim_start_matches("filter.").to_owned(), v.into())).collect();
+        let day = PartialDate::from_millis(now_ms).map(|d| d.to_string()).unwrap_or_default();
+        let doc = serde_json::json!({ "about": ABOUT, "counted_on": day, "filter": filter, "indicators": self });
+        serde_json::to_vec_pretty(&doc).map_err(|e| Error::invalid(e.to_string()))
+    }
+
+    /// The figures as CSV, one per row: `figure,key,count` (`key` is the value counted in a
+    /// breakdown, such as an act type or a year; for the filter rows it is the filter).
+    pub fn to_csv(&self, filter: &IndicatorFilter, now_ms: i64) -> Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut rows: Vec<(String, String, String)> = vec![("about".into(), ABOUT.into(), String::new())];
+        let day = PartialDate::from_millis(now_ms).map(|d| d.to_string()).unwrap_or_default();
+        rows.push(("counted_on".into(), day, String::new()));
+        rows.extend(filter.rows().into_iter().map(|(k, v)| (k.to_owned(), v, String::new())));
+        let one = |name: &str, n: u32| (name.to_owned(), String::new(), n.to_string());
+        rows.extend([
+            one("records", self.records),
+            one("undated_left_out", self.undated_left_out),
+            one("ongoing", self.ongoing),
+            one("victims", self.victims),
+            one("linked_to_engagement", self.linked_to_engagement),
+            one("consent_given", self.consent_given),
+            one("shareable_with_un", self.shareable_with_un),
+            one("with_intervention", self.with_intervention),
+            one("interventions", self.interventions),
+            one("results_known", self.results_known),
+            one("answered", self.answered),
+            one("improved", self.improved),
+            one("ongoing_without_intervention", self.ongoing_without_intervention),
+        ]);
+        if let Some(d) = &self.days_to_action {
+            rows.push(("days_to_action.median_days".into(), String::new(), d.median_days.to_string()));
+            rows.push(("days_to_action.records".into(), String::new(), d.records.to_string()));
+        }
+        for (name, list) in [
+            ("by_act", &self.by_act),
+            ("by_country", &self.by_country),
+            ("by_year", &self.by_year),
+            ("by_perpetrator", &self.by_perpetrator),
+            ("by_mechanism", &self.by_mechanism),
+            ("by_intervention", &self.by_intervention),
+            ("by_result", &self.by_result),
+            ("by_follow_up", &self.by_follow_up),
+        ] {
+            rows.extend(list.iter().map(|c| (name.to_owned(), c.key.clone(), c.count.to_string())));
+        }
+        let n = &self.network;
+        rows.extend([
+            one("network.contacts", n.contacts),
+            one("network.alerted", n.alerted),
+            one("network.watched", n.watched),
+            one("network.high_risk_unwatched", n.high_risk_unwatched),
+            one("network.check_ins", n.check_ins),
+            one("network.check_ins_attention", n.check_ins_attention),
+        ]);
+        let err = |e: csv::Error| Error::invalid(e.to_string());
+        w.write_record(["figure", "key", "count"]).map_err(err)?;
+        for (figure, key, count) in rows {
+            // A tag typed as a filter is the one cell a person wrote: defused like an export's.
+            w.write_record([figure.as_str(), &crate::export::defuse_formula(&key), count.as_str()]).map_err(err)?;
+        }
+        w.into_inner().map_err(|e| Error::invalid(e.to_string()))
+    }
+}

@@ -480,3 +480,40 @@ fn a_result_cleared_in_an_editor_is_cleared_in_the_record() {
     assert_eq!(vault.get::<ReprisalRecord>(&id).unwrap().value.interventions[0].result, None);
     assert_eq!(vault.indicators(&IndicatorFilter::default(), now).improved, 0);
 }
+
+#[test]
+fn the_figures_export_as_csv_and_json_with_what_they_are_and_their_filter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(&tmp.path().join("vault"));
+    for r in records() {
+        vault.add(&r).unwrap();
+    }
+    let now = carenet::vault::now_ms();
+    // A tag typed as "=cmd": the one cell a person wrote is defused for spreadsheets.
+    let filter = IndicatorFilter::parse(Some("2025"), None, Some("by"), Some("=cmd")).unwrap();
+    let ind = vault.indicators(&filter, now);
+    let csv = String::from_utf8(ind.to_csv(&filter, now).unwrap()).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<(String, String, String)> = rows.deserialize().map(|r| r.unwrap()).collect();
+    let find = |figure: &str, key: &str| {
+        rows.iter().find(|(f, k, _)| f == figure && k == key).map(|(_, _, c)| c.clone()).unwrap_or_else(|| panic!("{figure} {key}: {csv}"))
+    };
+    assert!(find("about", carenet::indicators::ABOUT).is_empty());
+    assert_eq!(find("filter.from", "2025"), "");
+    assert_eq!(find("filter.country", "BY"), "");
+    assert_eq!(find("filter.tag", "'=cmd"), "");
+    assert_eq!(find("records", ""), "0", "no record carries that tag");
+    let all = IndicatorFilter::default();
+    let figures = vault.indicators(&all, now);
+    let csv = String::from_utf8(figures.to_csv(&all, now).unwrap()).unwrap();
+    assert!(csv.starts_with("figure,key,count\n"));
+    for line in ["records,,4", "improved,,1", "days_to_action.median_days,,12", "by_act,arbitrary-arrest,1", "by_year,2025,1", "network.contacts,,0"] {
+        assert!(csv.lines().any(|l| l == line), "{line} in {csv}");
+    }
+    let json: serde_json::Value = serde_json::from_slice(&figures.to_json(&all, now).unwrap()).unwrap();
+    assert_eq!(json["indicators"]["records"], 4);
+    assert_eq!(json["indicators"]["by_follow_up"][0]["key"], "open");
+    assert_eq!(json["filter"]["country"], "");
+    assert_eq!(json["about"], carenet::indicators::ABOUT);
+    assert_eq!(json["counted_on"].as_str().unwrap().len(), 10);
+}

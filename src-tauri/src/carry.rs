@@ -430,6 +430,36 @@ pub async fn export_records<R: Runtime>(
     write_out(path, bytes, protection, count).await
 }
 
+/// Writes the indicators of a query (the figures as the screen shows them, with the filter they
+/// answer and what they are not) as CSV or JSON where the person chooses; encrypted unless asked
+/// otherwise, like an export. Small numbers can point to a person: the window says so.
+#[tauri::command]
+pub async fn export_indicators<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_>,
+    query: crate::ipc_indicators::IndicatorQuery,
+    format: Format,
+    protect: Protect,
+    dialog: DialogText,
+) -> IpcResult<Option<Written>> {
+    let turn = DialogTurn::take()?;
+    let filter = crate::ipc_indicators::filter_of(&query)?;
+    let protection = protection(protect)?;
+    let encrypted = !matches!(protection, Protection::Plaintext);
+    unlocked(&state).await?;
+    let ext = match format {
+        Format::Json => "json",
+        Format::Csv => "csv",
+    };
+    let name = format!("carenet-indicators-{}.{ext}{}", today(), if encrypted { ".age" } else { "" });
+    let Some(path) = ask(&app, &turn, dialog, Some(name)).await? else { return Ok(None) };
+    drop(turn);
+    outside_vault(&state.dir, &path)?;
+    let (bytes, count) =
+        with_vault(state, move |v| crate::ipc_indicators::render(v, &filter, format, carenet::vault::now_ms())).await?;
+    write_out(path, bytes, protection, count).await
+}
+
 /// Runs `f` on the vault under its mutex, or fails with `vault_locked`.
 fn on_unlocked<T>(slot: &std::sync::Mutex<Option<Vault>>, f: impl FnOnce(&Vault) -> IpcResult<T>) -> IpcResult<T> {
     let guard = slot.lock().unwrap_or_else(|p| p.into_inner());

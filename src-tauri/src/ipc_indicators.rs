@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use carenet::indicators::IndicatorFilter;
+
 use crate::commands::{with_vault, State};
 use crate::ipc::{convert, IpcError, IpcResult};
 
@@ -110,15 +112,34 @@ pub struct Indicators {
 /// Longest filter field accepted (a date is 10 characters; a tag is checked by the core).
 const MAX_FIELD: usize = 200;
 
-pub(crate) fn indicators_of(v: &carenet::Vault, q: &IndicatorQuery, now_ms: i64) -> IpcResult<Indicators> {
+/// The core's filter for a query, each field checked (length here, meaning in the core).
+pub(crate) fn filter_of(q: &IndicatorQuery) -> IpcResult<IndicatorFilter> {
     for (field, text) in [("start date", &q.from), ("end date", &q.to), ("country code", &q.country), ("tag", &q.tag)] {
         if text.chars().count() > MAX_FIELD {
             return Err(IpcError::too_long(field, MAX_FIELD));
         }
     }
-    let filter =
-        carenet::indicators::IndicatorFilter::parse(Some(&q.from), Some(&q.to), Some(&q.country), Some(&q.tag))?;
-    convert(&v.indicators(&filter, now_ms))
+    Ok(IndicatorFilter::parse(Some(&q.from), Some(&q.to), Some(&q.country), Some(&q.tag))?)
+}
+
+pub(crate) fn indicators_of(v: &carenet::Vault, q: &IndicatorQuery, now_ms: i64) -> IpcResult<Indicators> {
+    convert(&v.indicators(&filter_of(q)?, now_ms))
+}
+
+/// The figures of `filter` as a file's bytes (CSV or JSON, see `carenet::indicators`), and how
+/// many records they count.
+pub(crate) fn render(
+    v: &carenet::Vault,
+    filter: &IndicatorFilter,
+    format: crate::carry::Format,
+    now_ms: i64,
+) -> IpcResult<(zeroize::Zeroizing<Vec<u8>>, usize)> {
+    let ind = v.indicators(filter, now_ms);
+    let bytes = match format {
+        crate::carry::Format::Json => ind.to_json(filter, now_ms)?,
+        crate::carry::Format::Csv => ind.to_csv(filter, now_ms)?,
+    };
+    Ok((zeroize::Zeroizing::new(bytes), ind.records as usize))
 }
 
 /// The indicators of the reprisal records a query lets through, and of the care network.

@@ -101,6 +101,7 @@ fn main() {
             commands::vocabularies,
             commands::check_ins,
             ipc_indicators::indicators,
+            carry::export_indicators,
             commands::check_in,
             commands::load_settings,
             commands::save_settings,

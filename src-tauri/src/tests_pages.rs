@@ -142,3 +142,25 @@ fn indicators_cross_ipc_whole_and_bad_filters_are_refused() {
         assert!(!e.message.is_empty());
     }
 }
+
+#[test]
+fn indicator_files_hold_the_figures_of_the_query_asked() {
+    use crate::carry::Format;
+    use crate::ipc_indicators::{filter_of, render, IndicatorQuery};
+    let (_dir, mut v) = filled();
+    for country in ["BY", "EG", "BY"] {
+        v.add(&carenet::ReprisalRecord { title: "Raid".into(), country: country.into(), ..Default::default() }).unwrap();
+    }
+    let now = carenet::vault::now_ms();
+    let by = filter_of(&IndicatorQuery { country: "by".into(), ..Default::default() }).unwrap();
+    let (csv, count) = render(&v, &by, Format::Csv, now).unwrap();
+    let csv = String::from_utf8(csv.to_vec()).unwrap();
+    assert_eq!(count, 2);
+    assert!(csv.lines().any(|l| l == "records,,2") && csv.lines().any(|l| l == "filter.country,BY,"), "{csv}");
+    assert!(csv.lines().any(|l| l == "network.contacts,,7"), "{csv}");
+    let (json, _) = render(&v, &by, Format::Json, now).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!((json["indicators"]["records"].clone(), json["filter"]["country"].clone()), (2.into(), "BY".into()));
+    let bad = IndicatorQuery { tag: "t".repeat(201), ..Default::default() };
+    assert_eq!(filter_of(&bad).unwrap_err().code, "invalid_input");
+}

@@ -295,6 +295,14 @@ async function run(s) {
   const improved = await s.text(await s.find("#ind-improved"));
   const acts = await s.text(await s.find("#ind-acts"));
   await shot(s, "07c-indicators");
+  // The figures saved as a CSV file through the system's dialog, encrypted to a passphrase.
+  await s.type("#ind-save-pass", FILE_PASS);
+  await s.type("#ind-save-pass-confirm", FILE_PASS);
+  await s.click("#ind-save-go");
+  await answerFileDialog("Save the figures");
+  await s.waitForText("#ind-save-status", "written to carenet-indicators-");
+  const figuresFile = writtenInHome(/^carenet-indicators-\d{4}-\d{2}-\d{2}\.csv\.age$/);
+  step("the figures are saved through the system's dialog as a CSV file encrypted to a passphrase", figuresFile.age, JSON.stringify(figuresFile));
   await s.type("#ind-country", "EG");
   await s.waitForText("#ind-count", "0 reprisal records counted");
   step("indicators count the record, its act and the improvement after its intervention, and a country filter narrows them",

@@ -141,6 +141,9 @@ export const carry = {
   /** The records `query` selects (the search as shown), as JSON or CSV. */
   exportRecords: (query: QueryInput, format: Format, includeRealNames: boolean, withFiles: boolean, protect: Protect, dialog: DialogText) =>
     call<Written | null>("export_records", { query, format, includeRealNames, withFiles, protect, dialog }),
+  /** The indicators of a query (the figures as shown), with their filter and what they are not. */
+  exportIndicators: (query: IndicatorQuery, format: Format, protect: Protect, dialog: DialogText) =>
+    call<Written | null>("export_indicators", { query, format, protect, dialog }),
   /** A copy of a file kept with a record, checked against its SHA-256 first. */
   saveFileCopy: (id: string, file: string, protect: Protect, dialog: DialogText) =>
     call<Written | null>("save_file_copy", { id, file, protect, dialog }),

@@ -13,9 +13,14 @@ import type { IndicatorQuery, Indicators as Figures } from "../lib/bindings";
 
 type Answer = (q: IndicatorQuery) => Figures | Promise<Figures>;
 let asked: IndicatorQuery[] = [];
+let saves: Record<string, unknown>[] = [];
 
-function shell(answer: Answer) {
+function shell(answer: Answer, save: (args: Record<string, unknown>) => unknown = () => null) {
   mockIPC((cmd, args) => {
+    if (cmd === "export_indicators") {
+      saves.push(JSON.parse(JSON.stringify(args)));
+      return save(args as Record<string, unknown>);
+    }
     if (cmd !== "indicators") throw { code: "internal", message: `unexpected command ${cmd}` };
     const q = (args as { query: IndicatorQuery }).query;
     asked.push({ ...q });
@@ -46,6 +51,7 @@ afterEach(() => {
   cleanup();
   clearMocks();
   asked = [];
+  saves = [];
   setLang("en");
 });
 
@@ -82,7 +88,7 @@ describe("Indicators", () => {
     // Honest about what they are.
     expect(screen.getByText(/They are not a count of every reprisal/)).toBeTruthy();
     expect(screen.getByText(/not that the action caused it/)).toBeTruthy();
-    expect(screen.getByText(/Small numbers can point to a person/)).toBeTruthy();
+    expect(screen.getByText(/Small numbers can point to a person \(one arrest/)).toBeTruthy();
   });
 
   it("asks again as filters are typed, not for half a date or one letter of a country", async () => {
@@ -137,5 +143,31 @@ describe("Indicators", () => {
     const one = (tables.ru["ind.counted"] as { one: string }).one.replace("{n}", "21");
     await waitFor(() => expect(document.getElementById("ind-count")!.textContent!.trim()).toBe(one));
     expect(document.getElementById("ind-countries")!.textContent).toContain("Беларусь");
+  });
+
+  it("saves the figures of the filter shown, encrypted by default, and says where", async () => {
+    shell(() => FIGURES, () => ({ name: "carenet-indicators-2026-11-24.csv.age", folder: "/home/a", count: 3, encrypted: true, files: 0, missing_files: 0 }));
+    render(Indicators);
+    await screen.findByText("3 reprisal records counted.");
+    await fireEvent.input(screen.getByLabelText("Country code"), { target: { value: "BY" } });
+    await waitFor(() => expect(asked.at(-1)?.country).toBe("BY"));
+    expect((screen.getByLabelText("Format") as HTMLSelectElement).value).toBe("csv");
+    // A passphrase typed differently twice is caught before the shell is asked.
+    await fireEvent.input(screen.getByLabelText("Passphrase for the file"), { target: { value: "long enough passphrase one" } });
+    await fireEvent.input(screen.getByLabelText("The passphrase again"), { target: { value: "another" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Choose where to save…" }));
+    expect(await screen.findByRole("alert")).toBeTruthy();
+    expect(saves).toHaveLength(0);
+    await fireEvent.input(screen.getByLabelText("The passphrase again"), { target: { value: "long enough passphrase one" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Choose where to save…" }));
+    await waitFor(() => expect(document.getElementById("ind-save-status")!.textContent).toBe(
+      "The figures of 3 records were written to carenet-indicators-2026-11-24.csv.age in /home/a, encrypted."));
+    expect(saves[0]).toMatchObject({
+      query: { from: "", to: "", country: "BY", tag: "" }, format: "csv",
+      protect: { kind: "passphrase", passphrase: "long enough passphrase one" },
+      dialog: { title: "Save the figures" },
+    });
+    // The passphrase does not stay in the form.
+    expect((screen.getByLabelText("Passphrase for the file") as HTMLInputElement).value).toBe("");
   });
 });
