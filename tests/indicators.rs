@@ -496,7 +496,10 @@ fn the_figures_export_as_csv_and_json_with_what_they_are_and_their_filter() {
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<(String, String, String)> = rows.deserialize().map(|r| r.unwrap()).collect();
     let find = |figure: &str, key: &str| {
-        rows.iter().find(|(f, k, _)| f == figure && k == key).map(|(_, _, c)| c.clone()).unwrap_or_else(|| panic!("{figure} {key}: {csv}"))
+        rows.iter()
+            .find(|(f, k, _)| f == figure && k == key)
+            .map(|(_, _, c)| c.clone())
+            .unwrap_or_else(|| panic!("{figure} {key}: {csv}"))
     };
     assert!(find("about", carenet::indicators::ABOUT).is_empty());
     assert_eq!(find("filter.from", "2025"), "");
@@ -507,7 +510,14 @@ fn the_figures_export_as_csv_and_json_with_what_they_are_and_their_filter() {
     let figures = vault.indicators(&all, now);
     let csv = String::from_utf8(figures.to_csv(&all, now).unwrap()).unwrap();
     assert!(csv.starts_with("figure,key,count\n"));
-    for line in ["records,,4", "improved,,1", "days_to_action.median_days,,12", "by_act,arbitrary-arrest,1", "by_year,2025,1", "network.contacts,,0"] {
+    for line in [
+        "records,,4",
+        "improved,,1",
+        "days_to_action.median_days,,12",
+        "by_act,arbitrary-arrest,1",
+        "by_year,2025,1",
+        "network.contacts,,0",
+    ] {
         assert!(csv.lines().any(|l| l == line), "{line} in {csv}");
     }
     let json: serde_json::Value = serde_json::from_slice(&figures.to_json(&all, now).unwrap()).unwrap();

@@ -149,7 +149,8 @@ fn indicator_files_hold_the_figures_of_the_query_asked() {
     use crate::ipc_indicators::{filter_of, render, IndicatorQuery};
     let (_dir, mut v) = filled();
     for country in ["BY", "EG", "BY"] {
-        v.add(&carenet::ReprisalRecord { title: "Raid".into(), country: country.into(), ..Default::default() }).unwrap();
+        v.add(&carenet::ReprisalRecord { title: "Raid".into(), country: country.into(), ..Default::default() })
+            .unwrap();
     }
     let now = carenet::vault::now_ms();
     let by = filter_of(&IndicatorQuery { country: "by".into(), ..Default::default() }).unwrap();
