@@ -1,7 +1,8 @@
 // End to end: the real release binary in its real WebKit window (tauri-driver + WebKitWebDriver,
 // under Xvfb), with a throw-away HOME. Create a vault, add a note, a contact tree of three people,
 // a reprisal record and a check-in arrangement that asks for help, lock, fail one unlock,
-// unlock, search, switch to Arabic (dir=rtl), and save a screenshot of each screen. Then, with
+// unlock, search and export, count the indicators and save them, switch to Arabic (dir=rtl), and
+// save a screenshot of each screen. Then, with
 // the app closed, no canary string typed through the UI may appear in any file under that HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session and the environment.
