@@ -103,6 +103,9 @@ describe("Indicators", () => {
     // Half a filter: the figures of the one before are gone, and the status says what to finish.
     expect(document.getElementById("ind-figures")).toBeNull();
     expect(document.getElementById("ind-count")!.textContent).toContain("Finish the date");
+    expect(from.getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByLabelText("Country code").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByLabelText("Events up to").getAttribute("aria-invalid")).toBe("false");
     await fireEvent.input(screen.getByLabelText("Country code"), { target: { value: "by" } });
     await fireEvent.input(from, { target: { value: "2025" } });
     expect(await screen.findByText(/1 reprisal record counted\. 2 records without a date are left out of this period\./)).toBeTruthy();
