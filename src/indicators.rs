@@ -166,15 +166,21 @@ impl IndicatorFilter {
     /// An event counts in a period when any day of it falls there: from its date to its end
     /// date, or to `today` while it is still going on (a detention that began in 2024 and goes
     /// on counts in 2026).
-    fn admits(&self, r: &ReprisalRecord, today: NaiveDate) -> Option<bool> {
+    /// `event` is `event_date(r)`; `tag` is the filter's tag folded (see `compute`).
+    fn admits(
+        &self,
+        r: &ReprisalRecord,
+        event: Option<PartialDate>,
+        tag: Option<&str>,
+        today: NaiveDate,
+    ) -> Option<bool> {
         if let Some(c) = &self.country {
-            if !r.country.eq_ignore_ascii_case(c.trim()) {
+            if !r.country.eq_ignore_ascii_case(c) {
                 return Some(false);
             }
         }
-        if let Some(tag) = &self.tag {
-            // As the lists and search compare tags: case, accents and harakat ignored.
-            let tag = crate::search::fold(tag.trim());
+        // As the lists and search compare tags: case, accents and harakat ignored.
+        if let Some(tag) = tag {
             if !r.tags.iter().any(|t| crate::search::fold(t) == tag) {
                 return Some(false);
             }
@@ -182,11 +188,11 @@ impl IndicatorFilter {
         if self.from.is_none() && self.to.is_none() {
             return Some(true);
         }
-        let first = event_date(r)?.range().0;
+        let (first, event_end) = event?.range();
         let last = match (&r.end, r.status) {
             (Some(end), _) => end.range().1,
             (None, EventStatus::Ongoing) => today,
-            (None, _) => event_date(r)?.range().1,
+            (None, _) => event_end,
         }
         .max(first);
         Some(self.from.is_none_or(|f| last >= f.range().0) && self.to.is_none_or(|t| first <= t.range().1))
@@ -213,8 +219,10 @@ pub fn compute<'a>(
         (BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let (mut by_kind, mut by_result, mut by_follow) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let mut days: Vec<i64> = Vec::new();
+    let tag = filter.tag.as_deref().map(crate::search::fold);
     for r in reprisals {
-        match filter.admits(r, today) {
+        let event = event_date(r);
+        match filter.admits(r, event, tag.as_deref(), today) {
             Some(true) => {}
             Some(false) => continue,
             None => {
@@ -235,7 +243,7 @@ pub fn compute<'a>(
             *by_act.entry(a).or_insert(0) += 1;
         }
         *by_country.entry(r.country.to_ascii_uppercase()).or_insert(0) += 1;
-        let year = event_date(r).map(|d| d.range().0.format("%Y").to_string()).unwrap_or_default();
+        let year = event.map(|d| d.range().0.format("%Y").to_string()).unwrap_or_default();
         *by_year.entry(year).or_insert(0) += 1;
         let perps: HashSet<&str> = r.perpetrators.iter().map(|p| p.perpetrator_type.as_str()).collect();
         for p in perps {
@@ -278,9 +286,8 @@ pub fn compute<'a>(
         // Days to the first intervention: the event's date and the earliest dated intervention's
         // both known to the day, the action not before the event (a date typed wrong would
         // otherwise count as a negative delay); otherwise the record is left out of the median.
-        let event = event_date(r).as_ref().and_then(day_of);
         let first = r.interventions.iter().filter_map(|i| i.date).min_by_key(|d| d.range().0);
-        if let (Some(e), Some(f)) = (event, first.as_ref().and_then(day_of)) {
+        if let (Some(e), Some(f)) = (event.as_ref().and_then(day_of), first.as_ref().and_then(day_of)) {
             if f >= e {
                 days.push((f - e).num_days());
             }

@@ -221,46 +221,32 @@ pub fn indicators(json: bool, ind: &carenet::indicators::Indicators) {
             println!("  {:<34} {:>6}", if c.key.is_empty() { none } else { &c.key }, c.count);
         }
     };
-    println!("Counted from the records on this device: not every reprisal, only those recorded here.");
-    println!("A result recorded after an intervention does not prove the intervention caused it.");
-    println!("Small numbers can point to a person: think before showing these figures to anyone.");
+    // One figure a line: its label, the count, and its share of `of` when there is one.
+    let line = |label: &str, n: u32, of: Option<u32>| {
+        println!("{label:<38}{n:>6}{}", of.map(|of| pct(n, of)).unwrap_or_default());
+    };
+    println!("{}", carenet::indicators::ABOUT);
     println!();
-    println!("Reprisal records:                     {:>6}", ind.records);
+    line("Reprisal records:", ind.records, None);
     if ind.undated_left_out > 0 {
-        println!("  left out, no date:                  {:>6}", ind.undated_left_out);
+        line("  left out, no date:", ind.undated_left_out, None);
     }
-    println!("  still going on:                     {:>6}", ind.ongoing);
-    println!("  victims named (once per record):    {:>6}", ind.victims);
-    println!(
-        "  linked to UN or regional engagement:{:>6}{}",
-        ind.linked_to_engagement,
-        pct(ind.linked_to_engagement, ind.records)
-    );
-    println!("  consent given:                      {:>6}{}", ind.consent_given, pct(ind.consent_given, ind.records));
-    println!(
-        "  may be shared with UN mechanisms:   {:>6}{}",
-        ind.shareable_with_un,
-        pct(ind.shareable_with_un, ind.records)
-    );
+    line("  still going on:", ind.ongoing, None);
+    line("  victims named (once per record):", ind.victims, None);
+    line("  linked to UN or regional engagement:", ind.linked_to_engagement, Some(ind.records));
+    line("  consent given:", ind.consent_given, Some(ind.records));
+    line("  may be shared with UN mechanisms:", ind.shareable_with_un, Some(ind.records));
     println!("Solidarity actions:");
-    println!(
-        "  records with an intervention:       {:>6}{}",
-        ind.with_intervention,
-        pct(ind.with_intervention, ind.records)
-    );
-    println!("  interventions:                      {:>6}", ind.interventions);
-    println!(
-        "  with a result noted:                {:>6}{}",
-        ind.results_known,
-        pct(ind.results_known, ind.interventions)
-    );
-    println!("  answered:                           {:>6}{}", ind.answered, pct(ind.answered, ind.interventions));
-    println!("  records improved after one:         {:>6}{}", ind.improved, pct(ind.improved, ind.with_intervention));
-    println!("  going on with no intervention yet:  {:>6}", ind.ongoing_without_intervention);
+    line("  records with an intervention:", ind.with_intervention, Some(ind.records));
+    line("  interventions:", ind.interventions, None);
+    line("  with a result noted:", ind.results_known, Some(ind.interventions));
+    line("  answered:", ind.answered, Some(ind.interventions));
+    line("  records improved after one:", ind.improved, Some(ind.with_intervention));
+    line("  going on with no intervention yet:", ind.ongoing_without_intervention, None);
     if let Some(d) = &ind.days_to_action {
         println!(
-            "  days to the first intervention:     {:>6} (median of {} records dated to the day)",
-            d.median_days, d.records
+            "{:<38}{:>6} (median of {} records dated to the day)",
+            "  days to the first intervention:", d.median_days, d.records
         );
     }
     println!();
@@ -275,10 +261,10 @@ pub fn indicators(json: bool, ind: &carenet::indicators::Indicators) {
     let n = &ind.network;
     println!();
     println!("Care network (all contacts, not filtered):");
-    println!("  contacts:                           {:>6}", n.contacts);
-    println!("  alerted by a contact here:          {:>6}{}", n.alerted, pct(n.alerted, n.contacts));
-    println!("  watched over by a contact here:     {:>6}{}", n.watched, pct(n.watched, n.contacts));
-    println!("  high risk, nobody watching over:    {:>6}", n.high_risk_unwatched);
-    println!("  check-in arrangements:              {:>6}", n.check_ins);
-    println!("  needing attention now:              {:>6}", n.check_ins_attention);
+    line("  contacts:", n.contacts, None);
+    line("  alerted by a contact here:", n.alerted, Some(n.contacts));
+    line("  watched over by a contact here:", n.watched, Some(n.contacts));
+    line("  high risk, nobody watching over:", n.high_risk_unwatched, None);
+    line("  check-in arrangements:", n.check_ins, None);
+    line("  needing attention now:", n.check_ins_attention, None);
 }
