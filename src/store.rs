@@ -17,10 +17,14 @@ mod items;
 pub use erased::Erasure;
 use erased::ERASED_TABLE;
 mod journal;
+mod journal_file;
 pub use items::{OpRow, RecordWrite};
+pub use journal::PendingEntry;
+use journal_file::JournalFile;
+pub use journal_file::{JOURNAL_FILE, PREALLOCATED as JOURNAL_PREALLOCATED};
 
 /// Schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 /// Marks the file as a Carenet vault (`PRAGMA application_id`, "CNET").
 const APPLICATION_ID: i32 = 0x434E_4554;
 /// File name of the database inside the vault folder.
@@ -76,6 +80,18 @@ CREATE TABLE journal (
 );
 ";
 
+/// Version 4: acknowledged edits go to a file of their own (`store/journal_file.rs`); the
+/// database records the number of the last one applied. A build of schema 3 would not read that
+/// file, so it must refuse such a vault. The `journal` table stays: it holds entries from before
+/// the file, and entries that could not be applied at an unlock, kept for a later one.
+const SCHEMA_V4: &str = "
+CREATE TABLE journal_applied (
+    only INTEGER PRIMARY KEY CHECK (only = 0),
+    seq  INTEGER NOT NULL     -- number of the last journal entry applied
+);
+INSERT INTO journal_applied (only, seq) VALUES (0, 0);
+";
+
 /// One record's rows for `save_records`: the view row, the sealed changes, the document row
 /// (given the rowid of the record's last change) and the journal entry they apply.
 pub struct RecordRows<'a> {
@@ -87,7 +103,7 @@ pub struct RecordRows<'a> {
     pub doc: Option<&'a dyn Fn(i64) -> Vec<u8>>,
     /// The sealed changes.
     pub changes: &'a [ChangeRow<'a>],
-    /// The journal entry these rows apply, deleted with them.
+    /// The journal entry these rows apply, recorded as applied with them.
     pub journal: Option<i64>,
 }
 
@@ -104,6 +120,8 @@ pub struct ChangeRow<'a> {
 /// The open database.
 pub struct Store {
     conn: Connection,
+    /// The edit journal's file (the main connection only; the journal writer has none).
+    journal: Option<JournalFile>,
 }
 
 impl Store {
@@ -113,11 +131,12 @@ impl Store {
             return Err(Error::VaultExists(path.display().to_string()));
         }
         let conn = Connection::open(path)?;
-        let store = Store { conn };
+        let mut store = Store { conn, journal: None };
         store.configure()?;
         store.conn.execute_batch(&format!(
-            "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {ERASED_TABLE} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {ERASED_TABLE} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
         ))?;
+        store.open_journal_file(path)?;
         Ok(store)
     }
 
@@ -131,7 +150,7 @@ impl Store {
         // newer build may have left behind into the main file. (Without a WAL, closing normally
         // removes the empty -wal and -shm files that reading created.)
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, wal_len > 0)?;
-        let store = Store { conn };
+        let mut store = Store { conn, journal: None };
         let version: u32 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerVersion { found: version, supported: SCHEMA_VERSION });
@@ -148,7 +167,11 @@ impl Store {
         if version < 3 {
             store.conn.execute_batch(&format!("BEGIN; {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"))?;
         }
+        if version < 4 {
+            store.conn.execute_batch(&format!("BEGIN; {SCHEMA_V4} PRAGMA user_version = 4; COMMIT;"))?;
+        }
         store.conn.execute_batch(&format!("BEGIN; {COVERING_INDEX} {ERASED_TABLE} COMMIT;"))?;
+        store.open_journal_file(path)?;
         Ok(store)
     }
 
@@ -224,10 +247,14 @@ impl Store {
     pub fn save_records_erasing(&mut self, writes: &[RecordRows<'_>], erase: &Erasure) -> Result<()> {
         let tx = self.write_tx()?;
         erased::delete_erased(&tx, erase)?;
+        let mut applied = None;
         for w in writes {
             let id = &w.id.0[..];
             if let Some(seq) = w.journal {
+                // An entry kept in the table (from before the journal file, or one an unlock
+                // could not apply) goes with it; a file entry is marked applied below.
                 tx.prepare_cached("DELETE FROM journal WHERE seq = ?1")?.execute([seq])?;
+                applied = applied.max(Some(seq));
             }
             tx.prepare_cached(
                 "INSERT INTO records (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
@@ -249,6 +276,9 @@ impl Store {
                 )?
                 .execute(params![id, doc(through)])?;
             }
+        }
+        if let Some(seq) = applied {
+            tx.prepare_cached("UPDATE journal_applied SET seq = ?1 WHERE seq < ?1")?.execute([seq])?;
         }
         erased::insert_erased_rows(&tx, erase)?;
         tx.commit()?;
@@ -302,15 +332,21 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
-    /// Moves everything from the WAL into the database and truncates the WAL to zero bytes.
-    pub fn checkpoint(&self) -> Result<()> {
+    /// Moves everything from the WAL into the database and truncates the WAL to zero bytes; then,
+    /// if every entry of the journal file is applied (and so, after the checkpoint, durable),
+    /// overwrites the file's entries with zeros.
+    pub fn checkpoint(&mut self) -> Result<()> {
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let applied = if self.journal.is_some() { self.journal_applied()? } else { 0 };
+        if let Some(j) = self.journal.as_mut().filter(|j| applied >= j.last()) {
+            j.wipe()?;
+        }
         Ok(())
     }
 
     /// Rebuilds the file when more than a quarter of its pages are free, so that deleted
     /// ciphertext does not linger in free pages, then checkpoints.
-    pub fn compact_if_sparse(&self) -> Result<()> {
+    pub fn compact_if_sparse(&mut self) -> Result<()> {
         let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
         let free: i64 = self.conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
         if pages > 64 && free * 4 > pages {

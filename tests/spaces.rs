@@ -453,21 +453,27 @@ fn a_schema_one_vault_gains_spaces_on_open() {
     let conn = open_db(dir.path());
     // As a schema-1 build left it: no spaces, no journal, and the changes indexed by space alone.
     conn.execute_batch(
-        "DROP TABLE spaces; DROP TABLE ops; DROP TABLE journal; DROP INDEX changes_space_id; \
-         CREATE INDEX changes_space ON changes(space); PRAGMA user_version = 1;",
+        "DROP TABLE spaces; DROP TABLE ops; DROP TABLE journal; DROP TABLE journal_applied; \
+         DROP INDEX changes_space_id; CREATE INDEX changes_space ON changes(space); PRAGMA user_version = 1;",
     )
     .unwrap();
     close_db(conn);
+    std::fs::remove_file(dir.path().join(JOURNAL)).unwrap();
     let mut v = unlock(dir.path());
     assert_eq!(v.get::<Note>(&id).unwrap().value.body, "kept");
     let space = v.create_space("New").unwrap();
+    v.update::<Note>(&id, |n| n.body = "edited after the upgrade".into()).unwrap();
     let v = reopen(v);
     assert_eq!(v.spaces()[0].id, space);
+    assert_eq!(v.get::<Note>(&id).unwrap().value.body, "edited after the upgrade");
     let conn = open_db(dir.path());
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, carenet::store::SCHEMA_VERSION);
     let journal: i64 = conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).unwrap();
     assert_eq!(journal, 0, "the journal table exists and every edit was applied at lock");
+    let applied: i64 = conn.query_row("SELECT seq FROM journal_applied", [], |r| r.get(0)).unwrap();
+    assert!(applied >= 1, "the journal file's entries are marked applied");
+    assert!(dir.path().join(JOURNAL).exists(), "the journal file is made on open");
     let indexes: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'changes' AND sql IS NOT NULL ORDER BY name")
         .unwrap()

@@ -300,7 +300,7 @@ fn deleting_most_records_compacts_the_file_and_leaves_no_ciphertext() {
         size_after * 2 < size_before,
         "locking a mostly empty vault compacts it: {size_before} -> {size_after} bytes"
     );
-    assert_eq!(file_names(dir.path()), [KEYRING, KEYRING_BACKUP, DB, LOCK]);
+    assert_eq!(file_names(dir.path()), [KEYRING, KEYRING_BACKUP, DB, JOURNAL, LOCK]);
     for body in &deleted_rows {
         assert_no_window(dir.path(), body, "after deleting most records");
     }

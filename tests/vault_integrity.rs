@@ -106,7 +106,7 @@ fn newer_database_version_is_refused_and_left_untouched() {
     assert_eq!(version, carenet::store::SCHEMA_VERSION, "the schema version this build writes");
     conn.execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);").expect("set user_version");
     close_db(conn);
-    assert_eq!(file_names(dir.path()), [KEYRING, KEYRING_BACKUP, DB, LOCK]);
+    assert_eq!(file_names(dir.path()), [KEYRING, KEYRING_BACKUP, DB, JOURNAL, LOCK]);
 
     let before = snapshot_files(dir.path());
     match unlock_err(dir.path(), PASSPHRASE) {
@@ -358,7 +358,11 @@ fn damaged_keyring_is_repaired_from_its_backup() {
         let primary = std::fs::read(dir.path().join(KEYRING)).unwrap_or_else(|e| panic!("keyring {what}: {e}"));
         assert!(primary == backup, "keyring {what}: keyring.age was not repaired from the backup");
         assert_eq!(std::fs::read(dir.path().join(KEYRING_BACKUP)).expect("read backup"), backup);
-        assert_eq!(file_names(dir.path()), [KEYRING, KEYRING_BACKUP, DB, LOCK], "keyring {what}: no temp file left");
+        assert_eq!(
+            file_names(dir.path()),
+            [KEYRING, KEYRING_BACKUP, DB, JOURNAL, LOCK],
+            "keyring {what}: no temp file left"
+        );
     }
 }
 

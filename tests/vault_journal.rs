@@ -18,10 +18,7 @@ fn note(title: &str, body: &str, tags: &[&str]) -> Note {
 }
 
 fn journal_rows(dir: &std::path::Path) -> i64 {
-    let conn = open_db(dir);
-    let n = conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).expect("count journal entries");
-    close_db(conn);
-    n
+    pending_journal_entries(dir)
 }
 
 #[test]
@@ -131,4 +128,68 @@ fn quick_saves_of_one_record_each_keep_their_change_and_reload() {
     assert_eq!(v.len(), 11);
     lock(v);
     assert_eq!(journal_rows(dir.path()), 0);
+}
+
+#[test]
+fn each_save_is_an_entry_of_the_journal_file_until_a_delete_or_the_lock_wipes_it() {
+    let (dir, mut v) = new_vault();
+    let a = v.add(&note("first", "", &[])).unwrap();
+    let b = v.add(&note("second", "", &[])).unwrap();
+    for i in 0..5 {
+        v.update::<Note>(&a, |n| n.body = format!("edit {i}")).unwrap();
+    }
+    let numbers = journal_file_numbers(dir.path());
+    assert!(!numbers.is_empty(), "the saves are entries of the journal file");
+    assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "numbered in order: {numbers:?}");
+    v.wait_for_writes().unwrap();
+    assert_eq!(journal_rows(dir.path()), 0, "applied entries are not pending");
+    assert!(!journal_file_is_blank(dir.path()), "an applied entry stays until something wipes the file");
+    // A delete leaves no sealed copy of the record's edits in the journal file.
+    v.delete(&a).unwrap();
+    assert!(journal_file_is_blank(dir.path()), "a delete wipes the journal file");
+    v.update::<Note>(&b, |n| n.body = "after the delete".into()).unwrap();
+    assert_eq!(journal_file_numbers(dir.path()).len(), 1, "the next save starts the file again");
+    lock(v);
+    assert!(journal_file_is_blank(dir.path()), "the lock wipes the journal file");
+    let v = unlock(dir.path());
+    assert_eq!(v.get::<Note>(&b).unwrap().value.body, "after the delete");
+    assert!(v.get::<Note>(&a).is_err());
+}
+
+#[test]
+fn an_entry_cut_short_at_the_end_of_the_journal_is_dropped_and_one_before_others_is_kept() {
+    let (dir, mut v) = new_vault();
+    let id = v.add(&note("kept", "body", &[])).unwrap();
+    lock(v);
+    // A power cut while the next save was being written: the entry is torn, never acknowledged.
+    append_torn_journal_entry(dir.path(), Some(1000));
+    assert_eq!(journal_rows(dir.path()), 1);
+    let mut v = unlock(dir.path());
+    assert!(v.damaged().is_empty(), "a torn last entry is not damage: {:?}", v.damaged());
+    assert_eq!(v.get::<Note>(&id).unwrap().value.body, "body");
+    assert_eq!(journal_rows(dir.path()), 0, "unlock dropped it");
+    // Saves go on, numbered after it, and reload.
+    v.update::<Note>(&id, |n| n.body = "later".into()).unwrap();
+    assert!(journal_file_numbers(dir.path()).iter().all(|n| *n > 1000), "numbers never go back");
+    let v = reopen(v);
+    assert_eq!(v.get::<Note>(&id).unwrap().value.body, "later");
+    lock(v);
+
+    // An unreadable entry with another after it is not a torn write: it is kept, not dropped.
+    append_torn_journal_entry(dir.path(), Some(2000));
+    append_torn_journal_entry(dir.path(), None);
+    let v = unlock(dir.path());
+    assert_eq!(v.get::<Note>(&id).unwrap().value.body, "later", "the records read");
+    lock(v);
+    let conn = open_db(dir.path());
+    let kept: Vec<i64> = conn
+        .prepare("SELECT seq FROM journal")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    close_db(conn);
+    assert_eq!(kept, [2000], "kept in the table for a later unlock; the torn last one dropped");
+    assert!(journal_file_is_blank(dir.path()));
 }

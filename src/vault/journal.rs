@@ -1,29 +1,34 @@
 //! The edit journal: how `add` and `update` acknowledge a save before automerge runs.
 //!
 //! A save is acknowledged once one encrypted journal entry (the record's new fields, its id, kind,
-//! sequence number and time) is durable: one small row, one fsync. Memory (the decrypted record and
+//! sequence number and time) is durable: one block written to the journal file, one fdatasync
+//! (`store/journal_file.rs`); no SQLite work. Memory (the decrypted record and
 //! the search index) follows at once, so reads see the edit. The *journal writer*, a thread with
 //! its own connection, then applies the entry: automerge computes the change, the change is signed
 //! and sealed, and the change, the view row and (every so often) the document row are written in
-//! one transaction that deletes the entry. What a save used to do before its acknowledgement, it
+//! one transaction that records the entry as applied. What a save used to do before its acknowledgement, it
 //! now does on the second core after it. The writer takes whatever entries are waiting (up to
 //! `BATCH`) and writes them in one transaction, so saves in quick succession share its cost.
 //!
 //! Invariants:
-//! - An entry is deleted only in the transaction that writes what it produced, so after a crash
-//!   an entry is either applied or still in the journal; unlock applies what is left, in order,
+//! - An entry is marked applied only in the transaction that writes what it produced, so after a
+//!   crash an entry is either applied or still pending; unlock applies what is left, in order,
 //!   with the entry's own time, before anything else reads the vault.
+//! - The journal file starts again over its entries only once all of them are *durably* applied:
+//!   the writer commits with `FULL` when it has caught up and then publishes the last number
+//!   applied (`durable`); a save restarts the file only when that number reaches the file's last.
+//!   Unlock makes everything durable (a checkpoint) before the first save.
 //! - Anything that reads documents or writes other rows first *settles*: waits until the writer is
 //!   idle, takes the new heads it produced, and, if a job failed, applies the rest of the journal
 //!   on the calling thread, so an error reaches the caller and nothing is skipped.
 //! - The writer only takes documents from the shared cache (the caller loads one first), so it
 //!   never needs a space key beyond the one the job carries.
-//! - The two connections never write at once: the journal append and the writer's transaction
-//!   take the same gate, and every other write settles first.
+//! - The two connections never write at once: the writer's transaction takes the gate, and every
+//!   other write settles first. (The journal append writes the journal file only.)
 
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -123,6 +128,12 @@ struct Writer {
     gate: Arc<Mutex<()>>,
     changes_made: Arc<AtomicU64>,
     shared: Arc<Shared>,
+    /// The last entry number applied in a durable (`FULL`) commit, for the saving thread.
+    durable: Arc<AtomicI64>,
+    /// The last entry number applied (durably or not).
+    applied_through: i64,
+    /// Whether the connection commits with `FULL` now (None before the first batch).
+    full: Option<bool>,
 }
 
 impl Applier {
@@ -194,10 +205,17 @@ impl Writer {
             let (applied, error) = if skip {
                 (Vec::new(), None)
             } else {
-                std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(&batch, &mut docs))).unwrap_or_else(|_| {
-                    docs.clear();
-                    (Vec::new(), Some(Error::Database("an internal error stopped an edit from being applied".into())))
-                })
+                // Nothing else waits: this commit makes every entry applied so far durable.
+                let full = batch.len() < BATCH;
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(&batch, &mut docs, full))).unwrap_or_else(
+                    |_| {
+                        docs.clear();
+                        (
+                            Vec::new(),
+                            Some(Error::Database("an internal error stopped an edit from being applied".into())),
+                        )
+                    },
+                )
             };
             let mut st = lock(&self.shared.state);
             {
@@ -238,7 +256,12 @@ impl Writer {
     /// Applies a batch of jobs and writes their rows in one transaction. Returns what was
     /// applied, and the error that stopped the rest. `docs` ends holding the documents to put
     /// back in the cache.
-    fn apply(&mut self, batch: &[Job], docs: &mut HashMap<RecordId, OpenDoc>) -> (Vec<Applied>, Option<Error>) {
+    fn apply(
+        &mut self,
+        batch: &[Job],
+        docs: &mut HashMap<RecordId, OpenDoc>,
+        full: bool,
+    ) -> (Vec<Applied>, Option<Error>) {
         let mut rows = Vec::with_capacity(batch.len());
         let mut applied = Vec::with_capacity(batch.len());
         let mut changes = 0;
@@ -263,13 +286,23 @@ impl Writer {
         }
         let written = {
             let _gate = lock(&self.gate);
-            write_sealed(&mut self.store, &self.row_key, &rows)
+            if self.full != Some(full) {
+                self.full = None;
+                self.store.set_durable_commits(full).map(|()| self.full = Some(full))
+            } else {
+                Ok(())
+            }
+            .and_then(|()| write_sealed(&mut self.store, &self.row_key, &rows))
         };
         if let Err(e) = written {
             docs.clear();
             return (Vec::new(), Some(e));
         }
         self.changes_made.fetch_add(changes, Ordering::Relaxed);
+        self.applied_through = batch[..rows.len()].iter().map(|j| j.number).fold(self.applied_through, i64::max);
+        if full {
+            self.durable.fetch_max(self.applied_through, Ordering::AcqRel);
+        }
         (applied, error)
     }
 
@@ -349,6 +382,9 @@ impl Vault {
             gate: self.gate.clone(),
             changes_made: self.changes_made.clone(),
             shared: shared.clone(),
+            durable: self.journal_durable.clone(),
+            applied_through: 0,
+            full: None,
         };
         let thread = std::thread::Builder::new()
             .name("carenet-journal".into())
@@ -428,10 +464,15 @@ impl Vault {
         let bytes = serde_json::to_vec(&fields).map_err(|e| Error::invalid(e.to_string()))?;
         let entry = JournalRow { kind, id, space: sealing.space, new, seq, created_ms, time_ms: now, fields: &bytes };
         let body = self.row_key.seal(&entry_aad(number), &entry.encode());
-        {
-            let _gate = lock(&self.gate);
-            self.store.journal_append(number, &body)?;
+        // The file starts again over its entries once they are all durably applied. A long
+        // burst that keeps the writer busy waits for it when the file's first megabyte is used,
+        // rather than grow the file.
+        let mut restart = self.journal_durable.load(Ordering::Acquire) >= self.store.journal_file_last();
+        if !restart && self.store.journal_file_tail() >= crate::store::JOURNAL_PREALLOCATED {
+            self.settle()?;
+            restart = self.journal_durable.load(Ordering::Acquire) >= self.store.journal_file_last();
         }
+        self.store.journal_append(number, &body, restart)?;
         self.journal_next += 1;
         // Acknowledged: memory follows.
         self.index_record(id, &record, created_ms, now);
@@ -448,16 +489,28 @@ impl Vault {
     /// an entry that cannot be applied marks its record damaged and stays for a later unlock;
     /// otherwise the first failure is returned.
     pub(super) fn replay_journal(&mut self, at_unlock: bool) -> Result<()> {
-        let entries = self.store.journal_entries()?;
+        let entries = self.store.journal_pending()?;
         if !entries.is_empty() {
             tracing::info!(entries = entries.len(), "applying acknowledged edits left in the journal");
         }
-        for (number, body) in entries {
+        for entry in entries {
+            let number = entry.number;
             self.journal_next = self.journal_next.max(number + 1);
-            match self.replay_entry(number, &body) {
-                Ok(()) => {}
+            match self.replay_entry(number, &entry.body) {
+                // Applied through the main connection, whose commits are durable.
+                Ok(()) => {
+                    self.journal_durable.fetch_max(number, Ordering::AcqRel);
+                }
+                // The file's last entry, unreadable: a crash cut it short while it was being
+                // written, so it was never acknowledged.
+                Err((None, _)) if at_unlock && entry.last_in_file => {
+                    tracing::info!("the journal's last entry was cut short before it was acknowledged; it is dropped");
+                }
                 Err((id, e)) if at_unlock => {
                     tracing::warn!(code = e.code(), "a journal entry could not be applied; it is kept");
+                    if !entry.kept {
+                        self.store.journal_keep(number, &entry.body)?;
+                    }
                     if let Some(id) = id {
                         self.records.remove(&id);
                         self.index.remove(&id);

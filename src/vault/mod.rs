@@ -104,10 +104,12 @@ pub struct Vault {
     changes_made: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The journal writer (see `journal.rs`).
     applier: journal::Applier,
-    /// Keeps the journal append and the writer's transaction apart.
+    /// Keeps the writer's transactions and the main connection's writes apart.
     gate: std::sync::Arc<std::sync::Mutex<()>>,
     /// Number of the next journal entry.
     journal_next: i64,
+    /// The last journal entry durably applied (the writer publishes it after a `FULL` commit).
+    journal_durable: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 fn take_lock(dir: &Path) -> Result<File> {
@@ -165,8 +167,12 @@ impl Vault {
         // The keyring is written last, so a Carenet database without one is an interrupted init
         // that never held a record: clear it and start again. Any other file is not ours.
         let db = dir.join(DB_FILE);
-        for suffix in ["", "-wal", "-shm"] {
-            let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        let journal = dir.join(crate::store::JOURNAL_FILE);
+        for p in ["", "-wal", "-shm"]
+            .map(|suffix| PathBuf::from(format!("{}{suffix}", db.display())))
+            .into_iter()
+            .chain([journal])
+        {
             if p.exists() {
                 std::fs::remove_file(&p).map_err(|e| Error::io("remove", &p, e))?;
             }
@@ -207,6 +213,10 @@ impl Vault {
         // Edits acknowledged before a crash and not yet applied are applied now, in order.
         vault.journal_next = vault.store.journal_last()? + 1;
         vault.replay_journal(true)?;
+        // Every entry is now applied, kept in the table or dropped as never acknowledged: once
+        // the database is durable the journal file starts again from its beginning.
+        vault.store.journal_reset()?;
+        vault.journal_durable.store(vault.journal_next - 1, std::sync::atomic::Ordering::Release);
         vault.start_journal()?;
         tracing::info!(records = vault.records.len(), damaged = vault.damaged.len(), "vault unlocked");
         Ok(vault)
@@ -232,6 +242,7 @@ impl Vault {
             applier: Default::default(),
             gate: Default::default(),
             journal_next: 1,
+            journal_durable: Default::default(),
         }
     }
 

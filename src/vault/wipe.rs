@@ -18,14 +18,15 @@ use std::path::{Path, PathBuf};
 use super::{Vault, LOCK_FILE};
 use crate::error::{Error, Result};
 use crate::keyring::{KEYRING_BACKUP, KEYRING_FILE};
-use crate::store::DB_FILE;
+use crate::store::{DB_FILE, JOURNAL_FILE};
 
 /// What a wipe did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Wiped {
     /// Key files overwritten and removed (the two copies, and any copy a crash left half written).
     pub key_files: usize,
-    /// Other vault files removed (database, its WAL and index, the lock file, the unlock guard).
+    /// Other vault files removed (database, its WAL and index, the edit journal, the lock file, the
+    /// unlock guard).
     pub other_files: usize,
     /// Whether the folder itself was removed (it is kept when something else is in it).
     pub folder_removed: bool,
@@ -45,6 +46,7 @@ fn is_vault_file(name: &str) -> bool {
     name == LOCK_FILE
         || name == super::guard::GUARD_FILE
         || name == DB_FILE
+        || name == JOURNAL_FILE
         || ["-wal", "-shm", "-journal"].iter().any(|s| name == format!("{DB_FILE}{s}"))
 }
 

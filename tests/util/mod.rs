@@ -25,6 +25,7 @@ pub const DB: &str = "vault.db";
 pub const WAL: &str = "vault.db-wal";
 pub const SHM: &str = "vault.db-shm";
 pub const LOCK: &str = "vault.lock";
+pub const JOURNAL: &str = "vault.journal";
 
 /// A passphrase as the vault takes it.
 pub fn secret(s: &str) -> SecretString {
@@ -203,6 +204,64 @@ pub fn close_db(conn: Connection) {
     if let Err((_, e)) = conn.close() {
         panic!("close the database: {e}");
     }
+}
+
+/// The numbers of the entries in the journal file, read as its documented format says: from
+/// offset 0, each entry `CNJRNL01`, its number (i64 LE), its length (u32 LE), the body, zeros to
+/// the next 4 KiB; reading stops at the first entry that does not carry its predecessor's number
+/// plus one.
+pub fn journal_file_numbers(dir: &Path) -> Vec<i64> {
+    journal_file_entries(dir).0
+}
+
+/// The journal file's entry numbers, and where the next entry would start.
+fn journal_file_entries(dir: &Path) -> (Vec<i64>, usize) {
+    let bytes = std::fs::read(dir.join(JOURNAL)).unwrap_or_default();
+    let mut out: Vec<i64> = Vec::new();
+    let mut at = 0;
+    while at + 20 <= bytes.len() && &bytes[at..at + 8] == b"CNJRNL01" {
+        let number = i64::from_le_bytes(bytes[at + 8..at + 16].try_into().unwrap());
+        let n = u32::from_le_bytes(bytes[at + 16..at + 20].try_into().unwrap()) as usize;
+        if n == 0 || at + 20 + n > bytes.len() || out.last().is_some_and(|p| p + 1 != number) {
+            break;
+        }
+        out.push(number);
+        at += (20 + n).div_ceil(4096) * 4096;
+    }
+    (out, at)
+}
+
+/// Writes, after the journal file's last entry, what a power cut leaves of an entry being
+/// written: a header that follows the last entry and a body that is not the sealed entry (it
+/// was never acknowledged). `number` overrides the number it carries.
+pub fn append_torn_journal_entry(dir: &Path, number: Option<i64>) {
+    use std::io::{Seek, SeekFrom, Write};
+    let (numbers, at) = journal_file_entries(dir);
+    let number = number.unwrap_or_else(|| numbers.last().map_or(1, |n| n + 1));
+    let mut entry = b"CNJRNL01".to_vec();
+    entry.extend_from_slice(&number.to_le_bytes());
+    entry.extend_from_slice(&300u32.to_le_bytes());
+    entry.extend(std::iter::repeat_n(0xA5u8, 300));
+    let mut f = std::fs::OpenOptions::new().write(true).open(dir.join(JOURNAL)).expect("open the journal file");
+    f.seek(SeekFrom::Start(at as u64)).expect("seek");
+    f.write_all(&entry).expect("write a torn entry");
+}
+
+/// Whether every byte of the journal file is zero (nothing of any entry left in it).
+pub fn journal_file_is_blank(dir: &Path) -> bool {
+    std::fs::read(dir.join(JOURNAL)).expect("read the journal file").iter().all(|b| *b == 0)
+}
+
+/// Acknowledged edits not yet applied to their documents: entries kept in the `journal` table,
+/// and the journal file's entries after the last applied. Read without writing anything (a
+/// read-only connection neither checkpoints nor recovers the WAL).
+pub fn pending_journal_entries(dir: &Path) -> i64 {
+    let conn = Connection::open_with_flags(dir.join(DB), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the database read-only");
+    let kept: i64 = conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).expect("count kept entries");
+    let applied: i64 =
+        conn.query_row("SELECT seq FROM journal_applied", [], |r| r.get(0)).expect("read the last applied entry");
+    kept + journal_file_numbers(dir).into_iter().filter(|n| *n > applied).count() as i64
 }
 
 /// Number of rows in `records` and in `changes`.
