@@ -20,6 +20,7 @@ mod journal;
 mod journal_file;
 pub use items::{OpRow, RecordWrite};
 pub use journal::PendingEntry;
+pub(crate) use journal_file::is_ours_or_empty as journal_is_ours_or_empty;
 use journal_file::JournalFile;
 pub use journal_file::{JOURNAL_FILE, PREALLOCATED as JOURNAL_PREALLOCATED};
 
@@ -336,12 +337,19 @@ impl Store {
     /// if every entry of the journal file is applied (and so, after the checkpoint, durable),
     /// overwrites the file's entries with zeros.
     pub fn checkpoint(&mut self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let complete = self.checkpoint_truncate()?;
         let applied = if self.journal.is_some() { self.journal_applied()? } else { 0 };
-        if let Some(j) = self.journal.as_mut().filter(|j| applied >= j.last()) {
+        if let Some(j) = self.journal.as_mut().filter(|j| complete && applied >= j.last()) {
             j.wipe()?;
         }
         Ok(())
+    }
+
+    /// `wal_checkpoint(TRUNCATE)`; true when it completed (SQLite answers "busy" in its result
+    /// row, not as an error, when another connection kept it from finishing).
+    pub(crate) fn checkpoint_truncate(&self) -> Result<bool> {
+        let busy: i64 = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        Ok(busy == 0)
     }
 
     /// Rebuilds the file when more than a quarter of its pages are free, so that deleted

@@ -560,6 +560,16 @@ fn create_refuses_a_folder_whose_database_is_someone_elses() {
 }
 
 #[test]
+fn create_refuses_a_folder_whose_journal_file_is_someone_elses() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join(JOURNAL), "someone's own notes, under the journal's name").expect("a file");
+    let before = snapshot_files(dir.path());
+    let e = expect_err(Vault::create_with(dir.path(), &passphrase(), &fast_options()), "create over a foreign file");
+    assert!(matches!(&e, Error::Invalid(m) if m.contains(JOURNAL)), "{e:?}");
+    assert_same_files(&before, &snapshot_files(dir.path()), "after refusing to create over a foreign file");
+}
+
+#[test]
 fn create_starts_again_after_an_init_that_stopped_before_the_keyring() {
     let (dir, vault) = new_vault();
     lock(vault);

@@ -80,11 +80,12 @@ impl Store {
         Ok(self.conn.query_row("SELECT seq FROM journal_applied", [], |r| r.get(0))?)
     }
 
-    /// Every entry not yet applied, in order: those kept in the table, then the file's after the
-    /// last applied.
-    pub fn journal_pending(&mut self) -> Result<Vec<PendingEntry>> {
+    /// Every entry not yet applied, in order: those kept in the table (`with_kept`), then the
+    /// file's after the last applied. An entry in both (a crash between keeping it and wiping
+    /// the file) is listed once, from the table.
+    pub fn journal_pending(&mut self, with_kept: bool) -> Result<Vec<PendingEntry>> {
         let mut out = Vec::new();
-        {
+        if with_kept {
             let mut stmt = self.conn.prepare_cached("SELECT seq, body FROM journal ORDER BY seq")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             for row in rows {
@@ -95,7 +96,8 @@ impl Store {
         let applied = self.journal_applied()?;
         let entries = self.journal_file()?.read()?;
         let last = entries.last().map(|e| e.number);
-        for e in entries.into_iter().filter(|e| e.number > applied) {
+        let kept: std::collections::HashSet<i64> = out.iter().map(|e| e.number).collect();
+        for e in entries.into_iter().filter(|e| e.number > applied && !kept.contains(&e.number)) {
             let last_in_file = Some(e.number) == last;
             out.push(PendingEntry { number: e.number, body: e.body, kept: false, last_in_file });
         }
@@ -120,9 +122,13 @@ impl Store {
 
     /// After unlock has dealt with every entry (applied, kept in the table, or dropped as cut
     /// short before it was acknowledged): makes the database durable, then wipes the journal file.
-    pub fn journal_reset(&mut self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        self.journal_file()?.wipe()
+    /// Returns false, and leaves the file as it is, if the checkpoint could not complete.
+    pub fn journal_reset(&mut self) -> Result<bool> {
+        if !self.checkpoint_truncate()? {
+            return Ok(false);
+        }
+        self.journal_file()?.wipe()?;
+        Ok(true)
     }
 }
 

@@ -34,6 +34,7 @@ const BLOCK: u64 = 4096;
 /// try to start again at offset 0 (see `Vault::journal_edit`).
 pub const PREALLOCATED: u64 = 1 << 20;
 /// Largest body read back: a damaged length field cannot make a reader allocate more.
+/// (A record's fields are bounded far below it.)
 const MAX_BODY: usize = 64 << 20;
 
 /// One entry read back from the file.
@@ -63,8 +64,8 @@ fn round_up(n: u64) -> u64 {
 }
 
 impl JournalFile {
-    /// Opens the journal beside the database at `db` (in the same folder), creating and
-    /// preallocating it if it is missing. Returns the entries it holds, in order.
+    /// Opens the journal in the vault folder `dir`, creating and preallocating it if it is
+    /// missing. Returns the entries it holds, in order.
     pub fn open(dir: &Path) -> Result<(JournalFile, Vec<FileEntry>)> {
         let path = dir.join(JOURNAL_FILE);
         let mut opts = OpenOptions::new();
@@ -85,32 +86,71 @@ impl JournalFile {
     }
 
     /// The entries from offset 0, in order, up to the first that does not follow its predecessor.
-    /// Also sets where the next entry goes.
+    /// Also sets where the next entry goes. Reads one entry at a time: whatever the file holds,
+    /// at most one body (`MAX_BODY`) is allocated beyond the entries returned.
     pub fn read(&mut self) -> Result<Vec<FileEntry>> {
-        let mut bytes = vec![0u8; self.len as usize];
-        (&self.file)
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| (&self.file).read_exact(&mut bytes))
-            .map_err(|e| Error::io("read", &self.path, e))?;
         let mut entries: Vec<FileEntry> = Vec::new();
-        let mut at = 0usize;
-        while at + HEAD <= bytes.len() && &bytes[at..at + 8] == MAGIC {
-            let number = i64::from_le_bytes(bytes[at + 8..at + 16].try_into().unwrap_or_default());
-            let n = u32::from_le_bytes(bytes[at + 16..at + 20].try_into().unwrap_or_default()) as usize;
+        let mut at = 0u64;
+        let mut head = [0u8; HEAD];
+        while at + HEAD as u64 <= self.len && self.read_at(&mut head, at)? && head[..8] == MAGIC[..] {
+            let mut number = [0u8; 8];
+            number.copy_from_slice(&head[8..16]);
+            let number = i64::from_le_bytes(number);
+            let mut n = [0u8; 4];
+            n.copy_from_slice(&head[16..20]);
+            let n = u32::from_le_bytes(n) as usize;
             let follows = entries.last().is_none_or(|p| p.number.checked_add(1) == Some(number));
-            if n == 0 || n > MAX_BODY || at + HEAD + n > bytes.len() || !follows || number <= 0 {
+            if n == 0
+                || n > MAX_BODY
+                || at + (HEAD + n) as u64 > self.len
+                || !follows
+                || number <= 0
+                || number == i64::MAX
+            {
                 break;
             }
-            entries.push(FileEntry { number, body: bytes[at + HEAD..at + HEAD + n].to_vec() });
-            at += round_up((HEAD + n) as u64) as usize;
+            let mut body = vec![0u8; n];
+            if !self.read_at(&mut body, at + HEAD as u64)? {
+                break;
+            }
+            entries.push(FileEntry { number, body });
+            at += round_up((HEAD + n) as u64);
         }
-        self.tail = at as u64;
+        self.tail = at;
         self.last = entries.last().map_or(0, |e| e.number);
         // What a wipe must overwrite: up to the last byte that is not zero (a file wiped at the
         // last lock costs nothing to wipe again).
-        let written = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| round_up(i as u64 + 1));
+        let written = self.written_len()?;
         self.used = self.used.min(written).max(self.tail);
         Ok(entries)
+    }
+
+    /// The length of the file up to its last byte that is not zero, in whole blocks.
+    fn written_len(&self) -> Result<u64> {
+        const CHUNK: u64 = 64 * 1024;
+        let mut end = self.len;
+        let mut buf = vec![0u8; CHUNK as usize];
+        while end > 0 {
+            let start = end.saturating_sub(CHUNK);
+            let chunk = &mut buf[..(end - start) as usize];
+            if !self.read_at(chunk, start)? {
+                return Ok(self.len);
+            }
+            if let Some(i) = chunk.iter().rposition(|b| *b != 0) {
+                return Ok(round_up(start + i as u64 + 1).min(self.len));
+            }
+            end = start;
+        }
+        Ok(0)
+    }
+
+    /// Fills `buf` from `at`; false when the file ends first.
+    fn read_at(&self, buf: &mut [u8], at: u64) -> Result<bool> {
+        match (&self.file).seek(SeekFrom::Start(at)).and_then(|_| (&self.file).read_exact(buf)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+            Err(e) => Err(Error::io("read", &self.path, e)),
+        }
     }
 
     /// The number of the last entry written in this round, 0 if none.
@@ -143,10 +183,19 @@ impl JournalFile {
         buf.extend_from_slice(&n.to_le_bytes());
         buf.extend_from_slice(body);
         buf.resize(size as usize, 0);
-        self.write_at(&buf, self.tail)?;
-        self.file.sync_data().map_err(|e| Error::io("sync", &self.path, e))?;
+        self.used = self.used.max(self.tail + size);
+        let written = self
+            .write_at(&buf, self.tail)
+            .and_then(|()| self.file.sync_data().map_err(|e| Error::io("sync", &self.path, e)));
+        if let Err(e) = written {
+            // Not acknowledged: it must not be read back as an entry (the next save, with the
+            // same number, would write over it anyway; a crash before that would not).
+            let _ = self
+                .write_at(&vec![0u8; buf.len()], self.tail)
+                .and_then(|()| self.file.sync_data().map_err(|e| Error::io("sync", &self.path, e)));
+            return Err(e);
+        }
         self.tail += size;
-        self.used = self.used.max(self.tail);
         self.last = number;
         Ok(())
     }
@@ -162,6 +211,7 @@ impl JournalFile {
         }
         self.tail = 0;
         self.used = 0;
+        self.last = 0;
         Ok(())
     }
 
@@ -184,5 +234,19 @@ impl JournalFile {
             .seek(SeekFrom::Start(at))
             .and_then(|_| (&self.file).write_all(bytes))
             .map_err(|e| Error::io("write", &self.path, e))
+    }
+}
+
+/// True when `path` is missing, or holds nothing but zeros where an entry would start, or starts
+/// with a journal entry: a journal file an interrupted `init` may leave. Anything else is not ours
+/// to delete.
+pub(crate) fn is_ours_or_empty(path: &Path) -> bool {
+    let mut head = [0u8; 8];
+    match File::open(path) {
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        Ok(mut f) => {
+            f.metadata().is_ok_and(|m| m.len() == 0)
+                || (f.read_exact(&mut head).is_ok() && (head == *MAGIC || head == [0u8; 8]))
+        }
     }
 }

@@ -191,7 +191,8 @@ impl Drop for Applier {
 impl Writer {
     fn run(mut self, jobs: Receiver<Job>) {
         let mut since_checkpoint = 0;
-        while let Ok(first) = jobs.recv() {
+        let mut next: Option<Job> = None;
+        while let Some(first) = next.take().or_else(|| jobs.recv().ok()) {
             // Whatever else is waiting goes into the same transaction.
             let mut batch = vec![first];
             while batch.len() < BATCH {
@@ -200,13 +201,16 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            if batch.len() == BATCH {
+                next = jobs.try_recv().ok();
+            }
             let skip = lock(&self.shared.state).failed;
             let mut docs = HashMap::new();
             let (applied, error) = if skip {
                 (Vec::new(), None)
             } else {
                 // Nothing else waits: this commit makes every entry applied so far durable.
-                let full = batch.len() < BATCH;
+                let full = next.is_none();
                 std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(&batch, &mut docs, full))).unwrap_or_else(
                     |_| {
                         docs.clear();
@@ -217,6 +221,19 @@ impl Writer {
                     },
                 )
             };
+            // Before the writer reports idle, so that a checkpoint of the main connection after a
+            // `settle` (deletes, lock) is not kept from completing by this one. Saves do not
+            // wait for it: they write the journal file only.
+            since_checkpoint += batch.len();
+            if since_checkpoint >= CHECKPOINT_EVERY {
+                since_checkpoint = 0;
+                if let Err(e) = self.store.checkpoint_passive() {
+                    tracing::warn!(
+                        code = e.code(),
+                        "a checkpoint between journal batches failed; the next one retries"
+                    );
+                }
+            }
             let mut st = lock(&self.shared.state);
             {
                 // The documents go back to the cache (those of a failed write are dropped: the
@@ -239,17 +256,6 @@ impl Writer {
                 self.shared.idle.notify_all();
             }
             drop(st);
-            // Outside the gate: saves go on while the WAL is copied into the database.
-            since_checkpoint += batch.len();
-            if since_checkpoint >= CHECKPOINT_EVERY {
-                since_checkpoint = 0;
-                if let Err(e) = self.store.checkpoint_passive() {
-                    tracing::warn!(
-                        code = e.code(),
-                        "a checkpoint between journal batches failed; the next one retries"
-                    );
-                }
-            }
         }
     }
 
@@ -430,7 +436,12 @@ impl Vault {
             }
         }
         if failed {
-            self.replay_journal(false)?;
+            if let Err(e) = self.replay_journal(false) {
+                // The writer goes on skipping jobs: an entry applied after one that failed
+                // would move the last applied number past it.
+                lock(&self.applier.shared.state).failed = true;
+                return Err(e);
+            }
         }
         Ok(())
     }
@@ -489,13 +500,14 @@ impl Vault {
     /// an entry that cannot be applied marks its record damaged and stays for a later unlock;
     /// otherwise the first failure is returned.
     pub(super) fn replay_journal(&mut self, at_unlock: bool) -> Result<()> {
-        let entries = self.store.journal_pending()?;
+        // Entries kept in the table (they failed at an unlock) are tried again at unlock only.
+        let entries = self.store.journal_pending(at_unlock)?;
         if !entries.is_empty() {
             tracing::info!(entries = entries.len(), "applying acknowledged edits left in the journal");
         }
         for entry in entries {
             let number = entry.number;
-            self.journal_next = self.journal_next.max(number + 1);
+            self.journal_next = self.journal_next.max(number.saturating_add(1));
             match self.replay_entry(number, &entry.body) {
                 // Applied through the main connection, whose commits are durable.
                 Ok(()) => {
@@ -571,5 +583,92 @@ impl Vault {
         };
         self.persist(id, kind, open, &changes, Some((number, stamp)))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Paths that need the vault's keys to make a real journal entry: entries kept in the
+    //! `journal` table (from a schema-3 vault, or kept by an earlier unlock) are applied at unlock,
+    //! in order, and a writer failure followed by a failing replay loses nothing.
+    use super::*;
+    use crate::model::Note;
+    use crate::{SecretString, VaultOptions};
+
+    fn pass() -> SecretString {
+        SecretString::from("correct horse battery staple".to_owned())
+    }
+
+    /// A sealed journal entry editing note `id` to `body`, as `journal_edit` would write it.
+    fn entry(v: &Vault, number: i64, id: RecordId, body: &str) -> Vec<u8> {
+        let c = &v.records[&id];
+        let note = Note { title: "kept".into(), body: body.into(), ..Default::default() };
+        let fields = crate::document::normalized(&serde_json::to_value(&note).unwrap());
+        let bytes = serde_json::to_vec(&fields).unwrap();
+        let row = JournalRow {
+            kind: RecordKind::Note,
+            id,
+            space: v.keys.personal_space,
+            new: false,
+            seq: c.seq + 1,
+            created_ms: c.created_ms,
+            time_ms: now_ms(),
+            fields: &bytes,
+        };
+        v.row_key.seal(&entry_aad(number), &row.encode())
+    }
+
+    #[test]
+    fn entries_kept_in_the_table_are_applied_at_unlock() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("vault");
+        let mut v = Vault::create_with(&dir, &pass(), &VaultOptions { work_factor: 10 }).unwrap();
+        let id = v.add(&Note { title: "kept".into(), body: "saved".into(), ..Default::default() }).unwrap();
+        v.settle().unwrap();
+        // As a schema-3 build left an acknowledged edit: a row of the `journal` table.
+        let number = v.journal_next;
+        let body = entry(&v, number, id, "from the table");
+        v.store.journal_keep(number, &body).unwrap();
+        // Kept entries wait for an unlock: a settle at runtime does not try them.
+        lock(&v.applier.shared.state).failed = true;
+        v.settle().unwrap();
+        assert_eq!(v.get::<Note>(&id).unwrap().value.body, "saved");
+        drop(v);
+        let mut v = Vault::unlock(&dir, &pass()).unwrap();
+        assert_eq!(v.get::<Note>(&id).unwrap().value.body, "from the table");
+        assert!(v.store.journal_pending(true).unwrap().is_empty(), "applied, and gone from the table");
+        assert!(v.journal_next > number, "numbers go on after it");
+        v.update::<Note>(&id, |n| n.body = "after".into()).unwrap();
+        drop(v);
+        let v = Vault::unlock(&dir, &pass()).unwrap();
+        assert_eq!(v.get::<Note>(&id).unwrap().value.body, "after");
+    }
+
+    #[test]
+    fn a_failing_replay_keeps_the_writer_stopped_so_no_entry_is_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("vault");
+        let mut v = Vault::create_with(&dir, &pass(), &VaultOptions { work_factor: 10 }).unwrap();
+        let a = v.add(&Note { title: "a".into(), ..Default::default() }).unwrap();
+        let b = v.add(&Note { title: "b".into(), ..Default::default() }).unwrap();
+        v.settle().unwrap();
+        // An entry that cannot be applied (its body does not open) in the journal file, then a
+        // writer failure: the replay fails on it.
+        let bad = v.journal_next;
+        v.store.journal_append(bad, b"not a sealed entry", false).unwrap();
+        v.journal_next += 1;
+        lock(&v.applier.shared.state).failed = true;
+        assert!(v.settle().is_err(), "the replay reports the entry it cannot apply");
+        // Later saves are acknowledged, but not applied past the failed entry.
+        v.update::<Note>(&a, |n| n.body = "later".into()).unwrap();
+        v.update::<Note>(&b, |n| n.body = "later too".into()).unwrap();
+        v.wait_for_journal();
+        assert!(v.store.journal_applied().unwrap() < bad, "nothing is marked applied past the failed entry");
+        assert!(v.settle().is_err());
+        drop(v);
+        // At unlock the bad entry is kept in the table and every later one is applied.
+        let v = Vault::unlock(&dir, &pass()).unwrap();
+        assert_eq!(v.get::<Note>(&a).unwrap().value.body, "later");
+        assert_eq!(v.get::<Note>(&b).unwrap().value.body, "later too");
     }
 }

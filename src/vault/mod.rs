@@ -156,10 +156,13 @@ impl Vault {
         if files.exist() {
             return Err(Error::VaultExists(dir.display().to_string()));
         }
-        if !crate::store::is_ours_or_empty(&dir.join(DB_FILE)) {
+        if !crate::store::is_ours_or_empty(&dir.join(DB_FILE))
+            || !crate::store::journal_is_ours_or_empty(&dir.join(crate::store::JOURNAL_FILE))
+        {
             return Err(Error::invalid(format!(
-                "{} holds a file named {DB_FILE} that is not a Carenet vault: choose another folder. Nothing was changed.",
-                dir.display()
+                "{} holds a file named {DB_FILE} or {} that is not a Carenet vault's: choose another folder. Nothing was changed.",
+                dir.display(),
+                crate::store::JOURNAL_FILE
             )));
         }
         make_private_dir(dir)?;
@@ -215,8 +218,9 @@ impl Vault {
         vault.replay_journal(true)?;
         // Every entry is now applied, kept in the table or dropped as never acknowledged: once
         // the database is durable the journal file starts again from its beginning.
-        vault.store.journal_reset()?;
-        vault.journal_durable.store(vault.journal_next - 1, std::sync::atomic::Ordering::Release);
+        if vault.store.journal_reset()? {
+            vault.journal_durable.store(vault.journal_next - 1, std::sync::atomic::Ordering::Release);
+        }
         vault.start_journal()?;
         tracing::info!(records = vault.records.len(), damaged = vault.damaged.len(), "vault unlocked");
         Ok(vault)

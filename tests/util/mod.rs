@@ -237,7 +237,11 @@ fn journal_file_entries(dir: &Path) -> (Vec<i64>, usize) {
 pub fn append_torn_journal_entry(dir: &Path, number: Option<i64>) {
     use std::io::{Seek, SeekFrom, Write};
     let (numbers, at) = journal_file_entries(dir);
-    let number = number.unwrap_or_else(|| numbers.last().map_or(1, |n| n + 1));
+    // After the file's last entry, or (a blank file) after the last entry applied.
+    let number = number.unwrap_or_else(|| match numbers.last() {
+        Some(n) => n + 1,
+        None => last_applied_journal_entry(dir) + 1,
+    });
     let mut entry = b"CNJRNL01".to_vec();
     entry.extend_from_slice(&number.to_le_bytes());
     entry.extend_from_slice(&300u32.to_le_bytes());
@@ -245,6 +249,13 @@ pub fn append_torn_journal_entry(dir: &Path, number: Option<i64>) {
     let mut f = std::fs::OpenOptions::new().write(true).open(dir.join(JOURNAL)).expect("open the journal file");
     f.seek(SeekFrom::Start(at as u64)).expect("seek");
     f.write_all(&entry).expect("write a torn entry");
+}
+
+/// The number of the last journal entry applied, read without writing anything.
+pub fn last_applied_journal_entry(dir: &Path) -> i64 {
+    let conn = Connection::open_with_flags(dir.join(DB), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the database read-only");
+    conn.query_row("SELECT seq FROM journal_applied", [], |r| r.get(0)).expect("read the last applied entry")
 }
 
 /// Whether every byte of the journal file is zero (nothing of any entry left in it).
