@@ -125,9 +125,11 @@ impl JournalFile {
         Ok(entries)
     }
 
-    /// The length of the file up to its last byte that is not zero, in whole blocks.
+    /// The length of the file up to its last block that is not all zeros. Scans whole blocks
+    /// from the end, each compared with a block of zeros (one `memcmp`).
     fn written_len(&self) -> Result<u64> {
         const CHUNK: u64 = 64 * 1024;
+        let zeros = [0u8; BLOCK as usize];
         let mut end = self.len;
         let mut buf = vec![0u8; CHUNK as usize];
         while end > 0 {
@@ -136,8 +138,9 @@ impl JournalFile {
             if !self.read_at(chunk, start)? {
                 return Ok(self.len);
             }
-            if let Some(i) = chunk.iter().rposition(|b| *b != 0) {
-                return Ok(round_up(start + i as u64 + 1).min(self.len));
+            let blocks = chunk.chunks(BLOCK as usize).collect::<Vec<_>>();
+            if let Some(i) = blocks.iter().rposition(|b| *b != &zeros[..b.len()]) {
+                return Ok((start + (i as u64 + 1) * BLOCK).min(self.len));
             }
             end = start;
         }
