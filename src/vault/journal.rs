@@ -483,6 +483,13 @@ impl Vault {
             self.settle()?;
             restart = self.journal_durable.load(Ordering::Acquire) >= self.store.journal_file_last();
         }
+        // Without a restart the entry must follow the file's last, or a reader would stop before it.
+        if !restart
+            && self.store.journal_file_tail() > 0
+            && self.store.journal_file_last().checked_add(1) != Some(number)
+        {
+            return Err(Error::Database("the edit journal is out of order; lock and unlock the vault".into()));
+        }
         self.store.journal_append(number, &body, restart)?;
         self.journal_next += 1;
         // Acknowledged: memory follows.

@@ -218,9 +218,12 @@ impl Vault {
         vault.replay_journal(true)?;
         // Every entry is now applied, kept in the table or dropped as never acknowledged: once
         // the database is durable the journal file starts again from its beginning.
-        if vault.store.journal_reset()? {
-            vault.journal_durable.store(vault.journal_next - 1, std::sync::atomic::Ordering::Release);
+        if !vault.store.journal_reset()? {
+            // Another program holds the database open, so the checkpoint could not complete; the
+            // journal file cannot start again safely. Nothing was lost: every entry is applied.
+            return Err(Error::VaultBusy);
         }
+        vault.journal_durable.store(vault.journal_next - 1, std::sync::atomic::Ordering::Release);
         vault.start_journal()?;
         tracing::info!(records = vault.records.len(), damaged = vault.damaged.len(), "vault unlocked");
         Ok(vault)
