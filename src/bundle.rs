@@ -141,28 +141,57 @@ pub fn save(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 
 /// Decrypts and parses a bundle with this device's age identity or a passphrase; never panics.
 pub fn read(file: &[u8], identity: &age::x25519::Identity, passphrase: Option<&SecretString>) -> Result<Bundle> {
+    let decryptor = decryptor(file)?;
+    if decryptor.is_scrypt() {
+        return finish(with_passphrase(decryptor, passphrase)?);
+    }
+    let reader = decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys => problem(BundleProblem::NotForThisDevice),
+        _ => problem(BundleProblem::Damaged),
+    })?;
+    finish(reader)
+}
+
+/// Decrypts and parses a passphrase bundle without any of the vault's keys, so that the slow
+/// part (scrypt, about a second) can run while the vault is not held. `Ok(None)`: the bundle is
+/// encrypted to devices' keys, not to a passphrase; open it with [`read`] (through
+/// `Vault::open_bundle`). Errors as [`read`]'s for a passphrase bundle; never panics.
+pub fn read_with_passphrase(file: &[u8], passphrase: Option<&SecretString>) -> Result<Option<Bundle>> {
+    let decryptor = decryptor(file)?;
+    if !decryptor.is_scrypt() {
+        return Ok(None);
+    }
+    finish(with_passphrase(decryptor, passphrase)?).map(Some)
+}
+
+/// The age header, read and checked.
+fn decryptor(file: &[u8]) -> Result<age::Decryptor<&[u8]>> {
     let header_complete = file.windows(4).any(|w| w == b"\n---");
-    let decryptor = age::Decryptor::new_buffered(file).map_err(|e| match e {
+    age::Decryptor::new_buffered(file).map_err(|e| match e {
         age::DecryptError::InvalidHeader | age::DecryptError::Io(_) if !header_complete => {
             problem(BundleProblem::CutShort)
         }
         age::DecryptError::UnknownFormat => problem(BundleProblem::NewerVersion),
         _ => problem(BundleProblem::Damaged),
-    })?;
-    let reader = if decryptor.is_scrypt() {
-        let pass = passphrase.ok_or_else(|| problem(BundleProblem::NeedsPassphrase))?;
-        let mut id = age::scrypt::Identity::new(pass.clone());
-        id.set_max_work_factor(MAX_WORK_FACTOR);
-        decryptor.decrypt(std::iter::once(&id as &dyn age::Identity)).map_err(|e| match e {
-            age::DecryptError::ExcessiveWork { .. } => problem(BundleProblem::TooLarge),
-            _ => problem(BundleProblem::WrongPassphrase),
-        })?
-    } else {
-        decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => problem(BundleProblem::NotForThisDevice),
-            _ => problem(BundleProblem::Damaged),
-        })?
-    };
+    })
+}
+
+/// The plaintext stream of a passphrase bundle (scrypt, bounded by `MAX_WORK_FACTOR`).
+fn with_passphrase<'a>(
+    decryptor: age::Decryptor<&'a [u8]>,
+    passphrase: Option<&SecretString>,
+) -> Result<impl Read + 'a> {
+    let pass = passphrase.ok_or_else(|| problem(BundleProblem::NeedsPassphrase))?;
+    let mut id = age::scrypt::Identity::new(pass.clone());
+    id.set_max_work_factor(MAX_WORK_FACTOR);
+    decryptor.decrypt(std::iter::once(&id as &dyn age::Identity)).map_err(|e| match e {
+        age::DecryptError::ExcessiveWork { .. } => problem(BundleProblem::TooLarge),
+        _ => problem(BundleProblem::WrongPassphrase),
+    })
+}
+
+/// Reads the plaintext (bounded) and parses it.
+fn finish(reader: impl Read) -> Result<Bundle> {
     let mut plain = zeroize::Zeroizing::new(Vec::new());
     reader.take(MAX_BUNDLE_LEN + 1).read_to_end(&mut plain).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => problem(BundleProblem::CutShort),

@@ -640,8 +640,26 @@ pub async fn import_bundle<R: Runtime>(
     unlocked(&state).await?;
     let Some(path) = ask(&app, &turn, dialog, None).await? else { return Ok(None) };
     drop(turn);
-    let bytes = off_vault(move || read_bundle_file(&path)).await?;
-    with_vault(state, move |v| Ok(Some(import(v, &bytes, pass.as_ref())?))).await
+    // A passphrase bundle is decrypted (scrypt, about a second) before the vault is taken, so a
+    // lock or a panic wipe asked meanwhile does not wait for it; one made for this device's key
+    // needs the vault's identity and is decrypted under it (X25519, quick).
+    let opened = off_vault(move || open_without_vault(read_bundle_file(&path)?, pass.as_ref())).await?;
+    with_vault(state, move |v| Ok(Some(import_opened(v, opened)?))).await
+}
+
+/// A bundle decrypted without the vault, or the bytes of one that needs the vault's key.
+pub(crate) enum Opened {
+    Ready(carenet::bundle::Bundle),
+    ForThisDevice(Vec<u8>),
+}
+
+/// Decrypts a passphrase bundle without the vault (see `bundle::read_with_passphrase`); keeps the
+/// bytes of one encrypted to devices' keys for `import_opened`.
+pub(crate) fn open_without_vault(bytes: Vec<u8>, pass: Option<&SecretString>) -> IpcResult<Opened> {
+    Ok(match carenet::bundle::read_with_passphrase(&bytes, pass)? {
+        Some(b) => Opened::Ready(b),
+        None => Opened::ForThisDevice(bytes),
+    })
 }
 
 /// A bundle file's bytes, bounded: a file that is not a regular file, or larger than any bundle,
@@ -663,8 +681,17 @@ pub(crate) fn read_bundle_file(path: &Path) -> IpcResult<Vec<u8>> {
 }
 
 /// Verifies and imports a bundle's bytes.
+#[cfg(test)]
 pub(crate) fn import(v: &mut Vault, bytes: &[u8], pass: Option<&SecretString>) -> IpcResult<Imported> {
-    let b = v.open_bundle(bytes, pass)?;
+    import_opened(v, open_without_vault(bytes.to_vec(), pass)?)
+}
+
+/// Verifies and imports an opened bundle (decrypting it first if it was made for this device).
+pub(crate) fn import_opened(v: &mut Vault, opened: Opened) -> IpcResult<Imported> {
+    let b = match opened {
+        Opened::Ready(b) => b,
+        Opened::ForThisDevice(bytes) => v.open_bundle(&bytes, None)?,
+    };
     let report = v.ingest(b.space, b.items)?;
     let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
     Ok(Imported {

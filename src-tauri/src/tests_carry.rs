@@ -130,6 +130,54 @@ fn a_bundle_carries_a_space_to_a_member_and_a_wrong_passphrase_imports_nothing()
     assert_eq!(carry::read_bundle_file(dir.path()).err().unwrap().code, "bundle_damaged", "a folder is not a bundle");
 }
 
+/// The import command decrypts a passphrase bundle before it takes the vault (scrypt is the slow
+/// part, and a lock or a panic wipe must not wait for it), and one made for the members' keys
+/// under the vault. Here: the passphrase bundle opens while the vault's mutex is held by someone
+/// else, and one made for the members is left for the vault to open.
+#[test]
+fn a_passphrase_bundle_is_decrypted_without_the_vault_and_a_members_bundle_with_it() {
+    let ((dir, a), (_db, b)) = (vault(), vault());
+    let space = on(&a, |v| v.create_space("Lawyers").unwrap().to_string());
+    let card = on(&b, |v| spaces::card(v, "Bea").unwrap());
+    let invite = on(&a, |v| spaces::invite(v, &space, &card.card.text, Role::Member).unwrap());
+    on(&b, |v| v.join(&invite.text).unwrap());
+    let sid = spaces::space_id(&space).unwrap();
+    let id = on(&a, |v| {
+        let id = v.add(&Note { title: CANARY.into(), body: "for the space".into(), ..Default::default() }).unwrap();
+        v.share(&sid, &id, false).unwrap();
+        v.wait_for_writes().unwrap();
+        id
+    });
+    let items = on(&a, |v| carry::bundle_items(v, sid).unwrap());
+    let by_pass = dir.path().join("pass.age");
+    let pass = SecretString::from("stick passphrase seven".to_owned());
+    carry::write_bundle(sid, &items, &carenet::bundle::BundleLock::Passphrase(pass.clone()), &by_pass).unwrap();
+    let for_members = dir.path().join("members.age");
+    let members = on(&a, |v| v.space_recipients(&sid).unwrap());
+    carry::write_bundle(sid, &items, &carenet::bundle::BundleLock::Recipients(members), &for_members).unwrap();
+
+    let opened = {
+        let _held = b.lock().unwrap();
+        let wrong = SecretString::from("not the passphrase".to_owned());
+        let e = carry::open_without_vault(carry::read_bundle_file(&by_pass).unwrap(), Some(&wrong)).err().unwrap();
+        assert_eq!(e.code, "bundle_wrong_passphrase");
+        let e = carry::open_without_vault(carry::read_bundle_file(&by_pass).unwrap(), None).err().unwrap();
+        assert_eq!(e.code, "bundle_needs_passphrase");
+        let ready = carry::open_without_vault(carry::read_bundle_file(&by_pass).unwrap(), Some(&pass)).unwrap();
+        assert!(matches!(ready, carry::Opened::Ready(_)), "decrypted with the vault's mutex held elsewhere");
+        let later = carry::open_without_vault(carry::read_bundle_file(&for_members).unwrap(), Some(&pass)).unwrap();
+        assert!(matches!(later, carry::Opened::ForThisDevice(_)), "a members' bundle needs the vault's key");
+        [ready, later]
+    };
+    assert!(on(&b, |v| v.record(&id).is_err()), "opening imported nothing");
+    let [ready, later] = opened;
+    let got = on(&b, |v| carry::import_opened(v, ready).unwrap());
+    assert!(got.new_items >= 1 && got.changed_records == 1, "{got:?}");
+    assert_eq!(on(&b, |v| v.get::<Note>(&id).unwrap().value.title), CANARY);
+    let again = on(&b, |v| carry::import_opened(v, later).unwrap());
+    assert_eq!((again.new_items, again.already_here as usize), (0, items.len()), "the same items: {again:?}");
+}
+
 #[test]
 fn a_place_inside_the_vault_folder_is_refused_and_suggested_names_are_safe() {
     let (dir, _a) = vault();
