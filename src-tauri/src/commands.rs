@@ -377,10 +377,22 @@ pub async fn delete_record(state: State<'_>, id: String) -> IpcResult<()> {
     with_vault(state, move |v| Ok(v.delete(&rid)?)).await
 }
 
-/// The contact tree: every root (a contact nobody alerts) with who they alert below.
+/// The contact tree, a page at a time: `count` roots (contacts nobody alerts, by alias) from
+/// `offset`, each with who they alert below; only those roots' branches are walked and sent.
 #[tauri::command]
-pub async fn contact_tree(state: State<'_>) -> IpcResult<Vec<ipc::TreeNode>> {
-    with_vault(state, |v| v.tree_roots().iter().map(|r| convert(&v.contact_tree(r)?)).collect()).await
+pub async fn contact_tree(state: State<'_>, offset: u32, count: u32) -> IpcResult<ipc::TreePage> {
+    with_vault(state, move |v| tree_page(v, offset, count)).await
+}
+
+/// `count` roots of the contact tree from `offset`, with their branches.
+pub(crate) fn tree_page(v: &Vault, offset: u32, count: u32) -> IpcResult<ipc::TreePage> {
+    let count = page_size(count)?;
+    let roots = v.tree_roots();
+    let page = roots.iter().skip(offset as usize).take(count);
+    Ok(ipc::TreePage {
+        total: u32::try_from(roots.len()).unwrap_or(u32::MAX),
+        roots: page.map(|r| Ok(ipc::TreeNode::from(&v.contact_tree(r)?))).collect::<IpcResult<_>>()?,
+    })
 }
 
 /// `from` alerts `to` (refused if it would make a loop).

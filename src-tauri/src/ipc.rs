@@ -302,6 +302,39 @@ pub struct TreeNode {
     pub children: Vec<TreeNode>,
 }
 
+/// A page of the contact tree: some of its roots (contacts nobody alerts, by alias), each with
+/// everyone below it.
+#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+pub struct TreePage {
+    /// Roots the whole tree has.
+    pub total: u32,
+    /// The roots asked for, from the first (fewer at the end).
+    pub roots: Vec<TreeNode>,
+}
+
+impl From<&carenet::vault::TreeNode> for TreeNode {
+    fn from(n: &carenet::vault::TreeNode) -> Self {
+        TreeNode {
+            id: n.id.to_string(),
+            alias: n.alias.clone(),
+            risk: n.risk.into(),
+            repeated: n.repeated,
+            children: n.children.iter().map(TreeNode::from).collect(),
+        }
+    }
+}
+
+impl From<carenet::model::RiskLevel> for RiskLevel {
+    fn from(r: carenet::model::RiskLevel) -> Self {
+        match r {
+            carenet::model::RiskLevel::Unknown => RiskLevel::Unknown,
+            carenet::model::RiskLevel::Low => RiskLevel::Low,
+            carenet::model::RiskLevel::Medium => RiskLevel::Medium,
+            carenet::model::RiskLevel::High => RiskLevel::High,
+        }
+    }
+}
+
 /// The controlled vocabularies of reprisal records, from the core.
 #[derive(Clone, Debug, Serialize, Deserialize, TS)]
 pub struct Vocabularies {
@@ -374,6 +407,7 @@ pub fn typescript() -> String {
         StoredRecord::decl(),
         SavedRecord::decl(),
         TreeNode::decl(),
+        TreePage::decl(),
         Vocabularies::decl(),
         Settings::decl(),
     ]

@@ -116,6 +116,9 @@ struct Running {
     mode: SyncMode,
     ticket: Shown,
     ends_ms: Option<i64>,
+    /// Counts the node's events into `Progress` until told to stop (then counts what is queued).
+    listener: JoinHandle<()>,
+    stop_listener: tokio::sync::oneshot::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -152,17 +155,12 @@ impl Sync {
         let host = Arc::new(Mutex::new(AppHost(self.vault.clone())));
         let opts = NodeOptions { relay: None, bind: self.bind, nearby };
         let node = Arc::new(Node::start(host, &secret, opts).await.map_err(net)?);
-        let mut events = node.subscribe();
-        let progress = self.progress.clone();
-        let listener = tokio::spawn(async move {
-            while let Ok(ev) = events.recv().await {
-                progress.lock().unwrap_or_else(|p| p.into_inner()).apply(ev);
-            }
-        });
+        let (stop_listener, stopped) = tokio::sync::oneshot::channel();
+        let listener = tokio::spawn(count_events(node.subscribe(), self.progress.clone(), stopped));
         let serving = node.serve();
         let ticket = crate::spaces::shown(node.ticket().await.to_string());
         let mode = if nearby { SyncMode::Nearby } else { SyncMode::Listening };
-        Ok(Running { node, mode, ticket, ends_ms: None, tasks: vec![listener, serving] })
+        Ok(Running { node, mode, ticket, ends_ms: None, listener, stop_listener, tasks: vec![serving] })
     }
 
     /// Waits for peers holding this device's ticket; returns the ticket (text and QR).
@@ -295,8 +293,40 @@ impl Sync {
     }
 }
 
+/// Applies a node's events to `progress` until `stopped` fires, then applies those already sent
+/// (a sync that just ended has sent its `Closed`, which sets the last sync time) and ends. Events
+/// missed because this fell behind (`Lagged`) are skipped, not a reason to stop counting.
+async fn count_events(
+    mut events: tokio::sync::broadcast::Receiver<SyncEvent>,
+    progress: Arc<Mutex<Progress>>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+    let apply = |ev| progress.lock().unwrap_or_else(|p| p.into_inner()).apply(ev);
+    loop {
+        tokio::select! {
+            biased;
+            ev = events.recv() => match ev {
+                Ok(ev) => apply(ev),
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return,
+            },
+            _ = &mut stopped => loop {
+                match events.try_recv() {
+                    Ok(ev) => apply(ev),
+                    Err(TryRecvError::Lagged(_)) => continue,
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+                }
+            },
+        }
+    }
+}
+
 async fn finish(r: Running) {
     r.node.close().await;
+    // Everything the node sent before it closed is counted before the status is read again.
+    let _ = r.stop_listener.send(());
+    let _ = r.listener.await;
     for t in r.tasks {
         t.abort();
     }

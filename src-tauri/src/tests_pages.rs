@@ -5,7 +5,7 @@
 use carenet::model::Contact;
 use carenet::{Note, Query, RecordKind, SecretString, Vault, VaultOptions};
 
-use crate::commands::{list_page_of, search_page_of, MAX_PAGE};
+use crate::commands::{list_page_of, search_page_of, tree_page, MAX_PAGE};
 use crate::ipc::{Kind, QueryInput};
 
 fn vault() -> (tempfile::TempDir, Vault) {
@@ -99,6 +99,36 @@ fn a_page_past_the_end_is_empty_and_a_page_too_large_is_refused() {
     assert!(list_page_of(&v, &of(Kind::Note), u32::MAX, MAX_PAGE, None).unwrap().rows.is_empty());
     let long = QueryInput { text: "x".repeat(501), ..Default::default() };
     assert_eq!(search_page_of(&v, &long, 0, 10).unwrap_err().code, "invalid_input");
+}
+
+/// The contact tree a page of roots at a time: pages end to end are every root in the core's
+/// order (by alias), each with its whole branch; a page past the end is empty; too large a page
+/// is refused.
+#[test]
+fn tree_pages_are_the_roots_in_order_with_their_branches() {
+    let (_dir, mut v) = filled();
+    let ids: Vec<_> =
+        v.list(&Query { kind: Some(RecordKind::Contact), ..Default::default() }).iter().map(|s| s.id).collect();
+    let by_alias =
+        |v: &Vault, alias: &str| *ids.iter().find(|id| v.get::<Contact>(id).unwrap().value.alias == alias).unwrap();
+    let (p0, p1, p2) = (by_alias(&v, "person 0"), by_alias(&v, "person 1"), by_alias(&v, "person 2"));
+    v.link_alert(&p0, &p1).unwrap();
+    v.link_alert(&p1, &p2).unwrap();
+    let whole: Vec<String> = v.tree_roots().iter().map(|r| r.to_string()).collect();
+    assert_eq!(whole.len(), 5, "seven contacts, two of them alerted by another");
+    let mut pages = Vec::new();
+    for offset in (0..6).step_by(2) {
+        let page = tree_page(&v, offset, 2).unwrap();
+        assert_eq!(page.total, 5);
+        pages.extend(page.roots);
+    }
+    assert_eq!(pages.iter().map(|n| n.id.clone()).collect::<Vec<_>>(), whole);
+    let first = &pages[0];
+    assert_eq!((first.alias.as_str(), first.children.len()), ("person 0", 1));
+    assert_eq!(first.children[0].children[0].id, p2.to_string(), "a root comes with its whole branch");
+    assert!(tree_page(&v, 5, 10).unwrap().roots.is_empty());
+    assert!(tree_page(&v, u32::MAX, MAX_PAGE).unwrap().roots.is_empty());
+    assert_eq!(tree_page(&v, 0, MAX_PAGE + 1).unwrap_err().code, "invalid_input");
 }
 
 #[test]

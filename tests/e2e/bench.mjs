@@ -214,12 +214,12 @@ await figure("search 'checkpoint' (every record, typed)", { on: "#search-text", 
 const IPC = `
   const [cmd, args, done] = arguments;
   const t0 = performance.now();
-  window.__TAURI_INTERNALS__.invoke(cmd, args).then((r) => done([performance.now() - t0, Array.isArray(r) ? r.length : r && r.rows ? r.rows.length : 0]), (e) => done([-1, String(e.code || e)]));`;
+  window.__TAURI_INTERNALS__.invoke(cmd, args).then((r) => done([performance.now() - t0, Array.isArray(r) ? r.length : r && (r.rows || r.roots) ? (r.rows || r.roots).length : 0]), (e) => done([-1, String(e.code || e)]));`;
 const everyContact = { query: { text: "", kind: "contact", tag: null, from: null, to: null, limit: 0 } };
 const firstPage = { ...everyContact, offset: 0, count: 100, exclude: null };
 const ipc = {
   "list_page (first 100 contacts, as the list asks now)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_page", firstPage] }),
-  "contact_tree": await s.cmd("POST", "/execute/async", { script: IPC, args: ["contact_tree", {}] }),
+  "contact_tree (first 50 roots, as the screen asks)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["contact_tree", { offset: 0, count: 50 }] }),
 };
 await sleep(1000);
 const tree = appTree();

@@ -2,7 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   DialogText, Format, Imported, Protect, Written,
-  FileEntry, IpcError, Page, QueryInput, Record as VaultRecord, SavedRecord, Settings, StoredRecord, Summary, TreeNode, VaultState,
+  FileEntry, IpcError, Page, QueryInput, Record as VaultRecord, SavedRecord, Settings, StoredRecord, Summary, TreePage, VaultState,
   Vocabularies, CheckInList, IndicatorQuery, Indicators, CheckInStatus, MemberCardView, MemberView, Role, Shown, SpaceView, SyncResult, SyncStatus, TravelView,
 } from "./bindings";
 
@@ -46,7 +46,8 @@ export const api = {
   save: (id: string | null, record: VaultRecord, base: VaultRecord | null = null) =>
     call<SavedRecord>("save_record", { id, record, base }),
   remove: (id: string) => call<null>("delete_record", { id }),
-  tree: () => call<TreeNode[]>("contact_tree"),
+  /** `count` roots of the contact tree from `offset` (by alias), each with its whole branch. */
+  tree: (offset: number, count: number) => call<TreePage>("contact_tree", { offset, count }),
   linkAlert: (from: string, to: string) => call<null>("link_alert", { from, to }),
   unlinkAlert: (from: string, to: string) => call<null>("unlink_alert", { from, to }),
   vocabularies: () =>

@@ -533,6 +533,16 @@ repeated: boolean,
  */
 children: Array<TreeNode>, };
 
+export type TreePage = { 
+/**
+ * Roots the whole tree has.
+ */
+total: number, 
+/**
+ * The roots asked for, from the first (fewer at the end).
+ */
+roots: Array<TreeNode>, };
+
 export type Vocabularies = { 
 /**
  * Act types.

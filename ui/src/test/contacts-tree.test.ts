@@ -7,7 +7,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Contacts from "../screens/Contacts.svelte";
 import { setLang } from "../lib/locale.svelte";
 import type { Contact, Summary, TreeNode } from "../lib/bindings";
-import { pageOf, savedAs, wire } from "./pages";
+import { pageOf, savedAs, treeOf, wire } from "./pages";
 
 const [ANA, BO, CEM] = ["a", "b", "c"].map((x) => x.repeat(32));
 type Stored = Contact & { type: "contact" };
@@ -36,7 +36,7 @@ beforeEach(() => {
     const ids = () => Object.keys(store);
     switch (cmd) {
       case "list_page": return pageOf(ids().map(summary), args);
-      case "contact_tree": return tree();
+      case "contact_tree": return treeOf(tree(), args);
       case "get_record": return { id: args.id, created_ms: 0, updated_ms: 0, record: wire(store[args.id as string]) };
       case "link_alert": store[args.from as string].alerts.push(args.to as string); return null;
       case "unlink_alert": { const c = store[args.from as string]; c.alerts = c.alerts.filter((x) => x !== args.to); return null; }

@@ -10,7 +10,7 @@ import Notes from "../screens/Notes.svelte";
 import Contacts from "../screens/Contacts.svelte";
 import Reprisals from "../screens/Reprisals.svelte";
 import { setLang } from "../lib/locale.svelte";
-import { pageOf } from "./pages";
+import { pageOf, treeOf } from "./pages";
 
 type Item = { id: string; title: string };
 const N = 10_000;
@@ -157,9 +157,10 @@ describe("Screens on 10,000 records", () => {
   it("the contact tree draws roots in steps and opens a branch on demand", async () => {
     const leaf = (i: number) => ({ id: `c${i}`, alias: `person ${i}`, risk: "low", repeated: false, children: [] });
     const roots = Array.from({ length: 250 }, (_, i) => ({ ...leaf(i), children: i === 0 ? [leaf(1000), leaf(1001)] : [] }));
+    const asked: number[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "list_page") return pageOf(Array.from({ length: 2000 }, (_, i) => summary(i, "contact")), args);
-      if (cmd === "contact_tree") return roots;
+      if (cmd === "contact_tree") return (asked.push((args as { count: number }).count), treeOf(roots, args));
       throw { code: "internal", message: cmd };
     });
     const { container } = render(Contacts, { props: {} });
@@ -171,6 +172,7 @@ describe("Screens on 10,000 records", () => {
     });
     const text = (s: string) => [...tree.querySelectorAll("button")].find((b) => b.textContent?.trim().startsWith(s));
     expect(tree.querySelectorAll(":scope > li").length).toBe(50);
+    expect(asked).toEqual([50]);
     expect(text("person 1000")).toBeUndefined();
     const first = tree.querySelector(":scope > li") as HTMLElement;
     expect(first.getAttribute("aria-expanded")).toBe("false");
@@ -184,7 +186,10 @@ describe("Screens on 10,000 records", () => {
     const more = container.querySelector("#tree-more")!;
     expect(more.textContent?.trim()).toBe("Show 50 more (of 250)");
     await fireEvent.click(more);
-    expect(tree.querySelectorAll(":scope > li").length).toBe(100);
+    await waitFor(() => expect(tree.querySelectorAll(":scope > li").length).toBe(100));
+    expect(asked).toEqual([50, 100]);
+    expect(more.textContent?.trim()).toBe("Show 50 more (of 250)");
+    expect(text("person 1000"), "an open branch stays open when more roots arrive").toBeTruthy();
     // The alert picker of the editor is windowed too: far fewer than 2,000 checkboxes.
     expect(container.querySelectorAll("#contact-form input[type=checkbox]").length).toBeLessThan(40);
   });
@@ -194,7 +199,7 @@ describe("Screens on 10,000 records", () => {
     const hub = { ...leaf(0), alias: "hub", children: Array.from({ length: 120 }, (_, i) => leaf(i + 1)) };
     mockIPC((cmd, args) => {
       if (cmd === "list_page") return pageOf(Array.from({ length: 121 }, (_, i) => summary(i, "contact")), args);
-      if (cmd === "contact_tree") return [hub];
+      if (cmd === "contact_tree") return treeOf([hub], args);
       throw { code: "internal", message: cmd };
     });
     const { container } = render(Contacts, { props: {} });
@@ -220,7 +225,7 @@ describe("Screens on 10,000 records", () => {
   it("contacts draws the list first, then the tree; the tree pickers draw options once used", async () => {
     mockIPC((cmd, args) => {
       if (cmd === "list_page") return pageOf(Array.from({ length: 2000 }, (_, i) => summary(i, "contact")), args);
-      if (cmd === "contact_tree") return [{ id: "c1", alias: "person 1", risk: "low", repeated: false, children: [] }];
+      if (cmd === "contact_tree") return treeOf([{ id: "c1", alias: "person 1", risk: "low", repeated: false, children: [] }], args);
       throw { code: "internal", message: cmd };
     });
     // Which batch of DOM changes first holds the list's rows, and which the tree: never the same.

@@ -10,6 +10,13 @@ export function pageOf<T extends { id: string }>(all: readonly T[], args: unknow
   return { total: kept.length, offset: start, rows: kept.slice(start, start + count) };
 }
 
+// Answers `contact_tree` as the shell does (src-tauri/src/commands.rs `tree_page`): `count`
+// roots from `offset`, each with its branch, and how many roots the whole tree has.
+export function treeOf<T>(roots: readonly T[], args: unknown) {
+  const { offset, count } = args as { offset: number; count: number };
+  return { total: roots.length, roots: roots.slice(offset, offset + count) };
+}
+
 // Answers `save_record` as the shell does when nothing reached the record since the editor read
 // it: the record stored as sent, under the id sent (or `fresh`, the id a new record is given),
 // and `merged: false, overwrote: false`. The record comes back as a copy, as over the real IPC's JSON: `mockIPC`
