@@ -191,7 +191,7 @@ impl Vault {
         let alerted: HashSet<RecordId> =
             contacts.iter().filter_map(|id| self.contact_ref(id)).flat_map(|c| c.alerts.iter().copied()).collect();
         let mut roots: Vec<RecordId> = contacts.into_iter().filter(|id| !alerted.contains(id)).collect();
-        roots.sort_by_key(|id| self.alias_of(id).to_lowercase());
+        roots.sort_by_cached_key(|id| self.alias_of(id).to_lowercase());
         roots
     }
 }

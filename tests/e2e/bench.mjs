@@ -221,6 +221,18 @@ const ipc = {
   "list_page (first 100 contacts, as the list asks now)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_page", firstPage] }),
   "contact_tree (first 50 roots, as the screen asks)": await s.cmd("POST", "/execute/async", { script: IPC, args: ["contact_tree", { offset: 0, count: 50 }] }),
 };
+// Where "open spaces" goes: the list of spaces first, then three commands at once.
+const firstSpace = await s.cmd("POST", "/execute/async", {
+  script: `const done = arguments[arguments.length - 1];
+    window.__TAURI_INTERNALS__.invoke("list_spaces", {}).then((r) => done(r.length ? r[0].id : null), () => done(null));`,
+  args: [],
+});
+if (firstSpace) {
+  ipc["list_spaces"] = await s.cmd("POST", "/execute/async", { script: IPC, args: ["list_spaces", {}] });
+  ipc["space_members"] = await s.cmd("POST", "/execute/async", { script: IPC, args: ["space_members", { space: firstSpace }] });
+  ipc["space_records (first 100)"] = await s.cmd("POST", "/execute/async", { script: IPC, args: ["space_records", { space: firstSpace, offset: 0, count: 100 }] });
+  ipc["share_candidates (first 50)"] = await s.cmd("POST", "/execute/async", { script: IPC, args: ["share_candidates", { ...everyContact, query: { ...everyContact.query, kind: null }, offset: 0, count: 50 }] });
+}
 await sleep(1000);
 const tree = appTree();
 const rss = tree.reduce((a, p) => a + p.rssKb, 0);
