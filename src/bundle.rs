@@ -141,52 +141,85 @@ pub fn save(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 
 /// Decrypts and parses a bundle with this device's age identity or a passphrase; never panics.
 pub fn read(file: &[u8], identity: &age::x25519::Identity, passphrase: Option<&SecretString>) -> Result<Bundle> {
-    let decryptor = decryptor(file)?;
+    let decryptor = decryptor(file, header_complete(file))?;
     if decryptor.is_scrypt() {
         return finish(with_passphrase(decryptor, passphrase)?);
     }
-    let reader = decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).map_err(|e| match e {
-        age::DecryptError::NoMatchingKeys => problem(BundleProblem::NotForThisDevice),
-        _ => problem(BundleProblem::Damaged),
-    })?;
-    finish(reader)
+    finish(for_device(decryptor, identity)?)
 }
 
 /// Decrypts and parses a passphrase bundle without any of the vault's keys, so that the slow
 /// part (scrypt, about a second) can run while the vault is not held. `Ok(None)`: the bundle is
-/// encrypted to devices' keys, not to a passphrase; open it with [`read`] (through
-/// `Vault::open_bundle`). Errors as [`read`]'s for a passphrase bundle; never panics.
+/// encrypted to devices' keys, not to a passphrase; open it with [`unwrap_for_device`] (through
+/// `Vault::unwrap_bundle`) or [`read`]. Errors as [`read`]'s for a passphrase bundle; never panics.
 pub fn read_with_passphrase(file: &[u8], passphrase: Option<&SecretString>) -> Result<Option<Bundle>> {
-    let decryptor = decryptor(file)?;
+    let decryptor = decryptor(file, header_complete(file))?;
     if !decryptor.is_scrypt() {
         return Ok(None);
     }
     finish(with_passphrase(decryptor, passphrase)?).map(Some)
 }
 
-/// The age header, read and checked.
-fn decryptor(file: &[u8]) -> Result<age::Decryptor<&[u8]>> {
-    let header_complete = file.windows(4).any(|w| w == b"\n---");
-    age::Decryptor::new_buffered(file).map_err(|e| match e {
-        age::DecryptError::InvalidHeader | age::DecryptError::Io(_) if !header_complete => {
-            problem(BundleProblem::CutShort)
-        }
+/// A bundle whose file key this device has unwrapped: its body is decrypted, checked and parsed
+/// by [`Unwrapped::read`], which needs no key of the vault (so it can run while the vault is not
+/// held: the body can be up to 1 GiB).
+pub struct Unwrapped(Box<dyn Read + Send>);
+
+impl Unwrapped {
+    /// Decrypts the body (bounded), checks it and parses it; errors as [`read`]'s.
+    pub fn read(self) -> Result<Bundle> {
+        finish(self.0)
+    }
+}
+
+/// Unwraps the file key of a bundle made for `identity` (X25519, quick); the body is left for
+/// [`Unwrapped::read`]. A passphrase bundle is refused with `NeedsPassphrase` (see
+/// [`read_with_passphrase`]).
+pub fn unwrap_for_device(file: Vec<u8>, identity: &age::x25519::Identity) -> Result<Unwrapped> {
+    let header_complete = header_complete(&file);
+    let decryptor = decryptor(std::io::Cursor::new(file), header_complete)?;
+    if decryptor.is_scrypt() {
+        return Err(problem(BundleProblem::NeedsPassphrase));
+    }
+    Ok(Unwrapped(Box::new(for_device(decryptor, identity)?)))
+}
+
+fn header_complete(file: &[u8]) -> bool {
+    file.windows(4).any(|w| w == b"\n---")
+}
+
+/// The age header, read and checked (`complete`: the file holds a whole header, so a failure is
+/// damage rather than a file cut short).
+fn decryptor<R: std::io::BufRead>(input: R, complete: bool) -> Result<age::Decryptor<R>> {
+    age::Decryptor::new_buffered(input).map_err(|e| match e {
+        age::DecryptError::InvalidHeader | age::DecryptError::Io(_) if !complete => problem(BundleProblem::CutShort),
         age::DecryptError::UnknownFormat => problem(BundleProblem::NewerVersion),
         _ => problem(BundleProblem::Damaged),
     })
 }
 
 /// The plaintext stream of a passphrase bundle (scrypt, bounded by `MAX_WORK_FACTOR`).
-fn with_passphrase<'a>(
-    decryptor: age::Decryptor<&'a [u8]>,
+fn with_passphrase<R: Read>(
+    decryptor: age::Decryptor<R>,
     passphrase: Option<&SecretString>,
-) -> Result<impl Read + 'a> {
+) -> Result<age::stream::StreamReader<R>> {
     let pass = passphrase.ok_or_else(|| problem(BundleProblem::NeedsPassphrase))?;
     let mut id = age::scrypt::Identity::new(pass.clone());
     id.set_max_work_factor(MAX_WORK_FACTOR);
     decryptor.decrypt(std::iter::once(&id as &dyn age::Identity)).map_err(|e| match e {
         age::DecryptError::ExcessiveWork { .. } => problem(BundleProblem::TooLarge),
         _ => problem(BundleProblem::WrongPassphrase),
+    })
+}
+
+/// The plaintext stream of a bundle made for this device's age identity.
+fn for_device<R: Read>(
+    decryptor: age::Decryptor<R>,
+    identity: &age::x25519::Identity,
+) -> Result<age::stream::StreamReader<R>> {
+    decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys => problem(BundleProblem::NotForThisDevice),
+        _ => problem(BundleProblem::Damaged),
     })
 }
 

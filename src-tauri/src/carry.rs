@@ -641,10 +641,18 @@ pub async fn import_bundle<R: Runtime>(
     let Some(path) = ask(&app, &turn, dialog, None).await? else { return Ok(None) };
     drop(turn);
     // A passphrase bundle is decrypted (scrypt, about a second) before the vault is taken, so a
-    // lock or a panic wipe asked meanwhile does not wait for it; one made for this device's key
-    // needs the vault's identity and is decrypted under it (X25519, quick).
+    // lock or a panic wipe asked meanwhile does not wait for it. One made for this device's key
+    // needs the vault only to unwrap its file key (X25519, quick); its body (up to 1 GiB) is
+    // decrypted and checked outside. The vault is held again only to verify and store the items.
     let opened = off_vault(move || open_without_vault(read_bundle_file(&path)?, pass.as_ref())).await?;
-    with_vault(state, move |v| Ok(Some(import_opened(v, opened)?))).await
+    let bundle = match opened {
+        Opened::Ready(b) => b,
+        Opened::ForThisDevice(bytes) => {
+            let sealed = with_vault(state.clone(), move |v| Ok(v.unwrap_bundle(bytes)?)).await?;
+            off_vault(move || Ok(sealed.read()?)).await?
+        }
+    };
+    with_vault(state, move |v| Ok(Some(import_opened(v, bundle)?))).await
 }
 
 /// A bundle decrypted without the vault, or the bytes of one that needs the vault's key.
@@ -680,18 +688,18 @@ pub(crate) fn read_bundle_file(path: &Path) -> IpcResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Verifies and imports a bundle's bytes.
+/// Verifies and imports a bundle's bytes, in the command's steps.
 #[cfg(test)]
 pub(crate) fn import(v: &mut Vault, bytes: &[u8], pass: Option<&SecretString>) -> IpcResult<Imported> {
-    import_opened(v, open_without_vault(bytes.to_vec(), pass)?)
+    let b = match open_without_vault(bytes.to_vec(), pass)? {
+        Opened::Ready(b) => b,
+        Opened::ForThisDevice(bytes) => v.unwrap_bundle(bytes)?.read()?,
+    };
+    import_opened(v, b)
 }
 
-/// Verifies and imports an opened bundle (decrypting it first if it was made for this device).
-pub(crate) fn import_opened(v: &mut Vault, opened: Opened) -> IpcResult<Imported> {
-    let b = match opened {
-        Opened::Ready(b) => b,
-        Opened::ForThisDevice(bytes) => v.open_bundle(&bytes, None)?,
-    };
+/// Verifies and imports a decrypted bundle's items.
+pub(crate) fn import_opened(v: &mut Vault, b: carenet::bundle::Bundle) -> IpcResult<Imported> {
     let report = v.ingest(b.space, b.items)?;
     let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
     Ok(Imported {

@@ -195,6 +195,9 @@ impl Sync {
             finish(r).await;
         }
         let s = result.map_err(net)?;
+        // The exchange ended well: that is the last sync, whether or not the node's own `Closed`
+        // event has been counted yet (a node that keeps listening counts it a moment later).
+        self.progress.lock().unwrap_or_else(|p| p.into_inner()).last_sync_ms = Some(now_ms());
         Ok(SyncResult { received_items: s.received_items, sent_items: s.sent_items })
     }
 
@@ -365,4 +368,42 @@ pub async fn sync_stop(state: State<'_>) -> IpcResult<()> {
 #[tauri::command]
 pub async fn sync_status(state: State<'_>) -> IpcResult<SyncStatus> {
     Ok(sync(&state).status())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(received: u64, left_items: u64) -> SyncEvent {
+        SyncEvent::Progress { peer: [7; 32], space: SpaceId([1; 16]), received, left_items, left_bytes: 0 }
+    }
+
+    /// The counting task survives falling behind (`Lagged`), and once told to stop it counts what
+    /// was already sent before it ends, so a sync's end is never lost.
+    #[tokio::test]
+    async fn events_are_counted_after_a_lag_and_drained_when_stopped() {
+        let (tx, rx) = tokio::sync::broadcast::channel(2);
+        let progress = Arc::new(Mutex::new(Progress::default()));
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        // Four batches into a channel of two before the task runs: the first two are lost.
+        for _ in 0..4 {
+            tx.send(batch(10, 5)).unwrap();
+        }
+        let task = tokio::spawn(count_events(rx, progress.clone(), stopped));
+        for _ in 0..100 {
+            if progress.lock().unwrap().peers.get(&[7; 32]).is_some_and(|p| p.received_items == 20) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(progress.lock().unwrap().peers[&[7; 32]].received_items, 20, "counting went on after the lag");
+        // The end of a sync, then the stop at once: the end is counted before the task ends.
+        tx.send(batch(3, 0)).unwrap();
+        tx.send(SyncEvent::Closed { peer: [7; 32], code: None }).unwrap();
+        stop.send(()).unwrap();
+        task.await.unwrap();
+        let p = progress.lock().unwrap();
+        assert_eq!(p.peers[&[7; 32]].received_items, 23);
+        assert!(p.last_sync_ms.is_some() && p.items_to_go == 0 && !p.peers[&[7; 32]].connected);
+    }
 }

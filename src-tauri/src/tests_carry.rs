@@ -171,6 +171,15 @@ fn a_passphrase_bundle_is_decrypted_without_the_vault_and_a_members_bundle_with_
     };
     assert!(on(&b, |v| v.record(&id).is_err()), "opening imported nothing");
     let [ready, later] = opened;
+    let (carry::Opened::Ready(ready), carry::Opened::ForThisDevice(later)) = (ready, later) else { unreachable!() };
+    let wrong_kind = on(&b, |v| v.unwrap_bundle(carry::read_bundle_file(&by_pass).unwrap()).err().unwrap());
+    assert_eq!(crate::ipc::IpcError::from(wrong_kind).code, "bundle_needs_passphrase");
+    // The members' bundle: the vault unwraps its key, its body is read with the vault held elsewhere.
+    let sealed = on(&b, |v| v.unwrap_bundle(later).unwrap());
+    let later = {
+        let _held = b.lock().unwrap();
+        sealed.read().unwrap()
+    };
     let got = on(&b, |v| carry::import_opened(v, ready).unwrap());
     assert!(got.new_items >= 1 && got.changed_records == 1, "{got:?}");
     assert_eq!(on(&b, |v| v.get::<Note>(&id).unwrap().value.title), CANARY);

@@ -114,15 +114,18 @@ fn tree_pages_are_the_roots_in_order_with_their_branches() {
     let (p0, p1, p2) = (by_alias(&v, "person 0"), by_alias(&v, "person 1"), by_alias(&v, "person 2"));
     v.link_alert(&p0, &p1).unwrap();
     v.link_alert(&p1, &p2).unwrap();
-    let whole: Vec<String> = v.tree_roots().iter().map(|r| r.to_string()).collect();
-    assert_eq!(whole.len(), 5, "seven contacts, two of them alerted by another");
+    let p3 = by_alias(&v, "person 3");
+    v.update::<Contact>(&p3, |c| c.risk = carenet::model::RiskLevel::High).unwrap();
     let mut pages = Vec::new();
     for offset in (0..6).step_by(2) {
         let page = tree_page(&v, offset, 2).unwrap();
-        assert_eq!(page.total, 5);
+        assert_eq!(page.total, 5, "seven contacts, two of them alerted by another");
         pages.extend(page.roots);
     }
-    assert_eq!(pages.iter().map(|n| n.id.clone()).collect::<Vec<_>>(), whole);
+    let aliases: Vec<&str> = pages.iter().map(|n| n.alias.as_str()).collect();
+    assert_eq!(aliases, ["person 0", "person 3", "person 4", "person 5", "person 6"], "by alias");
+    assert!(matches!(pages[1].risk, crate::ipc::RiskLevel::High), "the risk level crosses IPC");
+    assert!(matches!(pages[0].risk, crate::ipc::RiskLevel::Unknown));
     let first = &pages[0];
     assert_eq!((first.alias.as_str(), first.children.len()), ("person 0", 1));
     assert_eq!(first.children[0].children[0].id, p2.to_string(), "a root comes with its whole branch");

@@ -153,6 +153,12 @@ impl Vault {
         crate::bundle::read(file, &self.keys.age_identity, passphrase)
     }
 
+    /// Unwraps the file key of a bundle made for this device (quick); its body is then decrypted
+    /// and parsed by `Unwrapped::read`, which needs nothing of the vault.
+    pub fn unwrap_bundle(&self, file: Vec<u8>) -> Result<crate::bundle::Unwrapped> {
+        crate::bundle::unwrap_for_device(file, &self.keys.age_identity)
+    }
+
     /// A counter that grows whenever this vault stores an item (a local edit, a membership
     /// change, or items received): poll it to learn there is something new to send.
     pub fn change_count(&self) -> u64 {

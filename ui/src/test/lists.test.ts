@@ -100,6 +100,15 @@ describe("WindowedList", () => {
   });
 });
 
+/** The contact tree once it is drawn. */
+function drawnTree(container: HTMLElement): Promise<Element> {
+  return waitFor(() => {
+    const el = container.querySelector("#contact-tree");
+    if (!el) throw new Error("no tree yet");
+    return el;
+  });
+}
+
 function summary(i: number, type = "note") {
   return { id: i.toString(16).padStart(32, "0"), type, title: `${type} ${i}`, date: null, tags: [], created_ms: 0, updated_ms: 0, score: null };
 }
@@ -165,11 +174,7 @@ describe("Screens on 10,000 records", () => {
     });
     const { container } = render(Contacts, { props: {} });
     // Queries stay inside the tree: role queries over the whole screen are slow in jsdom.
-    const tree = await waitFor(() => {
-      const el = container.querySelector("#contact-tree");
-      if (!el) throw new Error("no tree yet");
-      return el;
-    });
+    const tree = await drawnTree(container);
     const text = (s: string) => [...tree.querySelectorAll("button")].find((b) => b.textContent?.trim().startsWith(s));
     expect(tree.querySelectorAll(":scope > li").length).toBe(50);
     expect(asked).toEqual([50]);
@@ -194,6 +199,51 @@ describe("Screens on 10,000 records", () => {
     expect(container.querySelectorAll("#contact-form input[type=checkbox]").length).toBeLessThan(40);
   });
 
+  it("the contact tree shows roots past the shell's page size, and a late older answer is dropped", async () => {
+    const leaf = (i: number) => ({ id: `c${i}`, alias: `person ${i}`, risk: "low", repeated: false, children: [] });
+    const roots = Array.from({ length: 620 }, (_, i) => leaf(i));
+    const asked: [number, number][] = [];
+    const held: (() => void)[] = [];
+    let hold = false;
+    mockIPC((cmd, args) => {
+      if (cmd === "list_page") return pageOf(Array.from({ length: 620 }, (_, i) => summary(i, "contact")), args);
+      if (cmd === "contact_tree") {
+        const { offset, count } = args as { offset: number; count: number };
+        asked.push([offset, count]);
+        const answer = treeOf(roots, args);
+        return hold ? new Promise((go) => held.push(() => go(answer))) : answer;
+      }
+      throw { code: "internal", message: cmd };
+    });
+    const { container } = render(Contacts, { props: {} });
+    const tree = await drawnTree(container);
+    const shown = () => tree.querySelectorAll(":scope > li").length;
+    const more = () => container.querySelector("#tree-more") as HTMLButtonElement | null;
+    // "Show more" held for a moment, then a second one answered at once: the first answer, when it
+    // comes, does not take the tree back to fewer roots.
+    hold = true;
+    await fireEvent.click(more()!);
+    hold = false;
+    await fireEvent.click(more()!);
+    await waitFor(() => expect(shown()).toBe(150));
+    held.splice(0).forEach((go) => go());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(shown()).toBe(150);
+    for (let n = 200; n <= 550; n += 50) {
+      await fireEvent.click(more()!);
+      await waitFor(() => expect(shown()).toBe(n));
+    }
+    // 550 roots are asked as a page of 500 and one of 50; none is refused, none shown twice.
+    expect(asked.slice(-2)).toEqual([[0, 500], [500, 50]]);
+    expect(container.querySelector("#tree-error")).toBeNull();
+    expect(more()!.textContent?.trim()).toBe("Show 50 more (of 620)");
+    await fireEvent.click(more()!);
+    await waitFor(() => expect(shown()).toBe(600));
+    await fireEvent.click(more()!);
+    await waitFor(() => expect(shown()).toBe(620));
+    expect(more()).toBeNull();
+  });
+
   it("a branch with many children draws them in steps once opened", async () => {
     const leaf = (i: number) => ({ id: `c${i}`, alias: `person ${i}`, risk: "low", repeated: false, children: [] });
     const hub = { ...leaf(0), alias: "hub", children: Array.from({ length: 120 }, (_, i) => leaf(i + 1)) };
@@ -203,11 +253,7 @@ describe("Screens on 10,000 records", () => {
       throw { code: "internal", message: cmd };
     });
     const { container } = render(Contacts, { props: {} });
-    const tree = await waitFor(() => {
-      const el = container.querySelector("#contact-tree");
-      if (!el) throw new Error("no tree yet");
-      return el;
-    });
+    const tree = await drawnTree(container);
     const group = () => tree.querySelector(":scope > li > ul[role=group]");
     expect(group()).toBeNull();
     await fireEvent.click(tree.querySelector('button[aria-label="Show who hub alerts"]')!);

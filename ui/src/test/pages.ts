@@ -12,9 +12,12 @@ export function pageOf<T extends { id: string }>(all: readonly T[], args: unknow
 
 // Answers `contact_tree` as the shell does (src-tauri/src/commands.rs `tree_page`): `count`
 // roots from `offset`, each with its branch, and how many roots the whole tree has.
+// A page over 500 roots (the shell's MAX_PAGE) is refused as the shell refuses it, and the roots
+// come back as copies, as over the real IPC.
 export function treeOf<T>(roots: readonly T[], args: unknown) {
   const { offset, count } = args as { offset: number; count: number };
-  return { total: roots.length, roots: roots.slice(offset, offset + count) };
+  if (count > 500) throw { code: "invalid_input", message: "A page of a list holds at most 500 rows." };
+  return { total: roots.length, roots: wire(roots.slice(offset, offset + count)) };
 }
 
 // Answers `save_record` as the shell does when nothing reached the record since the editor read
