@@ -75,13 +75,19 @@ fn an_export_is_encrypted_unless_asked_and_bad_protection_writes_nothing() {
     assert!(!holds(&to_key, CANARY));
 }
 
+/// A space that `a` coordinates and `b` joined as a member, by `b`'s card.
+fn space_with_member(a: &crate::tests_spaces::Slot, b: &crate::tests_spaces::Slot) -> String {
+    let space = on(a, |v| v.create_space("Lawyers").unwrap().to_string());
+    let card = on(b, |v| spaces::card(v, "Bea").unwrap());
+    let invite = on(a, |v| spaces::invite(v, &space, &card.card.text, Role::Member).unwrap());
+    on(b, |v| v.join(&invite.text).unwrap());
+    space
+}
+
 #[test]
 fn a_bundle_carries_a_space_to_a_member_and_a_wrong_passphrase_imports_nothing() {
     let ((dir, a), (_db, b)) = (vault(), vault());
-    let space = on(&a, |v| v.create_space("Lawyers").unwrap().to_string());
-    let card = on(&b, |v| spaces::card(v, "Bea").unwrap());
-    let invite = on(&a, |v| spaces::invite(v, &space, &card.card.text, Role::Member).unwrap());
-    on(&b, |v| v.join(&invite.text).unwrap());
+    let space = space_with_member(&a, &b);
     let id = on(&a, |v| {
         let id = v.add(&Note { title: CANARY.into(), body: "for the space".into(), ..Default::default() }).unwrap();
         v.share(&spaces::space_id(&space).unwrap(), &id, false).unwrap();
@@ -131,16 +137,15 @@ fn a_bundle_carries_a_space_to_a_member_and_a_wrong_passphrase_imports_nothing()
 }
 
 /// The import command decrypts a passphrase bundle before it takes the vault (scrypt is the slow
-/// part, and a lock or a panic wipe must not wait for it), and one made for the members' keys
-/// under the vault. Here: the passphrase bundle opens while the vault's mutex is held by someone
-/// else, and one made for the members is left for the vault to open.
+/// part, and a lock or a panic wipe must not wait for it); for one made for the members' keys it
+/// takes the vault only to unwrap the file key, and reads the body after. Here, in the command's
+/// steps: the passphrase bundle opens, and the members' bundle's body is read, while the vault's
+/// mutex is held by someone else. (That the command itself takes these steps in this order is
+/// read in `import_bundle`, not tested: it needs the file dialog, which the end-to-end run drives.)
 #[test]
 fn a_passphrase_bundle_is_decrypted_without_the_vault_and_a_members_bundle_with_it() {
     let ((dir, a), (_db, b)) = (vault(), vault());
-    let space = on(&a, |v| v.create_space("Lawyers").unwrap().to_string());
-    let card = on(&b, |v| spaces::card(v, "Bea").unwrap());
-    let invite = on(&a, |v| spaces::invite(v, &space, &card.card.text, Role::Member).unwrap());
-    on(&b, |v| v.join(&invite.text).unwrap());
+    let space = space_with_member(&a, &b);
     let sid = spaces::space_id(&space).unwrap();
     let id = on(&a, |v| {
         let id = v.add(&Note { title: CANARY.into(), body: "for the space".into(), ..Default::default() }).unwrap();
