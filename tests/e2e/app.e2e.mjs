@@ -2,7 +2,8 @@
 // under Xvfb), with a throw-away HOME. Create a vault, add a note, a contact tree of three people,
 // a reprisal record and a check-in arrangement that asks for help, lock, fail one unlock,
 // unlock, search and export, count the indicators and save them, switch to Arabic (dir=rtl), and
-// save a screenshot of each screen. Then, with
+// save a screenshot of each screen; each of those screens is also checked for accessibility
+// (axe-core's WCAG 2.1 A and AA rules, and a walk with the Tab key: ./a11y.mjs). Then, with
 // the app closed, no canary string typed through the UI may appear in any file under that HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session and the environment.
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CTRL, Session, answerFileDialog, sleep, windowShown } from "./webdriver.mjs";
 import { reporter, scanForCanaries, vaultFiles } from "./report.mjs";
+import { accessibility } from "./a11y.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
 const artifacts = resolve(process.argv[3] || "target/e2e-artifacts");
@@ -41,7 +43,13 @@ const CANARY = {
 // A 1x1 PNG; the canary follows its end chunk, where image decoders ignore it.
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
-const { results, step, shot } = reporter(artifacts);
+const { results, step, shot: screenshot } = reporter(artifacts);
+/** Every screen saved as a screenshot is also checked for accessibility (./a11y.mjs). */
+const a11y = accessibility();
+async function shot(s, name) {
+  await screenshot(s, name);
+  await a11y.check(s, name);
+}
 
 /** The file the app wrote into HOME whose name matches `pattern` (the dialog's suggestion), and
  *  whether it is an age file to a passphrase. */
@@ -326,9 +334,10 @@ async function run(s) {
   await s.waitFor("#ind-figures", "the indicators in Arabic");
   await shot(s, "11-indicators-arabic");
 
-  // 8. Lock before closing.
+  // 8. Lock before closing, then the accessibility of every screen shown above.
   await s.click("#lock");
   await s.waitFor("#passphrase", "the unlock screen");
+  await a11y.report(s, step);
 }
 
 
@@ -347,7 +356,7 @@ async function launch(work) {
   } catch (e) {
     failed = true;
     console.error(`FAIL ${e.message}`);
-    await shot(s, "failure").catch(() => {});
+    await screenshot(s, "failure").catch(() => {});
   } finally {
     await s.close().catch(() => {});
   }
@@ -359,10 +368,10 @@ async function wipeRun(s) {
   await s.waitFor("#passphrase", "the unlock screen after a restart");
   await s.click(".wipe > button.danger");
   await s.waitFor(".wipe-panel", "the wipe confirmation");
-  await shot(s, "11-wipe-confirm");
+  await screenshot(s, "11-wipe-confirm");
   await s.click(".wipe-panel button.danger");
   await s.waitFor("#confirm", "the create screen after the wipe");
-  await shot(s, "12-after-wipe");
+  await screenshot(s, "12-after-wipe");
   step("the panic wipe from the unlock screen leads to the create screen", true);
 }
 

@@ -10,7 +10,7 @@
 // A locks. Last, a USB bundle: A adds a note to the space and writes a bundle to the space's members through GTK's save
 // dialog; B imports it through the open dialog (both answered with the keyboard by xdotool) and
 // shows the note. Screenshots of the spaces and sync screens go to the artifacts
-// folder. With both apps closed, no canary typed into either appears under either HOME.
+// folder, and each of those screens is checked for accessibility (./a11y.mjs). With both apps closed, no canary typed into either appears under either HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
 import { execFileSync, spawn } from "node:child_process";
@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session, answerFileDialog, sleep } from "./webdriver.mjs";
 import { reporter, scanForCanaries } from "./report.mjs";
+import { accessibility, windowFocuser } from "./a11y.mjs";
 
 const app = resolve(process.argv[2] || "target/release/carenet-desktop");
 const artifacts = resolve(process.argv[3] || "target/e2e-artifacts");
@@ -44,7 +45,15 @@ const CANARY = {
   usbA: "CanaryUsbNoteA Pf39",
 };
 
-const { results, step, shot } = reporter(artifacts);
+const { results, step, shot: screenshot } = reporter(artifacts);
+/** Every screen saved as a screenshot is also checked for accessibility (./a11y.mjs), its window
+ *  given the keyboard focus first (two windows share the display). */
+const a11y = accessibility();
+async function shot(s, name) {
+  await screenshot(s, name);
+  const i = sessions.indexOf(s);
+  await a11y.check(s, name, i >= 0 ? windowFocuser(drivers[i].proc.pid) : undefined);
+}
 
 // What the X clipboard holds now ("" when nothing does). Both windows share this Xvfb display.
 function clipboard() {
@@ -421,10 +430,11 @@ try {
   await nearby(sessions[0], sessions[1]);
   await travel(sessions[0], sessions[1]);
   await usb(sessions[0], sessions[1]);
+  await a11y.report(sessions[0], step, windowFocuser(drivers[0].proc.pid));
 } catch (e) {
   failed = true;
   console.error(`FAIL ${e.message}`);
-  for (const [i, s] of sessions.entries()) await shot(s, `sync-failure-${devices[i].name}`).catch(() => {});
+  for (const [i, s] of sessions.entries()) await screenshot(s, `sync-failure-${devices[i].name}`).catch(() => {});
 } finally {
   for (const s of sessions) await s.close().catch(() => {});
   for (const d of drivers) d.proc.kill();

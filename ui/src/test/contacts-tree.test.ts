@@ -136,3 +136,44 @@ describe("the contact tree's links", () => {
     expect(save.base.alerts).toEqual([BO]);
   });
 });
+
+describe("the tree's keyboard (WAI-ARIA tree view)", () => {
+  /** The tree's names, and the one that has the focus. */
+  const names = (container: HTMLElement) => [...container.querySelectorAll<HTMLButtonElement>("#contact-tree button.node")];
+  const focused = () => (document.activeElement as HTMLElement | null)?.textContent?.split(",")[0].trim();
+  const tabStops = (container: HTMLElement) =>
+    [...container.querySelectorAll<HTMLButtonElement>("#contact-tree button")].filter((b) => b.tabIndex === 0).map((b) => b.textContent?.split(",")[0].trim());
+
+  it("is one tab stop; the arrows, Home and End move between names, open branches and go in and out", async () => {
+    store[ANA].alerts = [BO];
+    const { container } = render(Contacts, { props: {} });
+    await waitFor(() => expect(names(container).length).toBe(2), { timeout: 3000 });
+    expect(tabStops(container)).toEqual(["Ana"]);
+    names(container)[0].focus();
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowDown" });
+    expect(focused()).toBe("Cem");
+    // The tab stop follows the focus, so Tab comes back to the name last used.
+    expect(tabStops(container)).toEqual(["Cem"]);
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowUp" });
+    expect(focused()).toBe("Ana");
+    // Right opens Ana's branch, Right again goes to the first person Ana alerts.
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowRight" });
+    await waitFor(() => expect(names(container).map((b) => b.textContent?.split(",")[0].trim())).toEqual(["Ana", "Bo", "Cem"]));
+    expect(focused()).toBe("Ana");
+    expect(tabStops(container)).toEqual(["Ana"]);
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowRight" });
+    expect(focused()).toBe("Bo");
+    await fireEvent.keyDown(document.activeElement!, { key: "End" });
+    expect(focused()).toBe("Cem");
+    await fireEvent.keyDown(document.activeElement!, { key: "Home" });
+    expect(focused()).toBe("Ana");
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowDown" });
+    expect(focused()).toBe("Bo");
+    // Left on a child goes up to its parent; Left on an open branch closes it.
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowLeft" });
+    expect(focused()).toBe("Ana");
+    await fireEvent.keyDown(document.activeElement!, { key: "ArrowLeft" });
+    await waitFor(() => expect(names(container).length).toBe(2));
+    expect(container.querySelector("#contact-tree > li")!.getAttribute("aria-expanded")).toBe("false");
+  });
+});

@@ -84,6 +84,16 @@ describe("WindowedList", () => {
     expect(box.scrollTop).toBe(0);
   });
 
+  it("keeps one row in the tab order when other records take the drawn places (a reload)", async () => {
+    const { container, rerender } = render(WindowedList<Item>, { props: { items, key: (x: Item) => x.id, row, rowHeight: 40, label: "Rows" } });
+    await tick();
+    // The same number of rows, other records at every place (as after a save reorders the list).
+    await rerender({ items: [...items].reverse() });
+    await tick();
+    const tabbable = [...container.querySelectorAll<HTMLButtonElement>(".rows > li button")].filter((b) => b.tabIndex === 0);
+    expect(tabbable.map((b) => b.textContent)).toEqual([`row ${N - 1}`]);
+  });
+
   it("keeps the focused row drawn when the mouse scrolls it away", async () => {
     const { box, drawn } = list();
     await tick();
