@@ -322,6 +322,8 @@ async function run(s) {
 
   // 7. Arabic, right to left.
   await s.click("#nav-settings");
+  await s.waitFor("#settings-language", "the settings screen");
+  await shot(s, "08b-settings");
   await pick(s, "#settings-language", "العربية");
   await s.waitFor("html", "dir=rtl", async () => (await s.run(`return document.documentElement.dir`)) === "rtl");
   const navText = await s.text(await s.find("#nav-notes"));
