@@ -329,6 +329,10 @@ async function run(s) {
   const navText = await s.text(await s.find("#nav-notes"));
   await shot(s, "09-settings-arabic");
   step("Arabic turns the page right-to-left", navText === "الملاحظات", navText);
+  // The Arabic glyphs come from the font bundled with the app (the machine may have its own Noto).
+  const arabicFaces = await s.run(`return [...document.fonts]
+    .filter((f) => f.family.replace(/["']/g, "") === "Noto Sans Arabic" && f.status === "loaded").map((f) => f.weight)`);
+  step("the Arabic text is drawn with the bundled Noto Sans Arabic", arabicFaces.length > 0, JSON.stringify(arabicFaces));
   await s.click("#nav-contacts");
   await s.waitFor("#contact-tree");
   await shot(s, "10-contacts-arabic");
