@@ -330,8 +330,12 @@ async function run(s) {
   await shot(s, "09-settings-arabic");
   step("Arabic turns the page right-to-left", navText === "الملاحظات", navText);
   // The Arabic glyphs come from the font bundled with the app (the machine may have its own Noto).
-  const arabicFaces = await s.run(`return [...document.fonts]
-    .filter((f) => f.family.replace(/["']/g, "") === "Noto Sans Arabic" && f.status === "loaded").map((f) => f.weight)`);
+  const arabicFaces = await s.cmd("POST", "/execute/async", {
+    script: `const done = arguments[arguments.length - 1];
+      document.fonts.ready.then(() => done([...document.fonts]
+        .filter((f) => f.family.replace(/["']/g, "") === "Noto Sans Arabic" && f.status === "loaded").map((f) => f.weight)));`,
+    args: [],
+  });
   step("the Arabic text is drawn with the bundled Noto Sans Arabic", arabicFaces.length > 0, JSON.stringify(arabicFaces));
   await s.click("#nav-contacts");
   await s.waitFor("#contact-tree");
@@ -371,14 +375,18 @@ async function launch(work) {
 // 9. The panic wipe, in a second launch (after the scan below, which checks the vault it
 // destroys): from the unlock screen, without the passphrase, two presses.
 async function wipeRun(s) {
+  const wipeA11y = accessibility();
   await s.waitFor("#passphrase", "the unlock screen after a restart");
   await s.click(".wipe > button.danger");
   await s.waitFor(".wipe-panel", "the wipe confirmation");
   await screenshot(s, "11-wipe-confirm");
+  await wipeA11y.check(s, "11-wipe-confirm");
   await s.click(".wipe-panel button.danger");
   await s.waitFor("#confirm", "the create screen after the wipe");
   await screenshot(s, "12-after-wipe");
+  await wipeA11y.check(s, "12-after-wipe");
   step("the panic wipe from the unlock screen leads to the create screen", true);
+  await wipeA11y.report(s, step);
 }
 
 let clean = false;

@@ -1,9 +1,10 @@
 // The alert tree's keyboard model, as WAI-ARIA's tree view pattern describes it: the tree is one
 // stop in the tab order (the name last focused in it, else the first); Up and Down move between
-// the names shown and the "show more" buttons, Home and End to the first and last; Right on an
-// open branch moves to its first child, Left on a child moves to its parent. Right on a closed
-// branch opens it and Left on an open one closes it (TreeBranch.svelte). In a right-to-left page
-// Right and Left swap, as the tree is drawn mirrored.
+// the names shown and the "show more" buttons, Home and End to the first and last. Right on a
+// closed branch opens it and on an open one moves to its first child; Left on an open branch
+// closes it, and on a name inside a branch (or its "show more") moves to that branch's name. In a
+// right-to-left page Right and Left swap, as the tree is drawn mirrored. Opening and closing
+// press the branch's toggle, so TreeBranch.svelte keeps the open branches.
 // Used as a Svelte action on the `role="tree"` element; it follows the tree as it is redrawn.
 
 const STOPS = "button.node, button.more";
@@ -36,11 +37,17 @@ export function treeFocus(tree: HTMLElement) {
   }
 
   function onkeydown(e: KeyboardEvent) {
-    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const all = stops();
-    const at = all.indexOf(document.activeElement as HTMLElement);
+    const from = (e.target as HTMLElement | null)?.closest?.<HTMLElement>("button");
+    if (!from) return;
+    const at = all.indexOf(from);
     if (at < 0) return;
-    const item = all[at].closest("li[role=treeitem]");
+    const onName = from.matches("button.node");
+    // The branch the focus is in: a name's own, or the one whose "show more" has the focus.
+    const item = from.closest("li[role=treeitem]");
+    const open = item?.getAttribute("aria-expanded");
+    const toggle = item?.querySelector<HTMLElement>(":scope > button.twist");
     const inward = inwardKey(tree);
     const outward = inward === "ArrowRight" ? "ArrowLeft" : "ArrowRight";
     let to: HTMLElement | null | undefined;
@@ -48,10 +55,16 @@ export function treeFocus(tree: HTMLElement) {
     else if (e.key === "ArrowUp") to = all[at - 1];
     else if (e.key === "Home") to = all[0];
     else if (e.key === "End") to = all[all.length - 1];
-    else if (e.key === inward && item?.getAttribute("aria-expanded") === "true")
-      to = item.querySelector<HTMLElement>(":scope > ul > li > button.node");
-    else if (e.key === outward && all[at].matches("button.node"))
-      to = item?.parentElement?.closest("li[role=treeitem]")?.querySelector<HTMLElement>(":scope > button.node");
+    else if (e.key === inward && onName && open === "false") {
+      // A closed branch opens; the focus stays on its name.
+      e.preventDefault();
+      return void toggle?.click();
+    } else if (e.key === inward && onName && open === "true") to = item?.querySelector<HTMLElement>(":scope > ul > li > button.node");
+    else if (e.key === outward && onName && open === "true") {
+      e.preventDefault();
+      return void toggle?.click();
+    } else if (e.key === outward && onName) to = item?.parentElement?.closest("li[role=treeitem]")?.querySelector<HTMLElement>(":scope > button.node");
+    else if (e.key === outward) to = item?.querySelector<HTMLElement>(":scope > button.node");
     if (!to) return;
     e.preventDefault();
     current = to;

@@ -177,3 +177,74 @@ describe("the tree's keyboard (WAI-ARIA tree view)", () => {
     expect(container.querySelector("#contact-tree > li")!.getAttribute("aria-expanded")).toBe("false");
   });
 });
+
+describe("the tree's keyboard in a deeper tree", () => {
+  const label = (el: Element | null) => el?.textContent?.split(",")[0].trim();
+  const key = (k: string) => fireEvent.keyDown(document.activeElement!, { key: k });
+  const name = (container: HTMLElement, who: string) =>
+    [...container.querySelectorAll<HTMLButtonElement>("#contact-tree button.node")].find((b) => label(b) === who)!;
+
+  beforeEach(() => {
+    // Ana alerts Bo, who alerts 60 people: Bo's branch shows 50 and a "show more".
+    const kids = Array.from({ length: 60 }, (_, i) => `${(100 + i).toString(16)}`.padStart(32, "0"));
+    for (const [i, id] of kids.entries()) store[id] = contact(`Kid ${String(i).padStart(2, "0")}`);
+    store[ANA].alerts = [BO];
+    store[BO].alerts = kids;
+  });
+  afterEach(() => document.documentElement.removeAttribute("dir"));
+
+  /** Draws the screen, opens Ana's and Bo's branches from the keyboard, and returns Bo's "show
+   *  more" (the focus on Bo). */
+  async function bosBranchOpen(container: HTMLElement): Promise<HTMLButtonElement> {
+    await waitFor(() => expect(name(container, "Ana")).toBeTruthy(), { timeout: 3000 });
+    name(container, "Ana").focus();
+    await key("ArrowRight");
+    await waitFor(() => expect(name(container, "Bo")).toBeTruthy());
+    await key("ArrowRight");
+    expect(label(document.activeElement)).toBe("Bo");
+    await key("ArrowRight");
+    const more = await waitFor(() => container.querySelector<HTMLButtonElement>("#contact-tree button.more")!);
+    expect(label(document.activeElement)).toBe("Bo");
+    return more;
+  }
+
+  it("Left closes an open branch inside another and stays on it; from a branch's 'show more' it goes to the branch", async () => {
+    const { container } = render(Contacts, { props: {} });
+    // From "show more", Left goes to the branch's name.
+    (await bosBranchOpen(container)).focus();
+    await key("ArrowLeft");
+    expect(label(document.activeElement)).toBe("Bo");
+    // Left on Bo's open branch closes it, and the focus stays on Bo (not Ana).
+    await key("ArrowLeft");
+    await waitFor(() => expect(container.querySelector("#contact-tree button.more")).toBeNull());
+    expect(label(document.activeElement)).toBe("Bo");
+    // Left again goes up to Ana.
+    await key("ArrowLeft");
+    expect(label(document.activeElement)).toBe("Ana");
+  });
+
+  it("'show more' puts the focus on the first person it adds", async () => {
+    const { container } = render(Contacts, { props: {} });
+    const more = await bosBranchOpen(container);
+    more.focus();
+    await fireEvent.click(more);
+    await waitFor(() => expect(label(document.activeElement)).toBe("Kid 50"));
+    expect(container.querySelector("#contact-tree button.more")).toBeNull();
+  });
+
+  it("in a right-to-left page Left opens and enters a branch, Right closes it", async () => {
+    document.documentElement.setAttribute("dir", "rtl");
+    const { container } = render(Contacts, { props: {} });
+    await waitFor(() => expect(name(container, "Ana")).toBeTruthy(), { timeout: 3000 });
+    name(container, "Ana").focus();
+    await key("ArrowLeft");
+    await waitFor(() => expect(name(container, "Bo")).toBeTruthy());
+    expect(label(document.activeElement)).toBe("Ana");
+    await key("ArrowLeft");
+    expect(label(document.activeElement)).toBe("Bo");
+    await key("ArrowRight");
+    expect(label(document.activeElement)).toBe("Ana");
+    await key("ArrowRight");
+    await waitFor(() => expect(name(container, "Bo")).toBeUndefined());
+  });
+});
