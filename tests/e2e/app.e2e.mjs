@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CTRL, Session, answerFileDialog, sleep, windowShown } from "./webdriver.mjs";
+import { ARROW, CTRL, Session, answerFileDialog, sleep, windowShown } from "./webdriver.mjs";
 import { reporter, scanForCanaries, vaultFiles } from "./report.mjs";
 import { accessibility } from "./a11y.mjs";
 
@@ -191,6 +191,20 @@ async function run(s) {
     const roots = [...document.querySelectorAll("#contact-tree > li")];
     return roots.map((r) => ({ name: r.querySelector("button.node").textContent.trim(), children: r.querySelectorAll(":scope > ul > li").length }));`);
   step("contact tree of three, drawn as a tree", shape.length === 1 && shape[0].name.startsWith(CANARY.dana) && shape[0].children === 2, JSON.stringify(shape));
+  // The tree from the keyboard, with WebKit's own key events: one tab stop, Down to the next
+  // name, Left up to the parent, Left again closes the branch, Right opens it again.
+  await s.run(`document.querySelector("#contact-tree button.node").focus()`);
+  const focusedName = () => s.run(`const a = document.activeElement; return a && a.matches("#contact-tree button.node") ? a.textContent.trim() : null`);
+  const danaOpen = () => s.run(`return document.querySelector("#contact-tree > li").getAttribute("aria-expanded")`);
+  const walked = [];
+  for (const key of [ARROW.down, ARROW.left, ARROW.left, ARROW.right]) {
+    await s.keys(key);
+    await sleep(150);
+    walked.push(`${(await focusedName())?.split(" ")[0]}:${await danaOpen()}`);
+  }
+  const tabStops = await s.run(`return [...document.querySelectorAll("#contact-tree button")].filter((b) => b.tabIndex >= 0).length`);
+  step("the tree is one tab stop, and the arrows move, go up, close and open",
+    tabStops === 1 && walked.join(" ") === "CanaryLev:true CanaryDana:true CanaryDana:false CanaryDana:true", `${tabStops} stop(s); ${walked.join(" ")}`);
   // A loop is refused with a sentence, and changes nothing.
   await pick(s, "#link-from", CANARY.mira);
   await pick(s, "#link-to", CANARY.dana);

@@ -81,6 +81,13 @@ export class Session {
     await this.cmd("DELETE", "/actions");
   }
 
+  /** Presses keys one after the other through the Actions API (e.g. ARROW.down). */
+  async keys(...values) {
+    const actions = values.flatMap((value) => [{ type: "keyDown", value }, { type: "keyUp", value }]);
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+    await this.cmd("DELETE", "/actions");
+  }
+
   /** A PNG of the window. WebKitGTK takes the snapshot at the next paint, and a still page never
    *  paints again: an invisible opacity flicker (1 <-> 0.999) keeps it painting meanwhile. */
   async screenshot() {
@@ -99,6 +106,7 @@ export class Session {
 }
 
 export const CTRL = "\uE009";
+export const ARROW = { left: "\uE012", up: "\uE013", right: "\uE014", down: "\uE015" };
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function send(base, method, path, body) {
