@@ -67,6 +67,14 @@ async function pick(container: HTMLElement, picker: "#link-from" | "#link-to", i
   await fireEvent.change(select, { target: { value: id } });
 }
 
+/** The button `selector` finds, once it is drawn. */
+const present = (container: HTMLElement, selector: string) =>
+  waitFor(() => {
+    const button = container.querySelector<HTMLButtonElement>(selector);
+    if (!button) throw new Error(`${selector} not drawn yet`);
+    return button;
+  }, { timeout: 3000 });
+
 /** The editor's "alerts" box for a contact. */
 const box = (container: HTMLElement, name: string) => [...container.querySelectorAll<HTMLLabelElement>("#contact-form label.check")]
   .find((l) => l.textContent?.includes(name))?.querySelector("input") as HTMLInputElement | undefined;
@@ -203,7 +211,7 @@ describe("the tree's keyboard in a deeper tree", () => {
     await key("ArrowRight");
     expect(label(document.activeElement)).toBe("Bo");
     await key("ArrowRight");
-    const more = await waitFor(() => container.querySelector<HTMLButtonElement>("#contact-tree button.more")!);
+    const more = await present(container, "#contact-tree button.more");
     expect(label(document.activeElement)).toBe("Bo");
     return more;
   }
@@ -246,5 +254,20 @@ describe("the tree's keyboard in a deeper tree", () => {
     expect(label(document.activeElement)).toBe("Ana");
     await key("ArrowRight");
     await waitFor(() => expect(name(container, "Bo")).toBeUndefined());
+  });
+});
+
+describe("the tree's own 'show more'", () => {
+  it("puts the focus on the first root it adds when it had the focus", async () => {
+    for (let i = 0; i < 60; i++) store[`${(200 + i).toString(16)}`.padStart(32, "0")] = contact(`Root ${String(i).padStart(2, "0")}`);
+    const { container } = render(Contacts, { props: {} });
+    const more = await present(container, "#tree-more");
+    expect(container.querySelectorAll("#contact-tree > li").length).toBe(50);
+    more.focus();
+    await fireEvent.click(more);
+    const fifty_first = tree()[50].alias;
+    await waitFor(() => expect(document.activeElement?.textContent?.split(",")[0].trim()).toBe(fifty_first));
+    expect(container.querySelectorAll("#contact-tree > li").length).toBe(63);
+    expect(container.querySelector("#tree-more")).toBeNull();
   });
 });
