@@ -39,7 +39,9 @@ export function treeFocus(tree: HTMLElement) {
   function onkeydown(e: KeyboardEvent) {
     if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const all = stops();
-    const from = (e.target as HTMLElement | null)?.closest?.<HTMLElement>("button");
+    let from = (e.target as HTMLElement | null)?.closest?.<HTMLElement>("button");
+    // A toggle the mouse pressed has the focus: the keys act as from its name.
+    if (from?.matches("button.twist")) from = from.closest("li[role=treeitem]")?.querySelector<HTMLElement>(":scope > button.node");
     if (!from) return;
     const at = all.indexOf(from);
     if (at < 0) return;

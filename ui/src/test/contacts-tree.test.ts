@@ -257,6 +257,19 @@ describe("the tree's keyboard in a deeper tree", () => {
   });
 });
 
+describe("the tree's keys after a mouse press", () => {
+  it("act from the name when a branch's toggle has the focus", async () => {
+    store[ANA].alerts = [BO];
+    const { container } = render(Contacts, { props: {} });
+    const toggle = await present(container, '#contact-tree button[aria-label="Show who Ana alerts"]');
+    toggle.focus();
+    await fireEvent.click(toggle);
+    await waitFor(() => expect(container.querySelectorAll("#contact-tree button.node").length).toBe(3));
+    await fireEvent.keyDown(toggle, { key: "ArrowDown" });
+    expect(document.activeElement?.textContent?.split(",")[0].trim()).toBe("Bo");
+  });
+});
+
 describe("the tree's own 'show more'", () => {
   it("puts the focus on the first root it adds when it had the focus", async () => {
     for (let i = 0; i < 60; i++) store[`${(200 + i).toString(16)}`.padStart(32, "0")] = contact(`Root ${String(i).padStart(2, "0")}`);
