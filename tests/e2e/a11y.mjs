@@ -6,8 +6,8 @@
 //   indicator when it has the focus from the keyboard.
 // axe-core is the UI's dev dependency (ui/node_modules, installed by scripts/setup.sh); it is sent
 // with the check, so the app itself never carries it.
-import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { sleep, xdotool as x } from "./webdriver.mjs";
 
 const AXE = readFileSync(new URL("../../ui/node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const TAB = "\uE004";
@@ -126,21 +126,22 @@ export async function checksCanFail(s) {
   }
 }
 
-/** Checks each screen as the run reaches it (`check`), then reports once for all of them
- *  (`report`): every finding is printed before the steps, so one failing screen does not hide
- *  another. */
-export function accessibility() {
+/** Saves each screen as a screenshot (`screenshot`, the run's) and checks it as the run reaches
+ *  it (`shot`), then reports once for all of them (`report`): every finding is printed before
+ *  the steps, so one failing screen does not hide another. */
+export function accessibility(screenshot) {
   const screens = [];
   /** `focus`, when given, gives the window the keyboard focus first (WebKit draws :focus only in
    *  the focused window; with two windows on one display, only one has it). */
-  async function check(s, name, focus) {
+  async function shot(s, name, focus) {
+    await screenshot(s, name);
     if (focus) await focus(s);
     const violations = await audit(s);
     const walk = await keyboardWalk(s);
     screens.push({ name, violations, ...walk });
   }
   /** `s`: a session still on a screen, for the proof that the checks can fail (`focus` as for
-   *  `check`). */
+   *  `shot`). */
   async function report(s, step, focus) {
     if (focus) await focus(s);
     const [caught, found] = await checksCanFail(s);
@@ -156,7 +157,7 @@ export function accessibility() {
     step(`Tab reaches each of the ${controls} tab stops on those screens (a tree or a list is one; its arrows reach the rest), and each shows a focus indicator`,
       controls > 0 && keyBad.length === 0, keyBad.map((x) => x.name).join(", "));
   }
-  return { check, report };
+  return { shot, report };
 }
 
 /** Gives the keyboard focus to the window of the app that the tauri-driver process `driverPid`
@@ -182,7 +183,6 @@ export function windowFocuser(driverPid) {
     };
     const app = [...parent].find(([pid, p]) => p.name === "carenet-desktop" && under(pid));
     if (!app) throw new Error(`no app window under tauri-driver ${driverPid}`);
-    const x = (...args) => execFileSync("xdotool", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     const area = (id) => {
       const m = x("getwindowgeometry", id).match(/Geometry: (\d+)x(\d+)/);
       return m ? Number(m[1]) * Number(m[2]) : 0;
@@ -193,7 +193,7 @@ export function windowFocuser(driverPid) {
     x("windowfocus", "--sync", id);
     for (let i = 0; i < 30; i++) {
       if (await s.run("return document.hasFocus()")) return;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     throw new Error(`the app's window under tauri-driver ${driverPid} did not take the keyboard focus`);
   };

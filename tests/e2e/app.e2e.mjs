@@ -45,11 +45,8 @@ const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 
 const { results, step, shot: screenshot } = reporter(artifacts);
 /** Every screen saved as a screenshot is also checked for accessibility (./a11y.mjs). */
-const a11y = accessibility();
-async function shot(s, name) {
-  await screenshot(s, name);
-  await a11y.check(s, name);
-}
+const a11y = accessibility(screenshot);
+const shot = (s, name) => a11y.shot(s, name);
 
 /** The file the app wrote into HOME whose name matches `pattern` (the dialog's suggestion), and
  *  whether it is an age file to a passphrase. */
@@ -389,16 +386,14 @@ async function launch(work) {
 // 9. The panic wipe, in a second launch (after the scan below, which checks the vault it
 // destroys): from the unlock screen, without the passphrase, two presses.
 async function wipeRun(s) {
-  const wipeA11y = accessibility();
+  const wipeA11y = accessibility(screenshot);
   await s.waitFor("#passphrase", "the unlock screen after a restart");
   await s.click(".wipe > button.danger");
   await s.waitFor(".wipe-panel", "the wipe confirmation");
-  await screenshot(s, "11-wipe-confirm");
-  await wipeA11y.check(s, "11-wipe-confirm");
+  await wipeA11y.shot(s, "11-wipe-confirm");
   await s.click(".wipe-panel button.danger");
   await s.waitFor("#confirm", "the create screen after the wipe");
-  await screenshot(s, "12-after-wipe");
-  await wipeA11y.check(s, "12-after-wipe");
+  await wipeA11y.shot(s, "12-after-wipe");
   step("the panic wipe from the unlock screen leads to the create screen", true);
   await wipeA11y.report(s, step);
 }

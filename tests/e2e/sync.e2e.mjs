@@ -10,7 +10,8 @@
 // A locks. Last, a USB bundle: A adds a note to the space and writes a bundle to the space's members through GTK's save
 // dialog; B imports it through the open dialog (both answered with the keyboard by xdotool) and
 // shows the note. Screenshots of the spaces and sync screens go to the artifacts
-// folder, and each of those screens is checked for accessibility (./a11y.mjs). With both apps closed, no canary typed into either appears under either HOME.
+// folder, and each of those screens is checked for accessibility (./a11y.mjs). With both apps
+// closed, no canary typed into either appears under either HOME.
 //
 // Run through scripts/e2e.sh, which provides Xvfb, a D-Bus session, the two HOMEs and ports.
 import { execFileSync, spawn } from "node:child_process";
@@ -48,12 +49,8 @@ const CANARY = {
 const { results, step, shot: screenshot } = reporter(artifacts);
 /** Every screen saved as a screenshot is also checked for accessibility (./a11y.mjs), its window
  *  given the keyboard focus first (two windows share the display). */
-const a11y = accessibility();
-async function shot(s, name) {
-  await screenshot(s, name);
-  const i = sessions.indexOf(s);
-  await a11y.check(s, name, i >= 0 ? windowFocuser(drivers[i].proc.pid) : undefined);
-}
+const a11y = accessibility(screenshot);
+const shot = (s, name) => a11y.shot(s, name, windowFocuser(drivers[sessions.indexOf(s)].proc.pid));
 
 // What the X clipboard holds now ("" when nothing does). Both windows share this Xvfb display.
 function clipboard() {

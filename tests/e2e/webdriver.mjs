@@ -1,4 +1,6 @@
 // A minimal W3C WebDriver client over Node's fetch: just what the end-to-end test needs.
+import { execFileSync } from "node:child_process";
+
 export class Session {
   constructor(base, id) {
     this.base = base;
@@ -124,14 +126,19 @@ async function send(base, method, path, body) {
   return json.value;
 }
 
+/** Runs xdotool on the display the apps run on and returns what it printed (it throws when
+ *  xdotool fails, e.g. a search that finds nothing). */
+export function xdotool(...args) {
+  return execFileSync("xdotool", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+}
+
 /** Answers the GTK file dialog the app opened (the shell's, not the page's: WebDriver cannot reach
  *  it), as a person does with the keyboard: waits for the window titled `title` (a regular
  *  expression), focuses it, types `path` into its location field when given (an open dialog), and
  *  presses Enter (a save dialog keeps the name and folder it suggests). Needs xdotool and the
  *  display the app runs on. */
 export async function answerFileDialog(title, path = null, ms = 20_000) {
-  const { execFileSync } = await import("node:child_process");
-  const x = (...args) => execFileSync("xdotool", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const x = xdotool;
   const end = Date.now() + ms;
   let id = "";
   while (!id) {
@@ -158,9 +165,8 @@ export async function answerFileDialog(title, path = null, ms = 20_000) {
 
 /** Whether a visible window titled `title` (a regular expression) is on the display now. */
 export async function windowShown(title) {
-  const { execFileSync } = await import("node:child_process");
   try {
-    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", title], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
+    return xdotool("search", "--onlyvisible", "--name", title).trim() !== "";
   } catch {
     return false;
   }
